@@ -1,1 +1,35 @@
-export {};
+export {
+  ClientHelloReader,
+  type ClientHelloResult,
+  compareVersions,
+  MAX_HELLO_BYTES,
+  type ProtocolVersion,
+  parseClientHello,
+} from './clienthello.ts';
+export {
+  ConfigError,
+  configSchema,
+  configVersion,
+  ENV_VARS,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type LimitsConfig,
+  type LoadConfigOptions,
+  loadConfig,
+  parseConfig,
+  type RelayProxyConfig,
+  readConfigFile,
+  redactConfig,
+  TLS_VERSIONS,
+} from './config.ts';
+export { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
+export {
+  createGateway,
+  GATEWAY_VERSION,
+  type Gateway,
+  type GatewayOptions,
+  type ListenInfo,
+} from './gateway.ts';
+export { createPolicy, type Policy, type PolicyDecision } from './policy.ts';
+export { type AddressGuard, createAddressGuard } from './ssrf.ts';
+export { createLogger, type TelemetrySink } from './telemetry.ts';

@@ -1,0 +1,146 @@
+/**
+ * The gateway's counters, kept exactly: the four counters of the original gateway plus bytes up/down and a
+ * per-reason rejection breakdown. Snapshots become CounterSamples and Prometheus text.
+ */
+import { type CounterSample, REJECTION_REASON_NAMES, type RejectionReason } from '@gatewatch/events';
+
+export interface CounterSnapshot {
+  activeClientConnections: number;
+  connectedClients: number;
+  errorCount: number;
+  rejectionCount: number;
+  rejectionsByReason: Partial<Record<RejectionReason, number>>;
+  bytesUp: number;
+  bytesDown: number;
+  telemetryDropped: number;
+  tunnelsEstablished: number;
+}
+
+export class Counters {
+  private readonly clients = new Map<string, number>();
+  private active = 0;
+  errorCount = 0;
+  rejectionCount = 0;
+  readonly rejectionsByReason: Partial<Record<RejectionReason, number>> = {};
+  bytesUp = 0;
+  bytesDown = 0;
+  telemetryDropped = 0;
+  tunnelsEstablished = 0;
+
+  /** A client TCP connection opened; returns its release function (idempotent). */
+  open(clientAddress: string): () => void {
+    this.active++;
+    this.clients.set(clientAddress, (this.clients.get(clientAddress) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      const n = (this.clients.get(clientAddress) ?? 1) - 1;
+      if (n <= 0) this.clients.delete(clientAddress);
+      else this.clients.set(clientAddress, n);
+    };
+  }
+
+  reject(reason: RejectionReason): void {
+    this.rejectionCount++;
+    this.rejectionsByReason[reason] = (this.rejectionsByReason[reason] ?? 0) + 1;
+  }
+
+  snapshot(): CounterSnapshot {
+    return {
+      activeClientConnections: this.active,
+      connectedClients: this.clients.size,
+      errorCount: this.errorCount,
+      rejectionCount: this.rejectionCount,
+      rejectionsByReason: { ...this.rejectionsByReason },
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      telemetryDropped: this.telemetryDropped,
+      tunnelsEstablished: this.tunnelsEstablished,
+    };
+  }
+}
+
+export function toCounterSample(
+  s: CounterSnapshot,
+  meta: { nodeId: string; startedAt: number; version: string; configVersion: string; ts?: number },
+): CounterSample {
+  return {
+    nodeId: meta.nodeId,
+    ts: meta.ts ?? Date.now(),
+    startedAt: meta.startedAt,
+    version: meta.version,
+    configVersion: meta.configVersion,
+    activeClientConnections: s.activeClientConnections,
+    connectedClients: s.connectedClients,
+    errorCount: s.errorCount,
+    rejectionCount: s.rejectionCount,
+    rejectionsByReason: { ...s.rejectionsByReason },
+    bytesUp: s.bytesUp,
+    bytesDown: s.bytesDown,
+    telemetryDropped: s.telemetryDropped,
+  };
+}
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** Prometheus text exposition (version 0.0.4). */
+export function prometheusText(
+  s: CounterSnapshot,
+  labels: { nodeId: string; configVersion: string },
+): string {
+  const node = `node="${esc(labels.nodeId)}"`;
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number, extra = '') => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${node}${extra}} ${value}`);
+  };
+  metric(
+    'gatewatch_active_client_connections',
+    'gauge',
+    'Active Client Connection: open client TCP connections.',
+    s.activeClientConnections,
+  );
+  metric(
+    'gatewatch_connected_clients',
+    'gauge',
+    'Connected Client: distinct client addresses with an open connection.',
+    s.connectedClients,
+  );
+  metric('gatewatch_errors_total', 'counter', 'Error Count: error-level events since start.', s.errorCount);
+  metric(
+    'gatewatch_rejections_total',
+    'counter',
+    'Rejection Count: refused connections since start.',
+    s.rejectionCount,
+  );
+  lines.push(
+    '# HELP gatewatch_rejections_by_reason_total Refused connections by reason.',
+    '# TYPE gatewatch_rejections_by_reason_total counter',
+  );
+  for (const r of REJECTION_REASON_NAMES) {
+    lines.push(`gatewatch_rejections_by_reason_total{${node},reason="${r}"} ${s.rejectionsByReason[r] ?? 0}`);
+  }
+  metric('gatewatch_bytes_up_total', 'counter', 'Bytes from clients to targets.', s.bytesUp);
+  metric('gatewatch_bytes_down_total', 'counter', 'Bytes from targets to clients.', s.bytesDown);
+  metric(
+    'gatewatch_tunnels_established_total',
+    'counter',
+    'Tunnels whose ClientHello was accepted.',
+    s.tunnelsEstablished,
+  );
+  metric(
+    'gatewatch_telemetry_dropped_total',
+    'counter',
+    'Telemetry records the sink could not take.',
+    s.telemetryDropped,
+  );
+  metric(
+    'gatewatch_config_info',
+    'gauge',
+    'Effective configuration version.',
+    1,
+    `,config_version="${esc(labels.configVersion)}"`,
+  );
+  return `${lines.join('\n')}\n`;
+}

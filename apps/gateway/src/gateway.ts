@@ -1,0 +1,376 @@
+/**
+ * The gateway process: proxy listener (+ optional mTLS listener), admin listener, connection limits, counters,
+ * periodic counter samples, live reconfiguration and graceful stop.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
+import { trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { createAdminServer } from './admin-server.ts';
+import { type ConfigError, configVersion, type GatewayConfig } from './config.ts';
+import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
+import { createPolicy } from './policy.ts';
+import { RateLimiter } from './ratelimit.ts';
+import { createAddressGuard } from './ssrf.ts';
+import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
+import { handleConnect, normalizeSubject, type RuntimeState, respond } from './tunnel.ts';
+
+export const GATEWAY_VERSION = '0.1.0';
+
+export interface GatewayOptions {
+  sink?: TelemetrySink;
+  logger?: Logger;
+}
+
+export interface ListenInfo {
+  host: string;
+  port: number;
+  tlsPort?: number;
+  adminPort?: number;
+}
+
+export interface Gateway {
+  start(): Promise<ListenInfo>;
+  /** Stop accepting, drain tunnels up to the deadline, close the rest; emits 102. */
+  stop(drainTimeoutMs?: number): Promise<void>;
+  /** Apply a new validated config live (listener addresses need a restart). */
+  reload(config: GatewayConfig): void;
+  /** Report an invalid configuration (event 401) while keeping the current one. */
+  configError(err: ConfigError | Error): void;
+  config(): GatewayConfig;
+  configVersion(): string;
+  counters(): CounterSnapshot;
+  /** Emit a CounterSample to the sink now (also done every counterIntervalMs). */
+  sampleCounters(): void;
+  readonly emitter: Emitter;
+}
+
+function buildState(config: GatewayConfig): RuntimeState {
+  return {
+    config,
+    policy: createPolicy(config),
+    guard: createAddressGuard(config.allowPrivateAddresses),
+    allowedSubjects: new Set(config.allowedClientCertificates.map(normalizeSubject)),
+  };
+}
+
+export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {}): Gateway {
+  let state = buildState(initial);
+  let version = configVersion(initial);
+  const logger = opts.logger ?? createLogger(initial.logLevel);
+  const counters = new Counters();
+  const emitter = new Emitter(logger, opts.sink, counters, initial.nodeId);
+  const tracer = trace.getTracer('gatewatch-gateway', GATEWAY_VERSION);
+  const limiter = new RateLimiter(
+    initial.limits.perClientConnectionsPerSecond,
+    initial.limits.perClientBurst,
+  );
+  const startedAt = Date.now();
+  const tunnels = new Set<() => void>();
+  const sockets = new Set<Socket>();
+  const perClient = new Map<string, number>();
+  let stopping = false;
+  let sampleTimer: NodeJS.Timeout | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+
+  const ctx = {
+    state: () => state,
+    counters,
+    emitter,
+    tracer,
+    track(close: () => void) {
+      tunnels.add(close);
+      return () => tunnels.delete(close);
+    },
+  };
+
+  const refuse = (socket: Socket, reason: RejectionReason, message: string, status: number | null) => {
+    counters.reject(reason);
+    emitter.emit(REJECTION_REASONS[reason].eventId, {
+      clientAddress: socket.remoteAddress ?? '',
+      reason,
+      message,
+    });
+    if (status) respond(socket, status);
+    else socket.destroy();
+  };
+
+  /** Every accepted client socket passes here first: limits, counting, header deadline. */
+  const onConnection = (socket: Socket, plainText: boolean) => {
+    const addr = socket.remoteAddress ?? '';
+    socket.on('error', () => socket.destroy());
+    if (stopping) {
+      socket.destroy();
+      return;
+    }
+    const { limits } = state.config;
+    if (sockets.size >= limits.maxConnections) {
+      refuse(
+        socket,
+        'connection_limit',
+        `Connection from ${addr} refused: ${limits.maxConnections} connections open (limits.maxConnections)`,
+        plainText ? 503 : null,
+      );
+      return;
+    }
+    const mine = perClient.get(addr) ?? 0;
+    if (mine >= limits.maxConnectionsPerClient) {
+      refuse(
+        socket,
+        'connection_limit',
+        `Connection from ${addr} refused: it already has ${mine} open (limits.maxConnectionsPerClient)`,
+        plainText ? 503 : null,
+      );
+      return;
+    }
+    if (!limiter.take(addr)) {
+      refuse(
+        socket,
+        'rate_limited',
+        `Connection from ${addr} refused: more than ${limits.perClientConnectionsPerSecond}/s (limits.perClientConnectionsPerSecond)`,
+        plainText ? 429 : null,
+      );
+      return;
+    }
+    sockets.add(socket);
+    perClient.set(addr, mine + 1);
+    const release = counters.open(addr);
+    const headerTimer = setTimeout(() => {
+      if (!socket.destroyed) {
+        refuse(
+          socket,
+          'header_timeout',
+          `No complete request header from ${addr} within ${limits.headerTimeoutMs} ms (limits.headerTimeoutMs)`,
+          null,
+        );
+      }
+    }, limits.headerTimeoutMs);
+    headerTimers.set(socket, headerTimer);
+    socket.once('close', () => {
+      clearTimeout(headerTimer);
+      sockets.delete(socket);
+      const n = (perClient.get(addr) ?? 1) - 1;
+      if (n <= 0) perClient.delete(addr);
+      else perClient.set(addr, n);
+      release();
+    });
+  };
+  const headerTimers = new WeakMap<Socket, NodeJS.Timeout>();
+  const headerDone = (socket: Socket) => clearTimeout(headerTimers.get(socket));
+
+  const onConnect = (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    headerDone(socket);
+    socket.on('error', () => socket.destroy());
+    handleConnect(ctx, req, socket, head).catch((err: unknown) => {
+      emitter.emit(EVENT.APPLICATION_ERROR, {
+        message: `Unexpected error: ${(err as Error)?.message ?? String(err)}`,
+      });
+      socket.destroy();
+    });
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    headerDone(req.socket);
+    counters.reject('method_not_allowed');
+    emitter.emit(EVENT.NOT_CONNECT, {
+      clientAddress: req.socket.remoteAddress ?? '',
+      reason: 'method_not_allowed',
+      message: `${req.method} ${String(req.url).slice(0, 200)} refused: only CONNECT host:443 is supported`,
+    });
+    res.shouldKeepAlive = false;
+    res.writeHead(405, { allow: 'CONNECT', connection: 'close', 'content-type': 'text/plain' });
+    res.end('This is a CONNECT-only HTTPS proxy.\n');
+  };
+
+  const onClientError = (err: NodeJS.ErrnoException, socket: Socket) => {
+    headerDone(socket);
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      refuse(
+        socket,
+        'header_too_large',
+        `Request header from ${socket.remoteAddress} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
+        431,
+      );
+    } else {
+      refuse(
+        socket,
+        'bad_request',
+        `Malformed request from ${socket.remoteAddress}: ${err.code ?? err.message}`,
+        400,
+      );
+    }
+  };
+
+  const wire = (server: Server, plainText: boolean) => {
+    server.on(plainText ? 'connection' : 'secureConnection', (s: Socket) => onConnection(s, plainText));
+    server.on('connect', onConnect);
+    server.on('request', onRequest);
+    server.on('clientError', onClientError);
+    server.requestTimeout = 0; // our own header deadline applies; tunnels have their idle timer
+    server.headersTimeout = initial.limits.headerTimeoutMs + 1000;
+    server.keepAliveTimeout = 1000;
+  };
+
+  const proxy = createHttpServer({ maxHeaderSize: initial.limits.maxHeaderBytes });
+  wire(proxy, true);
+  let tlsProxy: Server | undefined;
+  if (initial.tlsListener) {
+    const t = initial.tlsListener;
+    tlsProxy = createHttpsServer({
+      cert: readFileSync(t.certFile),
+      key: readFileSync(t.keyFile),
+      ca: readFileSync(t.caFile),
+      requestCert: true,
+      rejectUnauthorized: false, // we answer a clear 403 + event 105 instead of a bare handshake failure
+      handshakeTimeout: initial.limits.headerTimeoutMs,
+      maxHeaderSize: initial.limits.maxHeaderBytes,
+    }) as unknown as Server;
+    wire(tlsProxy, false);
+    tlsProxy.on('tlsClientError', (err: Error, socket: Socket) => {
+      counters.reject('client_certificate_invalid');
+      emitter.emit(EVENT.DESTINATION_NOT_ALLOWED, {
+        clientAddress: socket.remoteAddress ?? '',
+        reason: 'client_certificate_invalid',
+        message: `Invalid client certificate: TLS handshake with the mTLS listener failed (${err.message.split('\n')[0]})`,
+      });
+    });
+  }
+
+  const snapshot = () => counters.snapshot();
+  const sample = () =>
+    toCounterSample(snapshot(), {
+      nodeId: state.config.nodeId,
+      startedAt,
+      version: GATEWAY_VERSION,
+      configVersion: version,
+    });
+  const admin = createAdminServer({
+    metrics: () => prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version }),
+    health: () => ({
+      ok: !stopping,
+      body: {
+        status: stopping ? 'draining' : 'ok',
+        nodeId: state.config.nodeId,
+        version: GATEWAY_VERSION,
+        configVersion: version,
+        uptimeMs: Date.now() - startedAt,
+        activeClientConnections: snapshot().activeClientConnections,
+      },
+    }),
+  });
+
+  const listen = (server: Server, port: number, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot listen on ${host}:${port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (port in use: pick another listenPort)' : ''}`,
+          ),
+        );
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+
+  const closeServer = (server: Server) =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+
+  const gateway: Gateway = {
+    emitter,
+    async start() {
+      const c = state.config;
+      try {
+        const port = await listen(proxy, c.listenPort, c.listenHost);
+        const info: ListenInfo = { host: c.listenHost, port };
+        if (tlsProxy && c.tlsListener)
+          info.tlsPort = await listen(tlsProxy, c.tlsListener.port, c.tlsListener.host);
+        info.adminPort = await listen(admin, c.adminPort, c.adminHost);
+        sampleTimer = setInterval(() => emitter.counterSample(sample()), c.counterIntervalMs);
+        sampleTimer.unref();
+        pruneTimer = setInterval(() => limiter.prune(), 60_000);
+        pruneTimer.unref();
+        if (compareMin(c.minTlsVersion)) {
+          emitter.emit(EVENT.GENERAL_INFO, {
+            message: `minTlsVersion is ${c.minTlsVersion}: TLS below 1.2 is accepted; raise it to TLS1.2 once agents are upgraded`,
+          });
+        }
+        emitter.emit(EVENT.SERVICE_STARTED, {
+          message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}`,
+        });
+        return info;
+      } catch (err) {
+        await Promise.all([
+          closeServer(proxy),
+          tlsProxy ? closeServer(tlsProxy) : undefined,
+          closeServer(admin),
+        ]);
+        throw err;
+      }
+    },
+    async stop(drainTimeoutMs = state.config.limits.drainTimeoutMs) {
+      if (stopping) return;
+      stopping = true;
+      const closed = Promise.all([closeServer(proxy), tlsProxy ? closeServer(tlsProxy) : undefined]);
+      // Connections still waiting for a header are not tunnels yet: close them now.
+      for (const s of sockets) if (headerTimers.has(s) && tunnels.size === 0) s.destroy();
+      const deadline = Date.now() + drainTimeoutMs;
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const close of tunnels) close();
+      for (const s of sockets) s.destroy();
+      await closed;
+      clearInterval(sampleTimer);
+      clearInterval(pruneTimer);
+      emitter.counterSample(sample());
+      emitter.emit(EVENT.SERVICE_STOPPED, {
+        message: `Gatewatch gateway stopped (${counters.tunnelsEstablished} tunnels served, ${counters.rejectionCount} refused)`,
+      });
+      await closeServer(admin);
+    },
+    reload(config) {
+      const before = state.config;
+      const newVersion = configVersion(config);
+      if (newVersion === version) return;
+      state = buildState(config);
+      version = newVersion;
+      emitter.setNodeId(config.nodeId);
+      limiter.configure(config.limits.perClientConnectionsPerSecond, config.limits.perClientBurst);
+      const restart = (
+        ['listenHost', 'listenPort', 'adminHost', 'adminPort', 'tlsListener', 'counterIntervalMs'] as const
+      ).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]));
+      emitter.emit(EVENT.GENERAL_INFO, {
+        message: `Configuration reloaded (version ${version})${restart.length ? `; ${restart.join(', ')} take effect after a restart` : ''}`,
+      });
+    },
+    configError(err) {
+      emitter.emit(EVENT.WRONG_CONFIGURATION, {
+        message: `${err.message}; keeping the running configuration (version ${version})`,
+      });
+    },
+    config: () => state.config,
+    configVersion: () => version,
+    counters: snapshot,
+    sampleCounters: () => emitter.counterSample(sample()),
+  };
+  return gateway;
+}
+
+function compareMin(v: GatewayConfig['minTlsVersion']): boolean {
+  return v === 'TLS1.0' || v === 'TLS1.1';
+}

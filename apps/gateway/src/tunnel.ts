@@ -1,0 +1,426 @@
+/**
+ * One CONNECT tunnel, in data-path order: policy → client certificate → resolve + SSRF guard → upstream
+ * connect → 200 → ClientHello inspection → byte pump. Every refusal is one event, one counted reason, one
+ * span status; every socket is destroyed on every exit path.
+ */
+import { lookup } from 'node:dns/promises';
+import type { IncomingMessage } from 'node:http';
+import { isIP, type Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import {
+  EVENT,
+  type EventId,
+  extractWorkspaceId,
+  normalizeHost,
+  REJECTION_REASONS,
+  type RejectionReason,
+} from '@gatewatch/events';
+import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { ClientHelloReader, type ClientHelloResult, compareVersions } from './clienthello.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Counters } from './counters.ts';
+import type { Policy } from './policy.ts';
+import type { AddressGuard } from './ssrf.ts';
+import type { Emitter, EventFields } from './telemetry.ts';
+import { dialDirect, dialViaRelay, UpstreamError } from './upstream.ts';
+
+export interface RuntimeState {
+  config: GatewayConfig;
+  policy: Policy;
+  guard: AddressGuard;
+  allowedSubjects: Set<string>;
+}
+
+export interface TunnelContext {
+  state(): RuntimeState;
+  counters: Counters;
+  emitter: Emitter;
+  tracer: Tracer;
+  /** Registers an open tunnel for draining; returns its unregister function. */
+  track(close: () => void): () => void;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  502: 'Bad Gateway',
+  504: 'Gateway Timeout',
+};
+
+/** `host:port` / `[v6]:port` → parts; null when malformed. */
+export function parseAuthority(url: string | undefined): { host: string; port: number } | null {
+  if (!url) return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]@]+)):(\d{1,5})$/.exec(url);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  return { host: normalizeHost(m[1] ?? m[2] ?? ''), port };
+}
+
+/** Normalised subject strings of a client certificate: `CN=x` and the full `K=v, K=v` form. */
+export function certificateSubjects(socket: TLSSocket): string[] {
+  const cert = socket.getPeerCertificate();
+  if (!cert?.subject) return [];
+  const parts = Object.entries(cert.subject).flatMap(([k, v]) =>
+    (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x}`),
+  );
+  const out = [parts.join(', ')];
+  const cn = cert.subject.CN;
+  if (cn) out.push(`CN=${Array.isArray(cn) ? cn[0] : cn}`);
+  return out;
+}
+
+export function normalizeSubject(s: string): string {
+  return s
+    .split(',')
+    .map((p) => p.trim().replace(/\s*=\s*/, '='))
+    .filter(Boolean)
+    .join(', ')
+    .toLowerCase();
+}
+
+const VERSION_ATTR: Record<string, string> = {
+  'SSL2.0': '2.0',
+  'SSL3.0': '3.0',
+  'TLS1.0': '1.0',
+  'TLS1.1': '1.1',
+  'TLS1.2': '1.2',
+  'TLS1.3': '1.3',
+};
+
+class Rejected extends Error {}
+
+export async function handleConnect(
+  ctx: TunnelContext,
+  req: IncomingMessage,
+  client: Socket,
+  head: Buffer,
+): Promise<void> {
+  const state = ctx.state();
+  const { config } = state;
+  const clientAddress = client.remoteAddress ?? '';
+  const clientPort = client.remotePort ?? 0;
+  let upstream: Socket | undefined;
+  let clientClosed = false;
+  client.once('close', () => {
+    clientClosed = true;
+    upstream?.destroy();
+  });
+
+  const target = parseAuthority(req.url);
+  if (!target) {
+    ctx.counters.reject('bad_request');
+    ctx.emitter.emit(EVENT.NOT_CONNECT, {
+      clientAddress,
+      reason: 'bad_request',
+      message: `Malformed CONNECT target "${String(req.url).slice(0, 200)}"; expected host:port`,
+    });
+    respond(client, 400);
+    return;
+  }
+  const { host, port } = target;
+  const workspaceId = extractWorkspaceId(host);
+  const root = ctx.tracer.startSpan(`CONNECT ${host}`, {
+    kind: SpanKind.SERVER,
+    attributes: {
+      'client.address': clientAddress,
+      'client.port': clientPort,
+      'server.address': host,
+      'server.port': port,
+      'gatewatch.workspace_id': workspaceId,
+      'gatewatch.node_id': config.nodeId,
+    },
+  });
+  const rootCtx = trace.setSpan(context.active(), root);
+  const child = (name: string) => ctx.tracer.startSpan(name, {}, rootCtx);
+  const base: EventFields = { clientAddress, targetHost: host, targetPort: port, workspaceId, span: root };
+  let lastEvent: EventId = EVENT.CONNECT_RECEIVED;
+  const emit = (id: EventId, f: EventFields = {}) => {
+    lastEvent = id;
+    return ctx.emitter.emit(id, { ...base, ...f });
+  };
+  let bytesUp = 0;
+  let bytesDown = 0;
+  let rejected = false;
+  const finishSpan = () => {
+    root.setAttributes({
+      'gatewatch.event_id': lastEvent,
+      'gatewatch.bytes_up': bytesUp,
+      'gatewatch.bytes_down': bytesDown,
+    });
+    root.end();
+  };
+  /** Refuse: count, one event, span ERROR, answer (before 200) or close (after). */
+  const reject = (
+    reason: RejectionReason,
+    message: string,
+    status: number | null,
+    f: EventFields = {},
+  ): never => {
+    rejected = true;
+    ctx.counters.reject(reason);
+    emit(REJECTION_REASONS[reason].eventId, { ...f, reason, message });
+    root.setAttribute('gatewatch.reason', reason);
+    root.setStatus({ code: SpanStatusCode.ERROR, message });
+    if (status) respond(client, status);
+    else client.destroy();
+    throw new Rejected(message);
+  };
+
+  try {
+    emit(EVENT.CONNECT_RECEIVED, { message: `CONNECT ${host}:${port} from ${clientAddress}` });
+
+    // Client certificate (mTLS listener only).
+    if (client instanceof TLSSocket) {
+      const subjects = certificateSubjects(client);
+      const shown = subjects[subjects.length - 1] ?? '(none)';
+      if (!client.authorized) {
+        reject(
+          'client_certificate_invalid',
+          `Invalid client certificate: ${shown} (${client.authorizationError ?? 'no certificate'})`,
+          403,
+        );
+      }
+      if (!subjects.some((s) => state.allowedSubjects.has(normalizeSubject(s)))) {
+        reject(
+          'client_certificate_invalid',
+          `Invalid client certificate: ${shown} is not on the allowed list; add it with: gatewatch-admin allowed-client-certificate add "${shown}"`,
+          403,
+        );
+      }
+    }
+
+    const policySpan = child('policy');
+    const decision = state.policy.check(host, port);
+    policySpan.setAttribute('gatewatch.allowed', decision.allowed);
+    policySpan.end();
+    if (!decision.allowed && decision.reason) reject(decision.reason, decision.message, 403);
+
+    // Resolve once, check the address, dial exactly that address.
+    const mapped = config.resolve[`${host}:${port}`];
+    const relay = config.relayProxy;
+    let dialHost = host;
+    let dialPort = port;
+    if (mapped) {
+      const i = mapped.lastIndexOf(':');
+      dialHost = mapped.slice(0, i).replace(/^\[|\]$/g, '');
+      dialPort = Number(mapped.slice(i + 1));
+    } else if (!relay) {
+      const dnsSpan = child('dns');
+      try {
+        dialHost = isIP(host) ? host : await resolveOne(host, config.limits.dnsTimeoutMs);
+        dnsSpan.setAttribute('network.peer.address', dialHost);
+      } catch (err) {
+        dnsSpan.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        dnsSpan.end();
+        return fail(`DNS lookup of ${host} failed: ${(err as Error).message}`, 502);
+      }
+      dnsSpan.end();
+      const verdict = state.guard.check(dialHost);
+      if (!verdict.allowed) {
+        reject(
+          'address_not_allowed',
+          `Destination ${host} resolves to ${dialHost}, a ${verdict.label} address; allow it explicitly with allowPrivateAddresses or resolve`,
+          403,
+        );
+      }
+    }
+    if (clientClosed) return finishQuiet();
+
+    const upSpan = child('upstream.connect');
+    try {
+      upstream =
+        relay && !mapped
+          ? await dialViaRelay(relay, host, port, config.limits.connectTimeoutMs)
+          : await dialDirect(dialHost, dialPort, config.limits.connectTimeoutMs);
+    } catch (err) {
+      upSpan.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      upSpan.end();
+      return fail((err as Error).message, err instanceof UpstreamError ? err.status : 502);
+    }
+    upSpan.setAttribute('network.peer.address', upstream.remoteAddress ?? '');
+    upSpan.end();
+    root.setAttributes({
+      'network.peer.address': upstream.remoteAddress ?? '',
+      'network.peer.port': upstream.remotePort ?? 0,
+      'gatewatch.relay': Boolean(relay && !mapped),
+    });
+    const up = upstream;
+    up.on('error', () => up.destroy());
+    if (clientClosed) {
+      up.destroy();
+      return finishQuiet();
+    }
+
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+
+    const tlsSpan = child('tls.inspect');
+    const { result, buffered } = await readClientHello(client, head, config.limits.clientHelloTimeoutMs);
+    if (result.kind === 'hello') {
+      tlsSpan.setAttributes({
+        'tls.protocol.version': VERSION_ATTR[result.version] ?? '',
+        'tls.server_name': result.sni,
+      });
+      if (result.alpn.length) tlsSpan.setAttribute('tls.client.supported_alpn', result.alpn);
+      root.setAttributes({
+        'tls.protocol.version': VERSION_ATTR[result.version] ?? '',
+        'tls.server_name': result.sni,
+      });
+    }
+    tlsSpan.end();
+    if (clientClosed && result.kind === 'incomplete' && buffered.length === 0) {
+      up.destroy();
+      return finishQuiet();
+    }
+    if (result.kind === 'ssl2' || (result.kind === 'hello' && result.version === 'SSL3.0')) {
+      reject(
+        'tls_version_unsupported',
+        `Unsupported protocol ${result.version} from ${clientAddress}; SSL is refused`,
+        null,
+        {
+          tlsVersion: result.version,
+        },
+      );
+    }
+    if (result.kind !== 'hello') {
+      const why =
+        result.kind === 'error'
+          ? result.message
+          : 'connection closed or timed out before a complete ClientHello';
+      reject('tls_parse_error', `TLS handshake parse error from ${clientAddress}: ${why}`, null);
+      return;
+    }
+    const tlsFields = { tlsVersion: result.version, sni: result.sni };
+    if (compareVersions(result.version, config.minTlsVersion) < 0) {
+      reject(
+        'tls_version_unsupported',
+        `${result.version} is below the minimum ${config.minTlsVersion}; upgrade the agent's TLS stack`,
+        null,
+        tlsFields,
+      );
+    }
+    if (result.sni && normalizeHost(result.sni) !== host) {
+      reject('sni_mismatch', `SNI ${result.sni} does not match the CONNECT host ${host}`, null, tlsFields);
+    }
+    ctx.counters.tunnelsEstablished++;
+    emit(EVENT.TLS_SESSION_VERIFIED, {
+      ...tlsFields,
+      message: `${result.version} session to ${host}:${port} verified (SNI ${result.sni || 'none'}${result.alpn.length ? `, ALPN ${result.alpn.join(',')}` : ''})`,
+    });
+
+    // Pump bytes both ways with backpressure; half-close passes through; an error destroys both sides.
+    up.write(buffered);
+    bytesUp += buffered.length;
+    ctx.counters.bytesUp += buffered.length;
+    const untrack = ctx.track(() => {
+      client.destroy();
+      up.destroy();
+    });
+    let open = 2;
+    const done = () => {
+      if (--open > 0) return;
+      untrack();
+      finishSpan();
+    };
+    pipeline(client, up, (err) => {
+      if (err) up.destroy();
+    });
+    pipeline(up, client, (err) => {
+      if (err) client.destroy();
+    });
+    client.on('data', (c: Buffer) => {
+      bytesUp += c.length;
+      ctx.counters.bytesUp += c.length;
+    });
+    up.on('data', (c: Buffer) => {
+      bytesDown += c.length;
+      ctx.counters.bytesDown += c.length;
+    });
+    client.setTimeout(config.limits.idleTimeoutMs, () => {
+      ctx.emitter.emit(EVENT.GENERAL_INFO, {
+        ...base,
+        message: `Idle tunnel to ${host}:${port} closed after ${config.limits.idleTimeoutMs} ms without traffic`,
+      });
+      client.destroy();
+      up.destroy();
+    });
+    client.once('close', done);
+    up.once('close', done);
+  } catch (err) {
+    if (!(err instanceof Rejected)) {
+      const message = `Unexpected error in tunnel to ${host}:${port}: ${(err as Error)?.message ?? String(err)}`;
+      emit(EVENT.APPLICATION_ERROR, { message });
+      root.setStatus({ code: SpanStatusCode.ERROR, message });
+      client.destroy();
+      upstream?.destroy();
+    }
+    finishSpan();
+  }
+
+  /** Networking failure before 200: event 403, answer 502/504. */
+  function fail(message: string, status: number): void {
+    emit(EVENT.NETWORKING_ERROR, { message });
+    root.setStatus({ code: SpanStatusCode.ERROR, message });
+    respond(client, status);
+    finishSpan();
+  }
+  function finishQuiet(): void {
+    if (!rejected) finishSpan();
+  }
+}
+
+async function resolveOne(host: string, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const res = await Promise.race([lookup(host, { verbatim: true }), timeout]);
+    return res.address;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code ?? e.message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Read tunnel bytes (starting with whatever came with the CONNECT head) until the parser decides. */
+function readClientHello(
+  client: Socket,
+  head: Buffer,
+  timeoutMs: number,
+): Promise<{ result: ClientHelloResult; buffered: Buffer }> {
+  const reader = new ClientHelloReader();
+  const first = reader.push(head);
+  if (first.kind !== 'incomplete') return Promise.resolve({ result: first, buffered: reader.buffered() });
+  return new Promise((resolve) => {
+    const finish = (result: ClientHelloResult) => {
+      clearTimeout(timer);
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.off('close', onEnd);
+      client.pause();
+      resolve({ result, buffered: reader.buffered() });
+    };
+    const onData = (chunk: Buffer) => {
+      const r = reader.push(chunk);
+      if (r.kind !== 'incomplete') finish(r);
+    };
+    const onEnd = () => finish(reader.result());
+    const timer = setTimeout(onEnd, timeoutMs);
+    client.on('data', onData);
+    client.once('end', onEnd);
+    client.once('close', onEnd);
+    client.resume();
+  });
+}
+
+export function respond(socket: Socket, status: number, extra = ''): void {
+  if (socket.destroyed) return;
+  const text = STATUS_TEXT[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+  socket.destroySoon?.();
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
