@@ -206,7 +206,10 @@ export function* nodeFixture(fixture: Fixture, nodeIndex: number): Generator<Fix
       byReason = {};
     }
     const stamps: FixtureItem[] = [];
-    const connects = poisson(rand, o.connectRate);
+    // Activity between two samples is counted by the later one; the first sample is the baseline, so all
+    // data lies in [start, end).
+    const quiet = i === 0;
+    const connects = quiet ? 0 : poisson(rand, o.connectRate);
     for (let c = 0; c < connects; c++) {
       const workspaceId = pick(rand, fixture.configuredWorkspaces);
       const host = pick(rand, workspaceHosts(workspaceId).slice(0, 3));
@@ -238,7 +241,7 @@ export function* nodeFixture(fixture: Fixture, nodeIndex: number): Generator<Fix
       bytesUp += 500 + Math.floor(rand() * 5000);
       bytesDown += 1000 + Math.floor(rand() * 20000);
     }
-    const rejections = poisson(rand, o.rejectionRate);
+    const rejections = quiet ? 0 : poisson(rand, o.rejectionRate);
     for (let r = 0; r < rejections; r++) {
       const reason = pickReason(rand);
       const eventId = REJECTION_REASONS[reason].eventId as EventId;
@@ -272,7 +275,7 @@ export function* nodeFixture(fixture: Fixture, nodeIndex: number): Generator<Fix
       byReason[reason] = (byReason[reason] ?? 0) + 1;
       rejectionCount++;
     }
-    const errors = poisson(rand, o.errorRate);
+    const errors = quiet ? 0 : poisson(rand, o.errorRate);
     for (let e = 0; e < errors; e++) {
       const networking = rand() < 0.7;
       stamps.push(

@@ -84,7 +84,12 @@ async function insertRows(
       table,
       values,
       format: 'JSONEachRow',
-      clickhouse_settings: { ...settings, insert_deduplication_token: token },
+      clickhouse_settings: {
+        ...settings,
+        insert_deduplication_token: token,
+        // A replayed batch must not be counted again by the rollups either.
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+      },
     });
   }
   if (store.kind === 'embedded') {

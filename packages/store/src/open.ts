@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { firstLine, StoreError } from './errors.ts';
 import { applyMigrations } from './migrate.ts';
@@ -63,7 +63,8 @@ async function openServer(url: string, database: string): Promise<Store> {
   }
   const shown = `${parsed.protocol}//${parsed.host}`;
   // The database may not exist yet, and the HTTP interface refuses a default database that is missing.
-  const bootstrap = createClient({ url });
+  // Its own logging off: a failed ping is reported once, as a StoreError line, not as a logged stack.
+  const bootstrap = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
   try {
     const ping = await bootstrap.ping();
     if (!ping.success) {

@@ -11,7 +11,7 @@ import {
   type SpanRow,
   type Store,
 } from '../src/index.ts';
-import { rows, scalar, tempStore } from './helpers.ts';
+import { rows, scalar, tempStore } from './support/helpers.ts';
 
 describe('embedded store', () => {
   let store: Store;

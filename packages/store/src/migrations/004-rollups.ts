@@ -25,7 +25,8 @@ function eventsRollup(table: string, bucket: string, fn: string): string[] {
       clients AggregateFunction(uniqCombined, String)
     ) ENGINE = AggregatingMergeTree
     PARTITION BY toYYYYMM(${bucket})
-    ORDER BY (eventId, nodeId, workspaceId, reason, ${bucket})`,
+    ORDER BY (eventId, nodeId, workspaceId, reason, ${bucket})
+    SETTINGS non_replicated_deduplication_window = 1000`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
     SELECT ${fn}(ts) AS ${bucket}, nodeId, eventId, workspaceId, reason,
       countState() AS events, uniqCombinedState(clientAddress) AS clients
@@ -80,7 +81,8 @@ function countersRollup(table: string, bucket: string, fn: string): string[] {
       ${cols.join(',\n      ')}
     ) ENGINE = AggregatingMergeTree
     PARTITION BY toYYYYMM(${bucket})
-    ORDER BY (nodeId, ${bucket})`,
+    ORDER BY (nodeId, ${bucket})
+    SETTINGS non_replicated_deduplication_window = 1000`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
     SELECT ${fn}(ts) AS ${bucket}, nodeId,
       ${states.join(',\n      ')}

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '../src/index.ts';
+import { openStore, type Store } from '../../src/index.ts';
 
 /** A store on a fresh temp data dir; `done()` closes it and removes the dir. */
 export async function tempStore(): Promise<{ store: Store; dataDir: string; done: () => Promise<void> }> {

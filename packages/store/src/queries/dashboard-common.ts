@@ -1,0 +1,66 @@
+/**
+ * Shared pieces of the dashboard's queries: a typed JSONEachRow runner and the time/filter parameters.
+ * Every value goes through ClickHouse query parameters ({name:Type}); only fixed SQL fragments are spliced.
+ */
+import type { Store } from '../open.ts';
+
+export async function selectRows<T>(
+  store: Store,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
+  const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+/** A time window [fromMs, toMs) in epoch milliseconds, bucketed by stepSec seconds. */
+export interface Window {
+  fromMs: number;
+  toMs: number;
+  stepSec: number;
+}
+
+/** Filters on event records; empty string / empty list means "any". */
+export interface EventFilters {
+  nodeId?: string;
+  workspaceId?: string;
+  eventIds?: number[];
+  reason?: string;
+  targetHost?: string;
+  clientAddress?: string;
+}
+
+export const FROM = "fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')";
+export const TO = "fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')";
+export const BUCKET = (col: string) => `toStartOfInterval(${col}, toIntervalSecond({stepSec:UInt32}))`;
+/** Bucket start as epoch ms (buckets are whole seconds). */
+export const BUCKET_MS = (col: string) => `toUInt64(toUnixTimestamp(${BUCKET(col)})) * 1000`;
+
+/** Filters usable on both gateway_events and its rollups (which keep node, event, workspace, reason). */
+export const ROLLUP_EVENT_FILTERS = `({nodeId:String} = '' OR nodeId = {nodeId:String})
+  AND ({workspaceId:String} = '' OR workspaceId = {workspaceId:String})
+  AND (empty({eventIds:Array(UInt16)}) OR eventId IN {eventIds:Array(UInt16)})
+  AND ({reason:String} = '' OR reason = {reason:String})`;
+/** Raw-only filters (host and client are not in the rollups). */
+export const RAW_EVENT_FILTERS = `${ROLLUP_EVENT_FILTERS}
+  AND ({targetHost:String} = '' OR targetHost = {targetHost:String})
+  AND ({clientAddress:String} = '' OR clientAddress = {clientAddress:String})`;
+
+export function eventParams(w: Omit<Window, 'stepSec'> & { stepSec?: number }, f: EventFilters = {}) {
+  return {
+    fromMs: Math.floor(w.fromMs),
+    toMs: Math.floor(w.toMs),
+    stepSec: w.stepSec ?? 60,
+    nodeId: f.nodeId ?? '',
+    workspaceId: f.workspaceId ?? '',
+    eventIds: f.eventIds ?? [],
+    reason: f.reason ?? '',
+    targetHost: f.targetHost ?? '',
+    clientAddress: f.clientAddress ?? '',
+  };
+}
+
+/** Host and client filters exist only in raw data, so they force a raw read. */
+export function needsRaw(f: EventFilters): boolean {
+  return Boolean(f.targetHost || f.clientAddress);
+}

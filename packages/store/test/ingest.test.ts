@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { generateFixture, insertCounters, insertEvents, type Store } from '../src/index.ts';
+import { rows, scalar, tempStore } from './support/helpers.ts';
+
+describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
+  let store: Store;
+  let done: () => Promise<void>;
+  before(async () => {
+    ({ store, done } = await tempStore());
+  });
+  after(async () => done());
+
+  test('100,000 event records inserted and counted back exactly; rollups equal raw counts', async () => {
+    const data = generateFixture({ seed: 42, nodes: 4, hours: 6, connectRate: 6, rejectionRate: 1.5 });
+    assert.ok(data.events.length >= 100_000, `fixture has ${data.events.length} events`);
+    const events = data.events.slice(0, 100_000);
+    await insertEvents(store, events);
+    await insertCounters(store, data.counters);
+
+    assert.equal(await scalar(store, 'SELECT count() AS v FROM gateway_events'), 100_000);
+    assert.equal(await scalar(store, 'SELECT uniqExact(recordId) AS v FROM gateway_events'), 100_000);
+    assert.equal(await scalar(store, 'SELECT count() AS v FROM gateway_counters'), data.counters.length);
+
+    // Per (minute, node, event, workspace, reason) group, raw count() equals the rollup's countMerge().
+    const diff = await rows<Record<string, unknown>>(
+      store,
+      `SELECT * FROM (
+         SELECT toStartOfMinute(ts) AS minute, nodeId, eventId, workspaceId, reason, count() AS raw
+         FROM gateway_events GROUP BY ALL
+       ) AS r FULL OUTER JOIN (
+         SELECT minute, nodeId, eventId, workspaceId, reason, countMerge(events) AS rolled
+         FROM gateway_events_1m GROUP BY ALL
+       ) AS m USING (minute, nodeId, eventId, workspaceId, reason)
+       WHERE raw != rolled LIMIT 5`,
+    );
+    assert.deepEqual(diff, []);
+    assert.equal(await scalar(store, 'SELECT countMerge(events) AS v FROM gateway_events_1m'), 100_000);
+    assert.equal(await scalar(store, 'SELECT countMerge(events) AS v FROM gateway_events_1h'), 100_000);
+
+    // Same for counters: samples per (minute, node), and the last cumulative value of each minute.
+    const counterDiff = await rows<Record<string, unknown>>(
+      store,
+      `SELECT * FROM (
+         SELECT toStartOfMinute(ts) AS minute, nodeId, count() AS raw, argMax(errorCount, ts) AS rawLast,
+           max(activeClientConnections) AS rawMax
+         FROM gateway_counters GROUP BY ALL
+       ) AS r FULL OUTER JOIN (
+         SELECT minute, nodeId, countMerge(samples) AS rolled, argMaxMerge(errorCountLast) AS rolledLast,
+           maxMerge(activeMax) AS rolledMax
+         FROM gateway_counters_1m GROUP BY ALL
+       ) AS m USING (minute, nodeId)
+       WHERE raw != rolled OR rawLast != rolledLast OR rawMax != rolledMax LIMIT 5`,
+    );
+    assert.deepEqual(counterDiff, []);
+    assert.equal(
+      await scalar(store, 'SELECT countMerge(samples) AS v FROM gateway_counters_1h'),
+      data.counters.length,
+    );
+  });
+
+  test('the same batch inserted twice with the same dedup token is stored once (rollups too)', async () => {
+    const { events, counters } = generateFixture({
+      seed: 99,
+      nodes: 2,
+      hours: 0.2,
+      start: Date.UTC(2026, 1, 1),
+    });
+    const day = { d: '2026-02-01' };
+    const count = (table: string) =>
+      scalar(store, `SELECT count() AS v FROM ${table} WHERE toDate(ts) = {d:Date}`, day);
+    await insertEvents(store, events, { dedupToken: 'batch-1' });
+    await insertEvents(store, events, { dedupToken: 'batch-1' });
+    await insertCounters(store, counters, { dedupToken: 'batch-1' });
+    await insertCounters(store, counters, { dedupToken: 'batch-1' });
+    assert.equal(await count('gateway_events'), events.length);
+    assert.equal(await count('gateway_counters'), counters.length);
+    assert.equal(
+      await scalar(
+        store,
+        'SELECT countMerge(events) AS v FROM gateway_events_1m WHERE toDate(minute) = {d:Date}',
+        day,
+      ),
+      events.length,
+    );
+
+    // A token must not leak into later inserts: without one, a batch is always stored.
+    const one = events.slice(0, 10);
+    await insertEvents(store, one);
+    await insertEvents(store, one);
+    assert.equal(await count('gateway_events'), events.length + 20);
+  });
+});
