@@ -103,6 +103,7 @@ export async function handleConnect(
   const clientPort = client.remotePort ?? 0;
   let upstream: Socket | undefined;
   let clientClosed = false;
+  client.setMaxListeners(32); // pipeline + inspection + accounting each watch 'close'
   client.once('close', () => {
     clientClosed = true;
     upstream?.destroy();
@@ -247,6 +248,7 @@ export async function handleConnect(
       'gatewatch.relay': Boolean(relay && !mapped),
     });
     const up = upstream;
+    up.setMaxListeners(32);
     up.on('error', () => up.destroy());
     if (clientClosed) {
       up.destroy();

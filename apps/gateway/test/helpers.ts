@@ -1,0 +1,197 @@
+/** Test helpers: temp dirs, openssl-made certificates, a local TLS target, a gateway with captured telemetry. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import type { CounterSample, EventRecord } from '@gatewatch/events';
+import { pino } from 'pino';
+import { type Gateway, type GatewayConfigInput, parseConfig } from '../src/index.ts';
+import { createGateway, type ListenInfo } from '../src/gateway.ts';
+
+export const run = promisify(execFile);
+
+export const WS = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+export const WS_HOST = `${WS}.ods.opinsights.azure.com`;
+export const OTHER_WS = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+/** Collects cleanup functions; `run()` them in an `after` hook (last registered runs first). */
+export class Cleanup {
+  private fns: (() => unknown)[] = [];
+  after(fn: () => unknown): void {
+    this.fns.push(fn);
+  }
+  async run(): Promise<void> {
+    for (const fn of this.fns.reverse()) await fn();
+    this.fns = [];
+  }
+}
+
+export function tempDir(t: { after(fn: () => void): void }, prefix = 'gw-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface Pki {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  /** Issue a client certificate signed by the CA (or by a fresh rogue CA). */
+  client(cn: string, opts?: { rogue?: boolean }): Promise<{ cert: string; key: string }>;
+}
+
+/** A CA and a server certificate for the given DNS names, made with the openssl CLI. */
+export async function makePki(dir: string, names: string[]): Promise<Pki> {
+  const p = (f: string) => join(dir, f);
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=Gatewatch Test CA', '-keyout', p('ca.key'), '-out', p('ca.crt'),
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const issue = async (name: string, subj: string, ext: string, ca = 'ca') => {
+    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subj,
+      '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`)]);
+    writeFileSync(p(`${name}.ext`), ext);
+    await run('openssl', ['x509', '-req', '-in', p(`${name}.csr`), '-CA', p(`${ca}.crt`), '-CAkey', p(`${ca}.key`),
+      '-CAcreateserial', '-days', '2', '-extfile', p(`${name}.ext`), '-out', p(`${name}.crt`)]);
+    return { cert: p(`${name}.crt`), key: p(`${name}.key`) };
+  };
+  const server = await issue('server', '/CN=gatewatch-test-server',
+    `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
+  return {
+    dir,
+    caCert: p('ca.crt'),
+    caKey: p('ca.key'),
+    serverCert: server.cert,
+    serverKey: server.key,
+    async client(cn, opts = {}) {
+      let ca = 'ca';
+      if (opts.rogue) {
+        await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+          '-days', '2', '-subj', '/CN=Rogue CA', '-keyout', p('rogue.key'), '-out', p('rogue.crt'),
+          '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+        ca = 'rogue';
+      }
+      return issue(`client-${cn}${opts.rogue ? '-rogue' : ''}`, `/O=Contoso/CN=${cn}`, 'extendedKeyUsage=clientAuth\n', ca);
+    },
+  };
+}
+
+/** A local HTTPS server standing in for the Azure endpoints: answers `ok <servername>` and counts bytes. */
+export async function startTarget(pki: Pki): Promise<{ port: number; server: HttpsServer; received: () => number }> {
+  let received = 0;
+  const server = createHttpsServer(
+    { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), minVersion: 'TLSv1' , ciphers: 'DEFAULT:@SECLEVEL=0' },
+    (req, res) => {
+      req.on('data', (c: Buffer) => {
+        received += c.length;
+      });
+      req.on('end', () => res.end(`ok ${req.headers.host ?? ''}\n`));
+    },
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, server, received: () => received };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  info: ListenInfo;
+  events: EventRecord[];
+  samples: CounterSample[];
+  lines: string[];
+  /** Wait until an event matching the predicate was emitted. */
+  waitEvent(pred: (e: EventRecord) => boolean, timeoutMs?: number): Promise<EventRecord>;
+}
+
+export async function startGateway(
+  t: { after(fn: () => Promise<void> | void): void },
+  input: GatewayConfigInput,
+): Promise<TestGateway> {
+  const events: EventRecord[] = [];
+  const samples: CounterSample[] = [];
+  const lines: string[] = [];
+  const logger = pino(
+    { base: undefined },
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    }),
+  );
+  const config = parseConfig({ nodeId: 'test-node', listenHost: '127.0.0.1', listenPort: 1, adminPort: 0, ...input });
+  const gateway = createGateway(
+    { ...config, listenPort: input.listenPort ?? 0 },
+    { logger, sink: { event: (e) => events.push(e), counters: (s) => samples.push(s) } },
+  );
+  const info = await gateway.start();
+  t.after(() => gateway.stop(200));
+  return {
+    gateway,
+    info,
+    events,
+    samples,
+    lines,
+    waitEvent: (pred, timeoutMs = 5000) =>
+      waitFor(() => events.find(pred), timeoutMs, 'event not emitted'),
+  };
+}
+
+export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Open a raw TCP connection to the proxy and send a CONNECT; resolves with the status line and the socket. */
+export function rawConnect(
+  port: number,
+  target: string,
+  opts: { extra?: Buffer; localAddress?: string } = {},
+): Promise<{ status: number; socket: Socket; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
+    let buf = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      const head = Buffer.from(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+      socket.write(opts.extra ? Buffer.concat([head, opts.extra]) : head);
+    });
+    const onData = (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(buf.toString('latin1'))?.[1] ?? 0);
+      resolve({ status, socket, rest: buf.subarray(end + 4) });
+    };
+    socket.on('data', onData);
+    socket.on('close', () => resolve({ status: 0, socket, rest: buf }));
+  });
+}
+
+/** Resolves when the socket is closed by the peer (or after timeoutMs, with false). */
+export function closed(socket: Socket, timeoutMs = 5000): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    socket.resume();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
