@@ -1,1 +1,13 @@
-export {};
+export * from './alerter.ts';
+export * from './detect.ts';
+export * from './duration.ts';
+export * from './history.ts';
+export * from './labels.ts';
+export * from './notifier.ts';
+export * from './queries.ts';
+export * from './rules.ts';
+export * from './series.ts';
+export * from './silences.ts';
+export * from './state.ts';
+export * from './template.ts';
+export * from './webhook.ts';
