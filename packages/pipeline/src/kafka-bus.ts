@@ -1,0 +1,271 @@
+import type { TopicKey } from '@gatewatch/events';
+import {
+  type Admin,
+  CompressionTypes,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
+import {
+  type Bus,
+  type BusMessage,
+  BusUnavailableError,
+  type ConsumedMessage,
+  errorMessage,
+  nextOffset,
+  type PartitionBatch,
+  prefixedTopic,
+  type SubscribeOptions,
+  type Subscription,
+  sleep,
+  TOPIC_KEYS,
+} from './bus.ts';
+
+export interface KafkaBusOptions {
+  /** host:port list (KAFKA_BROKERS, comma separated). */
+  brokers: string[];
+  clientId?: string;
+  /** Prepended to every topic name (tests use a unique prefix so runs never collide). */
+  prefix?: string;
+  /** Partitions for topics created on start (default 3). */
+  partitions?: number;
+  /** gzip (default) or none. */
+  compression?: 'gzip' | 'none';
+  /** Produce attempts before BusUnavailableError (default 3: a dead broker is noticed in a few seconds). */
+  produceRetries?: number;
+  /** Fetch sizing for consumers: the size/time bounds of a batch. */
+  fetch?: { minBytes?: number; maxBytes?: number; maxBytesPerPartition?: number; maxWaitMs?: number };
+  /** kafkajs log level (default: errors only). */
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+const LEVELS = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+} as const;
+
+/** KAFKA_BROKERS=host:port,host:port (default 127.0.0.1:9092). */
+export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
+
+function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key,
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+}
+
+/** The bus on Apache Kafka through kafkajs: acks=-1, gzip, keyed by node id, manual commits. */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly opts: KafkaBusOptions;
+  private readonly prefix: string;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private started: Promise<void> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(opts: KafkaBusOptions) {
+    this.opts = opts;
+    this.prefix = opts.prefix ?? '';
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? 'gatewatch',
+      brokers: opts.brokers,
+      logLevel: LEVELS[opts.logLevel ?? 'nothing'],
+      connectionTimeout: 3000,
+      requestTimeout: 15000,
+      retry: { retries: opts.produceRetries ?? 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+  }
+
+  topic(key: TopicKey): string {
+    return prefixedTopic(this.prefix, key);
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.doStart().catch((err) => {
+      this.started = undefined;
+      throw new BusUnavailableError(
+        `cannot reach Kafka at ${this.opts.brokers.join(',')}: ${errorMessage(err)}; start it (infra/kafka/kafka.sh start) or fix KAFKA_BROKERS`,
+        { cause: err },
+      );
+    });
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    this.admin = admin;
+    const existing = new Set(await admin.listTopics());
+    const missing = TOPIC_KEYS.map((k) => this.topic(k)).filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3 })),
+      });
+    }
+    const producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      // kafkajs' idempotent producer is experimental; replays are deduplicated at ingest instead.
+      idempotent: false,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    this.producer = producer;
+  }
+
+  async produce(topic: string, messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    try {
+      await this.start();
+      await (this.producer as Producer).send({
+        topic,
+        acks: -1,
+        compression: this.opts.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+        messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+      });
+    } catch (err) {
+      if (err instanceof BusUnavailableError) throw err;
+      // KafkaJSNumberOfRetriesExceeded and friends: the messages stay the caller's.
+      throw new BusUnavailableError(
+        `Kafka at ${this.opts.brokers.join(',')} did not accept ${messages.length} message(s) for ${topic}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    await this.start();
+    const f = this.opts.fetch ?? {};
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      minBytes: f.minBytes ?? 1,
+      maxBytes: f.maxBytes ?? 16 * 1024 * 1024,
+      maxBytesPerPartition: f.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxWaitTimeInMs: f.maxWaitMs ?? 500,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      // A dead broker makes the consumer crash; restart it forever (the ingester is a daemon).
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => true },
+    });
+    const admin = this.admin as Admin;
+    const lags = new Map<string, number>();
+    // Committed offset + metadata per partition, loaded after each (re)assignment.
+    const committed = new Map<string, { offset: string; metadata: string | null }>();
+    consumer.on(consumer.events.GROUP_JOIN, () => committed.clear());
+    const baseBackoff = opts.retryBackoffMs ?? 500;
+    const backoff = new Map<string, number>();
+
+    const loadCommitted = async (topic: string, partition: number) => {
+      const key = tpKey(topic, partition);
+      if (committed.has(key)) return committed.get(key);
+      const res = await admin.fetchOffsets({ groupId: opts.groupId, topics: [topic] });
+      for (const t of res) {
+        for (const p of t.partitions) {
+          committed.set(tpKey(t.topic, p.partition), { offset: p.offset, metadata: p.metadata ?? null });
+        }
+      }
+      return committed.get(key);
+    };
+
+    const eachBatch = async (payload: EachBatchPayload) => {
+      const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+      const { topic, partition } = batch;
+      const key = tpKey(topic, partition);
+      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      const messages = batch.messages.map((m) => toConsumed(topic, partition, m));
+      const first = (messages[0] as ConsumedMessage).offset;
+      const last = (messages[messages.length - 1] as ConsumedMessage).offset;
+      const high = BigInt(batch.highWatermark);
+      let committedNext = first;
+      const c = await loadCommitted(topic, partition);
+      const pendingEnd =
+        c && c.offset === first && c.metadata?.startsWith('pending:')
+          ? c.metadata.slice('pending:'.length)
+          : undefined;
+      lags.set(key, Number(high - BigInt(first)));
+      const pb: PartitionBatch = {
+        topic,
+        partition,
+        messages,
+        ...(pendingEnd !== undefined ? { pendingEnd } : {}),
+        begin: async (from, to) => {
+          const metadata = `pending:${to}`;
+          await consumer.commitOffsets([{ topic, partition, offset: from, metadata }]);
+          committed.set(key, { offset: from, metadata });
+        },
+        commit: async (upTo) => {
+          const offset = nextOffset(upTo);
+          await consumer.commitOffsets([{ topic, partition, offset }]);
+          committed.set(key, { offset, metadata: null });
+          resolveOffset(upTo);
+          committedNext = offset;
+          lags.set(key, Number(high - BigInt(offset)));
+        },
+        heartbeat,
+        lag: () => Number(high - BigInt(last) - 1n),
+      };
+      try {
+        await opts.handler(pb);
+        backoff.delete(key);
+      } catch (err) {
+        opts.onError?.(err, { topic, partition });
+        // Redeliver from the first uncommitted message (autoCommit is off: seek only moves our position).
+        consumer.seek({ topic, partition, offset: committedNext });
+        const wait = Math.min(backoff.get(key) ?? baseBackoff, 10_000);
+        backoff.set(key, wait * 2);
+        const until = Date.now() + wait;
+        while (Date.now() < until && isRunning()) {
+          await sleep(Math.min(500, until - Date.now()));
+          await heartbeat().catch(() => {});
+        }
+      }
+    };
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    this.consumers.add(consumer);
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+      lag: () => new Map(lags),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.disconnect().catch(() => {});
+    this.consumers.clear();
+    await this.producer?.disconnect().catch(() => {});
+    await this.admin?.disconnect().catch(() => {});
+    this.producer = undefined;
+    this.admin = undefined;
+    this.started = undefined;
+  }
+}

@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  COUNTER_SCHEMA,
+  type CounterSample,
+  EVENT,
+  EVENT_SCHEMA,
+  type EventRecord,
+  encodeRecord,
+  parseEventRecord,
+  SCHEMA_HEADER,
+} from '@gatewatch/events';
+import { trace } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { type Bus, errorMessage } from './bus.ts';
+import { BusSpanExporter } from './span-exporter.ts';
+import { Spool, type SpooledMessage } from './spool.ts';
+
+/** What the gateway's data plane calls; never blocks, never throws. */
+export interface TelemetrySink {
+  event(r: EventRecord): void;
+  counters(s: CounterSample): void;
+}
+
+export interface TelemetryOptions {
+  nodeId: string;
+  serviceVersion: string;
+  bus: Bus;
+  /** Parent directory of the per-node spool (`<spoolDir>/<nodeId>`). */
+  spoolDir: string;
+  /** In-memory messages before new ones are dropped (default 100,000). */
+  maxQueue?: number;
+  /** Disk spool bound (default 256 MiB); beyond it messages are dropped and counted. */
+  maxSpoolBytes?: number;
+  /** Messages per produce request (default 2000). */
+  batchSize?: number;
+  /** Wait before retrying a bus that failed (default 1000 ms). */
+  retryMs?: number;
+  /** BatchSpanProcessor tuning. */
+  spans?: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number };
+  /** Register the provider as the global OTel tracer provider (default true). */
+  registerGlobal?: boolean;
+  /** Where pipeline trouble is reported (default: console.warn). */
+  warn?(message: string): void;
+}
+
+export interface TelemetryMetrics {
+  /** Messages waiting in memory. */
+  queued: number;
+  /** Messages / bytes waiting in the disk spool. */
+  spooled: number;
+  spoolBytes: number;
+  /** Messages the bus accepted (first try or replayed from the spool). */
+  sent: number;
+  /** Messages that went through the spool. */
+  spooledTotal: number;
+  /** Messages dropped (queue or spool full); cumulative. */
+  dropped: number;
+  produceFailures: number;
+  busAvailable: boolean;
+}
+
+export interface Telemetry {
+  sink: TelemetrySink;
+  tracerProvider: BasicTracerProvider;
+  metrics(): TelemetryMetrics;
+  /** Prometheus text lines for the gateway's /metrics. */
+  metricsText(): string;
+  /** Waits until everything queued/spooled was delivered, or the timeout passed; true when drained. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Flushes spans, delivers what it can within timeoutMs (default 5 s), spools the rest, stops. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * The gateway's telemetry: event records, counter samples and OTel spans go through one bounded
+ * in-memory queue to the bus; when the bus is slow or down they spill to an on-disk spool and are
+ * replayed in order when it returns. The data plane only ever pushes into an array.
+ */
+export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
+  const { bus, nodeId } = opts;
+  const maxQueue = opts.maxQueue ?? 100_000;
+  const batchSize = opts.batchSize ?? 2000;
+  const retryMs = opts.retryMs ?? 1000;
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const spool = new Spool(join(opts.spoolDir, nodeId), { maxBytes: opts.maxSpoolBytes });
+  await spool.open();
+  const topics = { events: bus.topic('events'), counters: bus.topic('counters'), spans: bus.topic('spans') };
+
+  const queue: SpooledMessage[] = [];
+  let dropped = 0;
+  let reportedDrops = 0;
+  let lastDropReport = 0;
+  let sent = 0;
+  let spooledTotal = 0;
+  let produceFailures = 0;
+  let busUp = true;
+  let nextRetry = 0;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const enqueue = (m: SpooledMessage) => {
+    if (stopping || queue.length >= maxQueue) {
+      dropped++;
+      return;
+    }
+    queue.push(m);
+    if (queue.length === 1 || queue.length >= batchSize) notify();
+  };
+
+  const sink: TelemetrySink = {
+    event(r) {
+      enqueue({
+        topic: topics.events,
+        key: nodeId,
+        headers: { [SCHEMA_HEADER]: EVENT_SCHEMA },
+        value: encodeRecord(r),
+      });
+    },
+    counters(s) {
+      const sample = { ...s, telemetryDropped: Math.max(s.telemetryDropped ?? 0, dropped) };
+      enqueue({
+        topic: topics.counters,
+        key: nodeId,
+        headers: { [SCHEMA_HEADER]: COUNTER_SCHEMA },
+        value: encodeRecord(sample),
+      });
+    },
+  };
+
+  const exporter = new BusSpanExporter({
+    key: nodeId,
+    deliver: (m) =>
+      enqueue({ topic: topics.spans, key: m.key ?? nodeId, headers: m.headers ?? {}, value: m.value }),
+  });
+  const tracerProvider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: 'gatewatch-gateway',
+      'service.instance.id': nodeId,
+      [ATTR_SERVICE_VERSION]: opts.serviceVersion,
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(exporter, {
+        maxQueueSize: opts.spans?.maxQueueSize ?? 8192,
+        maxExportBatchSize: opts.spans?.maxExportBatchSize ?? 512,
+        scheduledDelayMillis: opts.spans?.scheduledDelayMillis ?? 1000,
+      }),
+    ],
+  });
+  if (opts.registerGlobal ?? true) trace.setGlobalTracerProvider(tracerProvider);
+
+  /** Produces in order, one topic run at a time; returns how many were accepted before a failure. */
+  const produceInOrder = async (msgs: SpooledMessage[]): Promise<number> => {
+    let done = 0;
+    while (done < msgs.length) {
+      const topic = (msgs[done] as SpooledMessage).topic;
+      let end = done;
+      while (end < msgs.length && (msgs[end] as SpooledMessage).topic === topic) end++;
+      try {
+        await bus.produce(
+          topic,
+          msgs.slice(done, end).map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        );
+      } catch (err) {
+        produceFailures++;
+        if (busUp) warn(`telemetry: bus unavailable, spooling to disk (${errorMessage(err)})`);
+        busUp = false;
+        nextRetry = Date.now() + retryMs;
+        return done;
+      }
+      if (!busUp) warn('telemetry: bus is back, replaying the spool');
+      busUp = true;
+      sent += end - done;
+      done = end;
+    }
+    return done;
+  };
+
+  const toSpool = async (msgs: SpooledMessage[]) => {
+    if (msgs.length === 0) return;
+    const fitted = await spool.append(msgs).catch((err) => {
+      warn(
+        `telemetry: spool write failed (${errorMessage(err)}); check free space and permissions of ${opts.spoolDir}`,
+      );
+      return 0;
+    });
+    spooledTotal += fitted;
+    dropped += msgs.length - fitted;
+  };
+
+  /** Drops are reported as an event (at most every 10 s), so they are never silent. */
+  const reportDrops = () => {
+    if (dropped === reportedDrops || Date.now() - lastDropReport < 10_000 || queue.length >= maxQueue) return;
+    const n = dropped - reportedDrops;
+    reportedDrops = dropped;
+    lastDropReport = Date.now();
+    const message = `telemetry dropped ${n} record(s) (${dropped} since start): memory queue (${maxQueue}) or disk spool (${opts.maxSpoolBytes ?? 256 * 1024 * 1024} bytes) was full because the bus was down or slow; restore Kafka or raise maxSpoolBytes`;
+    warn(`telemetry: ${message}`);
+    sink.event(
+      parseEventRecord({
+        recordId: randomUUID(),
+        ts: Date.now(),
+        nodeId,
+        eventId: EVENT.APPLICATION_ERROR,
+        message,
+      }),
+    );
+  };
+
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  const step = async (): Promise<boolean> => {
+    reportDrops();
+    const canTry = busUp || Date.now() >= nextRetry;
+    if (!spool.empty) {
+      // Keep arrival order: while the spool has data, everything new goes behind it.
+      if (queue.length > 0) await toSpool(queue.splice(0, queue.length));
+      if (!canTry) return false;
+      const read = await spool.read(batchSize);
+      if (!read) return false;
+      let end = -1;
+      const msgs = read.messages.map((m) => m.message);
+      const ok = await produceInOrder(msgs);
+      if (ok > 0) end = (read.messages[ok - 1] as { end: number }).end;
+      if (end >= 0) await read.commit(end);
+      return ok > 0 || read.messages.length === 0;
+    }
+    if (queue.length === 0) return false;
+    const chunk = queue.splice(0, batchSize);
+    if (!canTry) {
+      await toSpool(chunk);
+      return true;
+    }
+    const ok = await produceInOrder(chunk);
+    await toSpool(chunk.slice(ok));
+    return true;
+  };
+
+  const loop = (async () => {
+    for (;;) {
+      let progressed = false;
+      try {
+        progressed = await step();
+      } catch (err) {
+        warn(`telemetry: forwarding failed (${errorMessage(err)}); retrying`);
+      }
+      if (stopping && queue.length === 0 && (spool.empty || !busUp)) return;
+      if (!progressed) await idle(busUp ? 200 : Math.max(20, Math.min(200, nextRetry - Date.now())));
+    }
+  })();
+
+  const metrics = (): TelemetryMetrics => ({
+    queued: queue.length,
+    spooled: spool.count,
+    spoolBytes: spool.bytes,
+    sent,
+    spooledTotal,
+    dropped,
+    produceFailures,
+    busAvailable: busUp,
+  });
+
+  const flush = async (timeoutMs = 10_000): Promise<boolean> => {
+    const until = Date.now() + timeoutMs;
+    await tracerProvider.forceFlush();
+    while (Date.now() < until) {
+      if (queue.length === 0 && spool.empty) return true;
+      notify();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return queue.length === 0 && spool.empty;
+  };
+
+  return {
+    sink,
+    tracerProvider,
+    metrics,
+    metricsText() {
+      const m = metrics();
+      const line = (name: string, type: string, help: string, v: number) =>
+        `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`;
+      return [
+        line('gatewatch_telemetry_queued', 'gauge', 'Telemetry messages waiting in memory.', m.queued),
+        line(
+          'gatewatch_telemetry_spool_messages',
+          'gauge',
+          'Telemetry messages waiting in the disk spool.',
+          m.spooled,
+        ),
+        line('gatewatch_telemetry_spool_bytes', 'gauge', 'Bytes waiting in the disk spool.', m.spoolBytes),
+        line('gatewatch_telemetry_sent_total', 'counter', 'Telemetry messages accepted by the bus.', m.sent),
+        line(
+          'gatewatch_telemetry_spooled_total',
+          'counter',
+          'Telemetry messages written to the spool.',
+          m.spooledTotal,
+        ),
+        line(
+          'gatewatch_telemetry_dropped_total',
+          'counter',
+          'Telemetry messages dropped (queue/spool full).',
+          m.dropped,
+        ),
+        line(
+          'gatewatch_telemetry_produce_failures_total',
+          'counter',
+          'Failed produce attempts.',
+          m.produceFailures,
+        ),
+        line(
+          'gatewatch_telemetry_bus_up',
+          'gauge',
+          '1 when the last produce succeeded.',
+          m.busAvailable ? 1 : 0,
+        ),
+      ].join('');
+    },
+    flush,
+    async shutdown(timeoutMs = 5000) {
+      await tracerProvider
+        .shutdown()
+        .catch((err) => warn(`telemetry: span flush failed (${errorMessage(err)})`));
+      await flush(timeoutMs);
+      stopping = true;
+      // Whatever could not be delivered in time stays on disk for the next start.
+      if (queue.length > 0) await toSpool(queue.splice(0, queue.length));
+      busUp = false;
+      notify();
+      await loop;
+      await spool.close();
+    },
+  };
+}
