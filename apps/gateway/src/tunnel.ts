@@ -231,10 +231,10 @@ export async function handleConnect(
 
     const upSpan = child('upstream.connect');
     try {
-      upstream =
-        relay && !mapped
-          ? await dialViaRelay(relay, host, port, config.limits.connectTimeoutMs)
-          : await dialDirect(dialHost, dialPort, config.limits.connectTimeoutMs);
+      // Through a relay the relay resolves; a resolve mapping still chooses what the relay is asked for.
+      upstream = relay
+        ? await dialViaRelay(relay, mapped ? dialHost : host, dialPort, config.limits.connectTimeoutMs)
+        : await dialDirect(dialHost, dialPort, config.limits.connectTimeoutMs);
     } catch (err) {
       upSpan.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       upSpan.end();
@@ -245,7 +245,7 @@ export async function handleConnect(
     root.setAttributes({
       'network.peer.address': upstream.remoteAddress ?? '',
       'network.peer.port': upstream.remotePort ?? 0,
-      'gatewatch.relay': Boolean(relay && !mapped),
+      'gatewatch.relay': Boolean(relay),
     });
     const up = upstream;
     up.setMaxListeners(32);

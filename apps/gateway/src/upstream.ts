@@ -3,7 +3,7 @@
  * own CONNECT (node:http parses the relay's answer). Errors carry a one-line cause; credentials never appear.
  */
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import type { RelayProxyConfig } from './config.ts';
 
 export class UpstreamError extends Error {
@@ -45,7 +45,8 @@ export function dialViaRelay(
 ): Promise<Socket> {
   const url = new URL(relay.address);
   const relayName = `relay proxy ${url.host}`;
-  const headers: Record<string, string> = { host: `${host}:${port}` };
+  const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  const headers: Record<string, string> = { host: authority };
   if (relay.username) {
     headers['proxy-authorization'] =
       `Basic ${Buffer.from(`${relay.username}:${relay.password}`).toString('base64')}`;
@@ -55,7 +56,7 @@ export function dialViaRelay(
       host: url.hostname,
       port: Number(url.port || 80),
       method: 'CONNECT',
-      path: `${host}:${port}`,
+      path: authority,
       headers,
       agent: false,
     });

@@ -39,7 +39,12 @@ describe('ClientHello parser', () => {
   });
 
   it('detects SSL 3.0 and SSL 2.0, and rejects non-TLS bytes at the first byte', () => {
-    assert.deepEqual(parseClientHello(corpus.ssl3 as Buffer), { kind: 'hello', version: 'SSL3.0', sni: '', alpn: [] });
+    assert.deepEqual(parseClientHello(corpus.ssl3 as Buffer), {
+      kind: 'hello',
+      version: 'SSL3.0',
+      sni: '',
+      alpn: [],
+    });
     assert.deepEqual(parseClientHello(corpus.ssl2 as Buffer), { kind: 'ssl2', version: 'SSL2.0' });
     const g = parseClientHello(GARBAGE.subarray(0, 1));
     assert.equal(g.kind, 'error');
@@ -64,7 +69,8 @@ describe('ClientHello parser', () => {
   it('handles a hello split across two TLS records', () => {
     const hello = corpus.tls12 as Buffer;
     const hs = hello.subarray(5);
-    const rec = (b: Buffer) => Buffer.concat([Buffer.from([0x16, 0x03, 0x01, b.length >> 8, b.length & 255]), b]);
+    const rec = (b: Buffer) =>
+      Buffer.concat([Buffer.from([0x16, 0x03, 0x01, b.length >> 8, b.length & 255]), b]);
     const two = Buffer.concat([rec(hs.subarray(0, 3)), rec(hs.subarray(3))]);
     assert.deepEqual(parseClientHello(two), parseClientHello(hello));
   });
@@ -98,10 +104,17 @@ describe('ClientHello parser', () => {
           b.writeUInt16BE(randomInt(65536), randomInt(Math.min(60, b.length - 1)));
           break;
         case 3: // splice random bytes in
-          input = Buffer.concat([b.subarray(0, randomInt(b.length)), Buffer.alloc(randomInt(1, 300), randomInt(256)), b]);
+          input = Buffer.concat([
+            b.subarray(0, randomInt(b.length)),
+            Buffer.alloc(randomInt(1, 300), randomInt(256)),
+            b,
+          ]);
           break;
         default: // pure noise with a plausible record header
-          input = Buffer.concat([Buffer.from([0x16, 0x03, randomInt(5)]), Buffer.from(Array.from({ length: randomInt(600) }, () => randomInt(256)))]);
+          input = Buffer.concat([
+            Buffer.from([0x16, 0x03, randomInt(5)]),
+            Buffer.from(Array.from({ length: randomInt(600) }, () => randomInt(256))),
+          ]);
       }
       const reader = new ClientHelloReader();
       let r = parseClientHello(input);

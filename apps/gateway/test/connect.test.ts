@@ -19,7 +19,13 @@ import {
   WS_HOST,
 } from './helpers.ts';
 
-const NAMES = [WS_HOST, 'api.contoso.test', 'contoso.test', 'global.handler.control.monitor.azure.com', 'evil.test'];
+const NAMES = [
+  WS_HOST,
+  'api.contoso.test',
+  'contoso.test',
+  'global.handler.control.monitor.azure.com',
+  'evil.test',
+];
 
 describe('CONNECT through the gateway with curl and openssl', () => {
   let pki: Pki;
@@ -46,7 +52,17 @@ describe('CONNECT through the gateway with curl and openssl', () => {
 
   const curl = async (url: string, extra: string[] = []) => {
     try {
-      const { stdout } = await run('curl', ['-sS', '--max-time', '10', '-x', proxy, '--cacert', pki.caCert, ...extra, url]);
+      const { stdout } = await run('curl', [
+        '-sS',
+        '--max-time',
+        '10',
+        '-x',
+        proxy,
+        '--cacert',
+        pki.caCert,
+        ...extra,
+        url,
+      ]);
       return { code: 0, stdout, stderr: '' };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -59,12 +75,21 @@ describe('CONNECT through the gateway with curl and openssl', () => {
     const res = await curl(`https://${WS_HOST}/upload`, ['--data-binary', 'x'.repeat(5000)]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `ok ${WS_HOST}\n`);
-    const e107 = await gw.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED && e.targetHost === WS_HOST);
+    const e107 = await gw.waitEvent(
+      (e) => e.eventId === EVENT.TLS_SESSION_VERIFIED && e.targetHost === WS_HOST,
+    );
     assert.equal(e107.workspaceId, WS);
     assert.equal(e107.sni, WS_HOST);
     assert.match(e107.tlsVersion, /^TLS1\.[23]$/);
-    assert.ok(gw.events.some((e) => e.eventId === EVENT.CONNECT_RECEIVED && e.targetHost === WS_HOST && e.workspaceId === WS));
-    const after = await waitCounters(gw, (c) => c.bytesUp - before.bytesUp > 5000 && c.activeClientConnections === 0);
+    assert.ok(
+      gw.events.some(
+        (e) => e.eventId === EVENT.CONNECT_RECEIVED && e.targetHost === WS_HOST && e.workspaceId === WS,
+      ),
+    );
+    const after = await waitCounters(
+      gw,
+      (c) => c.bytesUp - before.bytesUp > 5000 && c.activeClientConnections === 0,
+    );
     assert.ok(after.bytesDown > before.bytesDown);
     assert.equal(after.rejectionCount, before.rejectionCount);
   });
@@ -74,7 +99,9 @@ describe('CONNECT through the gateway with curl and openssl', () => {
     assert.equal((await curl('https://global.handler.control.monitor.azure.com/')).code, 0);
     const bare = await curl('https://contoso.test/');
     assert.match(bare.stderr, /403/);
-    const ev = await gw.waitEvent((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED && e.targetHost === 'contoso.test');
+    const ev = await gw.waitEvent(
+      (e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED && e.targetHost === 'contoso.test',
+    );
     assert.equal(ev.reason, 'host_not_allowed');
   });
 
@@ -83,12 +110,17 @@ describe('CONNECT through the gateway with curl and openssl', () => {
     const res = await curl('https://evil.test/');
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /CONNECT tunnel failed, response 403/);
-    const ev = await gw.waitEvent((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED && e.targetHost === 'evil.test');
+    const ev = await gw.waitEvent(
+      (e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED && e.targetHost === 'evil.test',
+    );
     assert.equal(ev.reason, 'host_not_allowed');
     assert.match(ev.message, /allowed-host add evil\.test/);
     const after = gw.gateway.counters();
     assert.equal(after.rejectionCount - before.rejectionCount, 1);
-    assert.equal((after.rejectionsByReason.host_not_allowed ?? 0) - (before.rejectionsByReason.host_not_allowed ?? 0), 1);
+    assert.equal(
+      (after.rejectionsByReason.host_not_allowed ?? 0) - (before.rejectionsByReason.host_not_allowed ?? 0),
+      1,
+    );
   });
 
   it('refuses a port other than 443 (port_not_allowed)', async () => {
@@ -119,7 +151,10 @@ describe('CONNECT through the gateway with curl and openssl', () => {
   it('works with openssl s_client -proxy and verifies the server certificate', async () => {
     const { stdout, stderr } = await run(
       'sh',
-      ['-c', `echo | openssl s_client -proxy 127.0.0.1:${gw.info.port} -connect ${WS_HOST}:443 -servername ${WS_HOST} -CAfile ${pki.caCert} -brief 2>&1`],
+      [
+        '-c',
+        `echo | openssl s_client -proxy 127.0.0.1:${gw.info.port} -connect ${WS_HOST}:443 -servername ${WS_HOST} -CAfile ${pki.caCert} -brief 2>&1`,
+      ],
       { timeout: 10_000 },
     );
     assert.match(stdout + stderr, /Verification: OK/);
@@ -130,7 +165,9 @@ describe('CONNECT through the gateway with curl and openssl', () => {
     const before = gw.gateway.counters();
     const res = await httpGet(gw.info.port, '/index.html');
     assert.equal(res.status, 405);
-    const ev = await gw.waitEvent((e) => e.eventId === EVENT.NOT_CONNECT && e.reason === 'method_not_allowed');
+    const ev = await gw.waitEvent(
+      (e) => e.eventId === EVENT.NOT_CONNECT && e.reason === 'method_not_allowed',
+    );
     assert.match(ev.message, /GET \/index\.html/);
     assert.equal(gw.gateway.counters().rejectionCount - before.rejectionCount, 1);
   });

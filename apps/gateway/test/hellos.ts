@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
-import { connect as tlsConnect, type SecureVersion } from 'node:tls';
+import { type SecureVersion, connect as tlsConnect } from 'node:tls';
 
 /** Listen once, return the first complete TLS record (or SSL2 record) a client sends. */
 async function capture(start: (port: number) => () => void): Promise<Buffer> {
@@ -18,7 +18,8 @@ async function capture(start: (port: number) => () => void): Promise<Buffer> {
         sock.on('error', () => {});
         sock.on('data', (c: Buffer) => {
           buf = Buffer.concat([buf, c]);
-          const total = buf[0] === 0x16 && buf.length >= 5 ? 5 + buf.readUInt16BE(3) : Number.POSITIVE_INFINITY;
+          const total =
+            buf[0] === 0x16 && buf.length >= 5 ? 5 + buf.readUInt16BE(3) : Number.POSITIVE_INFINITY;
           if (buf.length >= total) {
             clearTimeout(timer);
             sock.destroy();
@@ -52,9 +53,22 @@ export function nodeHello(version: SecureVersion, servername: string, alpn: stri
 
 export function opensslHello(flag: string, servername: string): Promise<Buffer> {
   return capture((port) => {
-    const p = spawn('openssl', ['s_client', flag, '-cipher', 'DEFAULT:@SECLEVEL=0', '-connect', `127.0.0.1:${port}`, '-servername', servername], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    const p = spawn(
+      'openssl',
+      [
+        's_client',
+        flag,
+        '-cipher',
+        'DEFAULT:@SECLEVEL=0',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-servername',
+        servername,
+      ],
+      {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
     return () => p.kill();
   });
 }

@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { CounterSample, EventRecord } from '@gatewatch/events';
 import { pino } from 'pino';
-import { type Gateway, type GatewayConfigInput, parseConfig } from '../src/index.ts';
 import { createGateway, type ListenInfo } from '../src/gateway.ts';
+import { type Gateway, type GatewayConfigInput, parseConfig } from '../src/index.ts';
 
 export const run = promisify(execFile);
 
@@ -49,19 +49,67 @@ export interface Pki {
 /** A CA and a server certificate for the given DNS names, made with the openssl CLI. */
 export async function makePki(dir: string, names: string[]): Promise<Pki> {
   const p = (f: string) => join(dir, f);
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=Gatewatch Test CA', '-keyout', p('ca.key'), '-out', p('ca.crt'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Gatewatch Test CA',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const issue = async (name: string, subj: string, ext: string, ca = 'ca') => {
-    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subj,
-      '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`)]);
+    await run('openssl', [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      subj,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+    ]);
     writeFileSync(p(`${name}.ext`), ext);
-    await run('openssl', ['x509', '-req', '-in', p(`${name}.csr`), '-CA', p(`${ca}.crt`), '-CAkey', p(`${ca}.key`),
-      '-CAcreateserial', '-days', '2', '-extfile', p(`${name}.ext`), '-out', p(`${name}.crt`)]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p(`${ca}.crt`),
+      '-CAkey',
+      p(`${ca}.key`),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      p(`${name}.ext`),
+      '-out',
+      p(`${name}.crt`),
+    ]);
     return { cert: p(`${name}.crt`), key: p(`${name}.key`) };
   };
-  const server = await issue('server', '/CN=gatewatch-test-server',
-    `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
+  const server = await issue(
+    'server',
+    '/CN=gatewatch-test-server',
+    `subjectAltName=${[...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',')}\nextendedKeyUsage=serverAuth\n`,
+  );
   return {
     dir,
     caCert: p('ca.crt'),
@@ -71,21 +119,51 @@ export async function makePki(dir: string, names: string[]): Promise<Pki> {
     async client(cn, opts = {}) {
       let ca = 'ca';
       if (opts.rogue) {
-        await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-          '-days', '2', '-subj', '/CN=Rogue CA', '-keyout', p('rogue.key'), '-out', p('rogue.crt'),
-          '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+        await run('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=Rogue CA',
+          '-keyout',
+          p('rogue.key'),
+          '-out',
+          p('rogue.crt'),
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign',
+        ]);
         ca = 'rogue';
       }
-      return issue(`client-${cn}${opts.rogue ? '-rogue' : ''}`, `/O=Contoso/CN=${cn}`, 'extendedKeyUsage=clientAuth\n', ca);
+      return issue(
+        `client-${cn}${opts.rogue ? '-rogue' : ''}`,
+        `/O=Contoso/CN=${cn}`,
+        'extendedKeyUsage=clientAuth\n',
+        ca,
+      );
     },
   };
 }
 
 /** A local HTTPS server standing in for the Azure endpoints: answers `ok <servername>` and counts bytes. */
-export async function startTarget(pki: Pki): Promise<{ port: number; server: HttpsServer; received: () => number }> {
+export async function startTarget(
+  pki: Pki,
+): Promise<{ port: number; server: HttpsServer; received: () => number }> {
   let received = 0;
   const server = createHttpsServer(
-    { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey), minVersion: 'TLSv1' , ciphers: 'DEFAULT:@SECLEVEL=0' },
+    {
+      cert: readFileSync(pki.serverCert),
+      key: readFileSync(pki.serverKey),
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    },
     (req, res) => {
       req.on('data', (c: Buffer) => {
         received += c.length;
@@ -123,7 +201,13 @@ export async function startGateway(
       },
     }),
   );
-  const config = parseConfig({ nodeId: 'test-node', listenHost: '127.0.0.1', listenPort: 1, adminPort: 0, ...input });
+  const config = parseConfig({
+    nodeId: 'test-node',
+    listenHost: '127.0.0.1',
+    listenPort: 1,
+    adminPort: 0,
+    ...input,
+  });
   const gateway = createGateway(
     { ...config, listenPort: input.listenPort ?? 0 },
     { logger, sink: { event: (e) => events.push(e), counters: (s) => samples.push(s) } },
@@ -136,12 +220,15 @@ export async function startGateway(
     events,
     samples,
     lines,
-    waitEvent: (pred, timeoutMs = 5000) =>
-      waitFor(() => events.find(pred), timeoutMs, 'event not emitted'),
+    waitEvent: (pred, timeoutMs = 5000) => waitFor(() => events.find(pred), timeoutMs, 'event not emitted'),
   };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | false,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -194,4 +281,11 @@ export function closed(socket: Socket, timeoutMs = 5000): Promise<boolean> {
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
+}
+
+/** Apply a config change to a running test gateway (listenPort 0 is only valid in tests, hence the dance). */
+export function reconfigure(gw: TestGateway, patch: GatewayConfigInput): void {
+  const current = gw.gateway.config();
+  const next = parseConfig({ ...current, listenPort: 1, ...patch });
+  gw.gateway.reload({ ...next, listenPort: current.listenPort });
 }

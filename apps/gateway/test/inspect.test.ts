@@ -3,8 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EVENT, type RejectionReason } from '@gatewatch/events';
-import { Cleanup, closed, makePki, rawConnect, startGateway, startTarget, type TestGateway, tempDir, WS, WS_HOST } from './helpers.ts';
 import { GARBAGE, nodeHello, ssl2Hello, ssl3Hello } from './hellos.ts';
+import {
+  Cleanup,
+  closed,
+  makePki,
+  rawConnect,
+  startGateway,
+  startTarget,
+  type TestGateway,
+  tempDir,
+  WS,
+  WS_HOST,
+} from './helpers.ts';
 
 type Expect = { event: number; reason?: RejectionReason };
 
@@ -39,8 +50,16 @@ describe('ClientHello inspection in the tunnel', () => {
     ['tls11', { event: 106, reason: 'tls_version_unsupported' }, { event: 107 }],
     ['tls12', { event: 107 }, { event: 107 }],
     ['tls13', { event: 107 }, { event: 107 }],
-    ['ssl3', { event: 106, reason: 'tls_version_unsupported' }, { event: 106, reason: 'tls_version_unsupported' }],
-    ['ssl2', { event: 106, reason: 'tls_version_unsupported' }, { event: 106, reason: 'tls_version_unsupported' }],
+    [
+      'ssl3',
+      { event: 106, reason: 'tls_version_unsupported' },
+      { event: 106, reason: 'tls_version_unsupported' },
+    ],
+    [
+      'ssl2',
+      { event: 106, reason: 'tls_version_unsupported' },
+      { event: 106, reason: 'tls_version_unsupported' },
+    ],
     ['garbage', { event: 402, reason: 'tls_parse_error' }, { event: 402, reason: 'tls_parse_error' }],
     ['mismatch', { event: 105, reason: 'sni_mismatch' }, { event: 105, reason: 'sni_mismatch' }],
   ];
@@ -49,7 +68,11 @@ describe('ClientHello inspection in the tunnel', () => {
   async function attempt(g: TestGateway, hello: Buffer, cut: number) {
     const seen = g.events.length;
     const beforeCounters = g.gateway.counters();
-    const { status, socket } = await rawConnect(g.info.port, `${WS_HOST}:443`, cut === 0 ? { extra: hello } : {});
+    const { status, socket } = await rawConnect(
+      g.info.port,
+      `${WS_HOST}:443`,
+      cut === 0 ? { extra: hello } : {},
+    );
     assert.equal(status, 200);
     if (cut > 0) {
       socket.write(hello.subarray(0, cut));
@@ -81,7 +104,11 @@ describe('ClientHello inspection in the tunnel', () => {
           const rejected = expect.reason ? 1 : 0;
           assert.equal(a.rejectionCount - b.rejectionCount, rejected, where);
           if (expect.reason) {
-            assert.equal((a.rejectionsByReason[expect.reason] ?? 0) - (b.rejectionsByReason[expect.reason] ?? 0), 1, where);
+            assert.equal(
+              (a.rejectionsByReason[expect.reason] ?? 0) - (b.rejectionsByReason[expect.reason] ?? 0),
+              1,
+              where,
+            );
           } else {
             assert.equal(a.tunnelsEstablished - b.tunnelsEstablished, 1, where);
           }

@@ -1,0 +1,249 @@
+/** Real peers: squid as the relay proxy (Basic auth), the mTLS listener with openssl-made certificates, and the
+ * SSRF guard against loopback / private / metadata / IPv4-mapped destinations. */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EVENT } from '@gatewatch/events';
+import type { GatewayConfigInput } from '../src/index.ts';
+import {
+  Cleanup,
+  makePki,
+  type Pki,
+  rawConnect,
+  reconfigure,
+  run,
+  startGateway,
+  startTarget,
+  type TestGateway,
+  tempDir,
+  WS,
+  WS_HOST,
+  waitFor,
+} from './helpers.ts';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** squid -N in the foreground with everything in `dir`; Basic auth against an htpasswd made by htpasswd(1). */
+async function startSquid(cleanup: Cleanup, dir: string, user: string, password: string) {
+  chmodSync(dir, 0o777); // squid drops to its own user and must read the htpasswd / write its logs here
+  await run('htpasswd', ['-bc', join(dir, 'htpasswd'), user, password]);
+  chmodSync(join(dir, 'htpasswd'), 0o644);
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'squid.conf'),
+    [
+      `http_port 127.0.0.1:${port}`,
+      `pid_filename ${dir}/squid.pid`,
+      `cache_log ${dir}/cache.log`,
+      `access_log stdio:${dir}/access.log`,
+      'cache_store_log none',
+      `coredump_dir ${dir}`,
+      'cache deny all',
+      'shutdown_lifetime 0 seconds',
+      `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${dir}/htpasswd`,
+      'auth_param basic realm gatewatch-test',
+      'acl authed proxy_auth REQUIRED',
+      'http_access allow authed',
+      'http_access deny all',
+      '',
+    ].join('\n'),
+  );
+  const proc: ChildProcess = spawn('squid', ['-N', '-f', join(dir, 'squid.conf')], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const exited = new Promise((r) => proc.once('exit', r));
+  cleanup.after(async () => {
+    if (proc.exitCode !== null || !proc.pid) return;
+    process.kill(-proc.pid, 'SIGTERM'); // squid and its auth helpers: the process group we started
+    const t = setTimeout(() => proc.pid && process.kill(-proc.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  });
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, accessLog: () => readFileSync(join(dir, 'access.log'), 'utf8') };
+}
+
+describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+  let pki: Pki;
+  let target: Awaited<ReturnType<typeof startTarget>>;
+  let base: GatewayConfigInput;
+
+  before(async () => {
+    const dir = tempDir(cleanup);
+    pki = await makePki(dir, [WS_HOST]);
+    target = await startTarget(pki);
+    cleanup.after(() => target.server.close());
+    base = { workspaces: [WS], resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` } };
+  });
+
+  const curl = async (args: string[]) => {
+    try {
+      const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--cacert', pki.caCert, ...args]);
+      return { code: 0, stdout, stderr: '' };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('relays through squid with Basic auth, reports a clear 403 on bad credentials, and goes direct when cleared', async () => {
+    const squidDir = tempDir(cleanup, 'gw-squid-');
+    const squid = await startSquid(cleanup, squidDir, 'gwrelay', 'Rel@y-s3cret');
+    const gw = await startGateway(cleanup, base);
+    const proxy = ['-x', `http://127.0.0.1:${gw.info.port}`];
+    const withRelay = (password: string) =>
+      reconfigure(gw, {
+        relayProxy: { address: `http://127.0.0.1:${squid.port}`, username: 'gwrelay', password },
+      });
+
+    // Direct first: squid sees nothing.
+    assert.equal((await curl([...proxy, `https://${WS_HOST}/`])).stdout, `ok ${WS_HOST}\n`);
+
+    withRelay('Rel@y-s3cret');
+    const ok = await curl([...proxy, `https://${WS_HOST}/a`]);
+    assert.equal(ok.stdout, `ok ${WS_HOST}\n`, ok.stderr);
+    await waitFor(() => /CONNECT 127\.0\.0\.1:\d+ gwrelay/.test(squid.accessLog()), 5000, 'squid access log');
+    const relayedLines = squid.accessLog().split('\n').filter(Boolean).length;
+
+    withRelay('wrong-password');
+    const bad = await curl([...proxy, `https://${WS_HOST}/b`]);
+    assert.match(bad.stderr, /CONNECT tunnel failed, response 502/);
+    const ev = await gw.waitEvent((e) => e.eventId === EVENT.NETWORKING_ERROR);
+    assert.match(ev.message, /relay proxy 127\.0\.0\.1:\d+ answered 407/);
+    assert.match(ev.message, /credentials/);
+
+    reconfigure(gw, { relayProxy: null });
+    const again = await curl([...proxy, `https://${WS_HOST}/c`]);
+    assert.equal(again.stdout, `ok ${WS_HOST}\n`);
+    // Only the failed attempt reached squid after the relayed one.
+    assert.equal(squid.accessLog().split('\n').filter(Boolean).length, relayedLines + 1);
+
+    const logged = gw.lines.join('\n');
+    for (const secret of [
+      'Rel@y-s3cret',
+      'wrong-password',
+      Buffer.from('gwrelay:Rel@y-s3cret').toString('base64'),
+    ]) {
+      assert.ok(!logged.includes(secret), 'credentials must never be logged');
+    }
+  });
+
+  it('mTLS listener: allowed subject tunnels, other subjects / rogue CA / no certificate get 105', async () => {
+    const good = await pki.client('agent01');
+    const other = await pki.client('agent02');
+    const rogue = await pki.client('agent01', { rogue: true });
+    const gw = await startGateway(cleanup, {
+      ...base,
+      allowedClientCertificates: ['CN=agent01'],
+      tlsListener: {
+        port: 0,
+        host: '127.0.0.1',
+        certFile: pki.serverCert,
+        keyFile: pki.serverKey,
+        caFile: pki.caCert,
+      },
+    });
+    const port = gw.info.tlsPort;
+    assert.ok(port);
+    const via = (cert?: { cert: string; key: string }) => [
+      '--proxy',
+      `https://127.0.0.1:${port}`,
+      '--proxy-cacert',
+      pki.caCert,
+      ...(cert ? ['--proxy-cert', cert.cert, '--proxy-key', cert.key] : []),
+      `https://${WS_HOST}/`,
+    ];
+    const ok = await curl(via(good));
+    assert.equal(ok.stdout, `ok ${WS_HOST}\n`, ok.stderr);
+
+    const denied = await curl(via(other));
+    assert.match(denied.stderr, /403/);
+    const ev = await gw.waitEvent((e) => e.reason === 'client_certificate_invalid');
+    assert.equal(ev.eventId, EVENT.DESTINATION_NOT_ALLOWED);
+    assert.match(ev.message, /^Invalid client certificate: CN=agent02/);
+
+    const before = gw.gateway.counters().rejectionsByReason.client_certificate_invalid ?? 0;
+    assert.match((await curl(via(rogue))).stderr, /403/);
+    assert.match((await curl(via())).stderr, /403/);
+    assert.equal((gw.gateway.counters().rejectionsByReason.client_certificate_invalid ?? 0) - before, 2);
+
+    // Adding the subject at runtime lets agent02 in.
+    reconfigure(gw, { allowedClientCertificates: ['CN=agent01', 'O=Contoso, CN=agent02'] });
+    assert.equal((await curl(via(other))).stdout, `ok ${WS_HOST}\n`);
+  });
+
+  it('SSRF guard refuses loopback, private, metadata and IPv4-mapped addresses, literal or resolved', async () => {
+    const gw = await startGateway(cleanup, {
+      allowedHosts: [
+        'localhost',
+        '127.0.0.1',
+        '::ffff:127.0.0.1',
+        '169.254.169.254',
+        '10.0.0.1',
+        '100.64.0.1',
+        '::1',
+        '127.0.0.2',
+      ],
+      allowPrivateAddresses: ['127.0.0.2/32'],
+    });
+    for (const target of [
+      'localhost:443',
+      '127.0.0.1:443',
+      '[::ffff:127.0.0.1]:443',
+      '169.254.169.254:443',
+      '10.0.0.1:443',
+      '100.64.0.1:443',
+      '[::1]:443',
+    ]) {
+      const seen = gw.events.length;
+      const { status, socket } = await rawConnect(gw.info.port, target);
+      socket.destroy();
+      assert.equal(status, 403, target);
+      const ev = await gw.waitEvent(
+        (e) => gw.events.indexOf(e) >= seen && e.eventId === EVENT.DESTINATION_NOT_ALLOWED,
+      );
+      assert.equal(ev.reason, 'address_not_allowed', `${target}: ${ev.message}`);
+    }
+    // An explicitly allowed CIDR passes the guard and the checked address is dialled (nothing listens on :443).
+    const seen = gw.events.length;
+    const { status, socket } = await rawConnect(gw.info.port, '127.0.0.2:443');
+    socket.destroy();
+    assert.equal(status, 502);
+    const ev = await gw.waitEvent(
+      (e) => gw.events.indexOf(e) >= seen && e.eventId === EVENT.NETWORKING_ERROR,
+    );
+    assert.match(ev.message, /cannot connect to 127\.0\.0\.2:443: ECONNREFUSED/);
+  });
+
+  it('reports DNS failures as 403 with 502', async () => {
+    const gw: TestGateway = await startGateway(cleanup, { allowedHosts: ['no-such-host.invalid'] });
+    const { status, socket } = await rawConnect(gw.info.port, 'no-such-host.invalid:443');
+    socket.destroy();
+    assert.equal(status, 502);
+    const ev = await gw.waitEvent((e) => e.eventId === EVENT.NETWORKING_ERROR);
+    assert.match(ev.message, /DNS lookup of no-such-host\.invalid failed: (ENOTFOUND|EAI_AGAIN)/);
+  });
+});

@@ -1,0 +1,174 @@
+/** Pure logic: policy rules, the SSRF address table, config validation and precedence, the rate limiter. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  ConfigError,
+  configVersion,
+  createAddressGuard,
+  createPolicy,
+  loadConfig,
+  parseConfig,
+} from '../src/index.ts';
+import { RateLimiter } from '../src/ratelimit.ts';
+import { unmapIPv4 } from '../src/ssrf.ts';
+import { parseAuthority } from '../src/tunnel.ts';
+import { OTHER_WS, tempDir, WS, WS_HOST } from './helpers.ts';
+
+describe('policy', () => {
+  const p = createPolicy({
+    allowedHosts: ['*.Contoso.com', 'exact.example.org.', '10.1.2.3'],
+    workspaces: [WS],
+    regions: ['westeurope'],
+  });
+  const check = (h: string, port = 443) => p.check(h, port);
+
+  it('matches exact names and *.suffix wildcards case-insensitively with a trailing dot', () => {
+    assert.equal(check('a.contoso.com').allowed, true);
+    assert.equal(check('A.B.CONTOSO.COM.').allowed, true);
+    assert.equal(check('contoso.com').reason, 'host_not_allowed');
+    assert.equal(check('evilcontoso.com').reason, 'host_not_allowed');
+    assert.equal(check('EXACT.example.org').allowed, true);
+    assert.equal(check('sub.exact.example.org').allowed, false);
+  });
+
+  it('allows configured workspaces, the global and region handlers; refuses unconfigured workspaces', () => {
+    assert.equal(check(WS_HOST).allowed, true);
+    assert.equal(check(`${WS}.agentsvc.azure-automation.net`).workspaceId, WS);
+    assert.equal(check('global.handler.control.monitor.azure.com').allowed, true);
+    assert.equal(check('westeurope.handler.control.monitor.azure.com').allowed, true);
+    assert.equal(check('eastus.handler.control.monitor.azure.com').allowed, false);
+    const d = check(`${OTHER_WS}.oms.opinsights.azure.com`);
+    assert.deepEqual([d.allowed, d.reason, d.workspaceId], [false, 'workspace_not_configured', OTHER_WS]);
+    assert.equal(check(`${WS}.ods.opinsights.azure.com.evil.test`).reason, 'host_not_allowed');
+  });
+
+  it('only port 443; IP literals only match an exact IP entry', () => {
+    assert.equal(check('a.contoso.com', 80).reason, 'port_not_allowed');
+    assert.equal(check(WS_HOST, 8443).workspaceId, WS);
+    assert.equal(check('10.1.2.3').allowed, true);
+    assert.equal(check('10.1.2.4').reason, 'host_not_allowed');
+    assert.equal(
+      createPolicy({ allowedHosts: ['*.1.2.3'], workspaces: [], regions: [] }).check('10.1.2.3', 443).allowed,
+      false,
+    );
+  });
+
+  it('parses CONNECT authorities', () => {
+    assert.deepEqual(parseAuthority('Host.Example.:443'), { host: 'host.example', port: 443 });
+    assert.deepEqual(parseAuthority('[::1]:443'), { host: '::1', port: 443 });
+    for (const bad of ['host', 'host:0', 'host:99999', 'user@host:443', '/path', 'http://x:443', '']) {
+      assert.equal(parseAuthority(bad), null, bad);
+    }
+  });
+});
+
+describe('SSRF guard', () => {
+  const g = createAddressGuard(['10.9.0.0/16']);
+  it('refuses non-public addresses, IPv4 and IPv6, including IPv4-mapped IPv6', () => {
+    for (const a of [
+      '127.0.0.1',
+      '10.0.0.5',
+      '172.16.3.4',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.1.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:169.254.169.254',
+      '64:ff9b::7f00:1',
+      'fd00:ec2::254',
+    ]) {
+      assert.equal(g.check(a).allowed, false, a);
+    }
+    assert.match(g.check('169.254.169.254').label, /metadata/);
+  });
+  it('lets public addresses and explicitly allowed CIDRs through', () => {
+    for (const a of ['20.50.1.1', '8.8.8.8', '2603:1030::1', '::ffff:20.50.1.1', '10.9.3.4']) {
+      assert.equal(g.check(a).allowed, true, a);
+    }
+    assert.equal(unmapIPv4('::ffff:a9fe:a9fe'), '169.254.169.254');
+  });
+});
+
+describe('config', () => {
+  const field = (input: unknown) => {
+    try {
+      parseConfig(input);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.field;
+    }
+    return 'valid';
+  };
+  it('names the bad field', () => {
+    assert.equal(field({ listenPort: 0 }), 'listenPort');
+    assert.equal(field({ listenPort: 70000 }), 'listenPort');
+    assert.equal(field({ listenPort: 'text' }), 'listenPort');
+    assert.equal(
+      field({
+        workspaces: Array.from(
+          { length: 11 },
+          (_, i) => `${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`,
+        ),
+      }),
+      'workspaces',
+    );
+    assert.equal(field({ workspaces: ['nope'] }), 'workspaces.0');
+    assert.equal(field({ listenPortt: 1 }), 'listenPortt');
+    assert.equal(field({ limits: { idleTimeout: 5 } }), 'limits.idleTimeout');
+    assert.equal(field({ relayProxy: { address: 'socks5://x:1' } }), 'relayProxy.address');
+    assert.equal(field({}), 'valid');
+    assert.throws(
+      () => parseConfig({ bogus: 1 }),
+      /bogus: unknown key \(known keys: nodeId, listenHost, listenPort/,
+    );
+  });
+  it('layers defaults < file < env < flags', (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, 'gw.yaml');
+    writeFileSync(file, 'listenPort: 9000\nallowedHosts: ["a.example"]\nlimits:\n  idleTimeoutMs: 1234\n');
+    const c = loadConfig({
+      file,
+      env: { GATEWATCH_LISTEN_PORT: '9100', GATEWATCH_RELAY_PROXY: 'http://u:p%40ss@relay.local:3128' },
+      overrides: { listenPort: 9200 },
+    });
+    assert.equal(c.listenPort, 9200);
+    assert.deepEqual(c.allowedHosts, ['a.example']);
+    assert.equal(c.limits.idleTimeoutMs, 1234);
+    assert.equal(c.limits.headerTimeoutMs, 10_000);
+    assert.deepEqual(c.relayProxy, { address: 'http://relay.local:3128', username: 'u', password: 'p@ss' });
+    assert.equal(loadConfig({ file, env: { GATEWATCH_LISTEN_PORT: '9100' } }).listenPort, 9100);
+    assert.throws(() => loadConfig({ env: { GATEWATCH_LISTEN_PORT: 'abc' } }), /listenPort/);
+    writeFileSync(join(dir, 'bad.json'), '{"listenPort": ');
+    assert.throws(() => loadConfig({ file: join(dir, 'bad.json') }), /not valid JSON/);
+  });
+  it('has a stable version hash that changes with the content', () => {
+    const a = parseConfig({ allowedHosts: ['x.example'] });
+    assert.equal(configVersion(a), configVersion(parseConfig({ allowedHosts: ['x.example'] })));
+    assert.notEqual(configVersion(a), configVersion(parseConfig({ allowedHosts: ['y.example'] })));
+  });
+});
+
+describe('rate limiter', () => {
+  it('allows a burst then the refill rate, per key', () => {
+    const r = new RateLimiter(10, 3);
+    const t0 = 1_000_000;
+    assert.deepEqual(
+      [r.take('a', t0), r.take('a', t0), r.take('a', t0), r.take('a', t0)],
+      [true, true, true, false],
+    );
+    assert.equal(r.take('b', t0), true);
+    assert.equal(r.take('a', t0 + 100), true);
+    assert.equal(r.take('a', t0 + 100), false);
+  });
+});
