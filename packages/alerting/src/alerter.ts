@@ -5,7 +5,16 @@
  * and evaluates the missed ticks, so nothing is sent twice.
  */
 import type { Store } from '@gatewatch/store';
-import { evaluateSpike, evaluateThreshold, MINUTE, type Observation, rateOver } from './detect.ts';
+import {
+  evaluateSpike,
+  evaluateThreshold,
+  MAX_BASELINE_FREEZE,
+  MINUTE,
+  type Observation,
+  rateOver,
+  type SpikeParams,
+  spikeBaselineEnd,
+} from './detect.ts';
 import {
   deliveredKeys,
   type HistoryRow,
@@ -85,6 +94,20 @@ export interface Alerter {
   expireSilence(id: string): Promise<Silence>;
 }
 
+export function spikeParamsOf(
+  rule: Rule,
+  s: { k: number; floor: number; min_ratio: number; clear_ratio: number },
+): SpikeParams {
+  return {
+    windowMs: rule.windowMs,
+    baselineMs: rule.baselineMs,
+    k: s.k,
+    floor: s.floor,
+    minRatio: s.min_ratio,
+    clearRatio: s.clear_ratio,
+  };
+}
+
 const noopLogger: AlerterLogger = { info() {}, warn() {}, error() {} };
 const keyOf = (rule: string, fp: string) => `${rule}\u0000${fp}`;
 
@@ -146,7 +169,12 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   ): Promise<{ byRule: Map<string, Map<string, Observation>>; errors: string[] }> {
     const byRule = new Map<string, Map<string, Observation>>();
     const errors: string[] = [];
-    const rangeMs = Math.max(MINUTE, ...rules.map((r) => r.windowMs + r.baselineMs));
+    // Active spike instances keep a frozen baseline from before they started: read far enough back for it.
+    const frozen = (r: Rule) =>
+      [...instances.values()].some((i) => i.rule === r.name && wasActive(i))
+        ? MAX_BASELINE_FREEZE * r.baselineMs
+        : 0;
+    const rangeMs = Math.max(MINUTE, ...rules.map((r) => r.windowMs + r.baselineMs + frozen(r)));
     // One extra minute seeds the counter values the first window's increases start from.
     const startMs = t - rangeMs - MINUTE;
     const minutes = Math.round((t - startMs) / MINUTE);
@@ -160,8 +188,9 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       const obs = new Map<string, Observation>();
       byRule.set(rule.name, obs);
       try {
-        const was = (labels: Labels) =>
-          wasActive(instances.get(keyOf(rule.name, fingerprint(instanceLabels(rule, labels)))));
+        const prior = (labels: Labels) =>
+          instances.get(keyOf(rule.name, fingerprint(instanceLabels(rule, labels))));
+        const was = (labels: Labels) => wasActive(prior(labels));
         if (rule.metric === 'last_sample_age') {
           ages ??= lastSamples(store, { fromMs: t - nodeLookbackMs, toMs: t });
           const c = 'threshold' in rule.condition ? rule.condition.threshold : null;
@@ -198,23 +227,21 @@ export function createAlerter(opts: AlerterOptions): Alerter {
         }
         const c = rule.condition;
         for (const s of series) {
-          const wasOn = was(s.labels);
-          const o =
-            'spike' in c
-              ? evaluateSpike(
-                  s.series,
-                  t,
-                  {
-                    windowMs: rule.windowMs,
-                    baselineMs: rule.baselineMs,
-                    k: c.spike.k,
-                    floor: c.spike.floor,
-                    minRatio: c.spike.min_ratio,
-                    clearRatio: c.spike.clear_ratio,
-                  },
-                  wasOn,
-                )
-              : evaluateThreshold(rateOver(s.series, t - rule.windowMs, t), c.threshold, wasOn);
+          const before = prior(s.labels);
+          const wasOn = wasActive(before);
+          let o: Observation;
+          if ('spike' in c) {
+            const p = spikeParamsOf(rule, c.spike);
+            o = evaluateSpike(
+              s.series,
+              t,
+              p,
+              wasOn,
+              spikeBaselineEnd(t, p, wasOn ? (before?.activeAt ?? null) : null),
+            );
+          } else {
+            o = evaluateThreshold(rateOver(s.series, t - rule.windowMs, t), c.threshold, wasOn);
+          }
           obs.set(JSON.stringify(s.labels), o);
         }
       } catch (err) {

@@ -96,10 +96,11 @@ export function evaluateSpike(
   t: number,
   p: SpikeParams,
   wasActive: boolean,
+  baselineEndMs: number = t - p.windowMs,
 ): Observation {
   const value = rateOver(series, t - p.windowMs, t);
   const windows: number[] = [];
-  for (let end = t - p.windowMs; end > t - p.windowMs - p.baselineMs; end -= p.windowMs) {
+  for (let end = baselineEndMs; end > baselineEndMs - p.baselineMs; end -= p.windowMs) {
     const r = rateOver(series, end - p.windowMs, end);
     if (r !== null) windows.push(r);
   }
@@ -110,6 +111,20 @@ export function evaluateSpike(
   if (value === null) return { hasData: false, active: false, value: null, threshold: upper, baseline: med };
   const active = wasActive ? value > lower : value > upper;
   return { hasData: true, active, value, threshold: wasActive ? lower : upper, baseline: med };
+}
+
+/** How far back a frozen baseline may reach, in baselines (bounds the data read for a long alert). */
+export const MAX_BASELINE_FREEZE = 3;
+
+/**
+ * Where the baseline ends. While an instance is active the baseline stays frozen at the windows before
+ * the condition first held, so a long spike does not become its own baseline and "resolve" itself
+ * (bounded to MAX_BASELINE_FREEZE baselines back, after which a persistent level is the new normal).
+ */
+export function spikeBaselineEnd(t: number, p: SpikeParams, activeAt: number | null): number {
+  const sliding = t - p.windowMs;
+  if (activeAt === null || activeAt >= t) return sliding;
+  return Math.max(activeAt - p.windowMs, sliding - MAX_BASELINE_FREEZE * p.baselineMs);
 }
 
 export interface ThresholdParams {
