@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { EVENT, EVENT_SCHEMA, encodeRecord, parseEventRecord, SCHEMA_HEADER } from '@gatewatch/events';
+import { openStore, type Store } from '@gatewatch/store';
+import {
+  type ConsumedMessage,
+  type IngestWriter,
+  InProcessBus,
+  runIngester,
+  storeWriter,
+} from '../src/index.ts';
+import { stored, tempDir, waitFor } from './support/helpers.ts';
+import { endToEnd } from './support/scenario.ts';
+
+describe('embedded mode: in-process bus → ingester → chDB', () => {
+  let store: Store;
+  let tmp: { dir: string; remove: () => Promise<void> };
+  before(async () => {
+    tmp = await tempDir('inproc');
+    store = await openStore({ dataDir: `${tmp.dir}/data` });
+  });
+  after(async () => {
+    await store.close();
+    await tmp.remove();
+  });
+
+  test('records, samples and spans arrive exactly once with the span tree intact', async () => {
+    const bus = new InProcessBus({ partitions: 3 });
+    const { ingesterMetrics } = await endToEnd({
+      bus,
+      store,
+      spoolDir: `${tmp.dir}/spool`,
+      nodeId: 'inproc-e2e',
+      tunnels: 300,
+      samples: 30,
+    });
+    assert.equal(ingesterMetrics.rows.events, 600);
+    assert.equal(ingesterMetrics.rows.spans, 1500);
+    assert.equal(ingesterMetrics.deadLetters, 0);
+    await bus.close();
+  });
+
+  test('ClickHouse insert failing → nothing committed, retried, nothing lost or doubled', async () => {
+    const bus = new InProcessBus({ partitions: 2 });
+    const real = storeWriter(store);
+    let failures = 0;
+    const flaky: IngestWriter = {
+      events: async (r, t) => {
+        if (failures++ < 3) throw new Error('injected: ClickHouse unavailable');
+        return real.events(r, t);
+      },
+      counters: real.counters,
+      spans: async (r, t) => {
+        if (failures++ < 6) throw new Error('injected: ClickHouse unavailable');
+        return real.spans(r, t);
+      },
+    };
+    const { ingesterMetrics } = await endToEnd({
+      bus,
+      store,
+      spoolDir: `${tmp.dir}/spool`,
+      nodeId: 'inproc-flaky',
+      tunnels: 100,
+      samples: 5,
+      writer: flaky,
+    });
+    assert.ok(ingesterMetrics.insertFailures >= 3, `insert failures seen: ${ingesterMetrics.insertFailures}`);
+    await bus.close();
+  });
+
+  test('a poison message goes to the dead-letter topic with its error; the others flow', async () => {
+    const bus = new InProcessBus({ partitions: 1 });
+    await bus.start();
+    const ingester = await runIngester({ bus, store, groupId: 'poison', retryBackoffMs: 50, log: () => {} });
+    const nodeId = 'inproc-poison';
+    const good = Array.from({ length: 10 }, () =>
+      parseEventRecord({ recordId: randomUUID(), ts: Date.now(), nodeId, eventId: EVENT.CONNECT_RECEIVED }),
+    );
+    const headers = { [SCHEMA_HEADER]: EVENT_SCHEMA };
+    await bus.produce(bus.topic('events'), [
+      ...good.slice(0, 5).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+      { key: nodeId, value: Buffer.from('{"not":"a record"'), headers },
+      {
+        key: nodeId,
+        value: Buffer.from(JSON.stringify({ ...good[0], eventId: 999, recordId: randomUUID() })),
+        headers,
+      },
+      ...good.slice(5).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+    ]);
+    await bus.produce(bus.topic('spans'), [
+      { key: nodeId, value: Buffer.from([0xff, 0xff, 0xff]), headers: {} },
+    ]);
+    const dead: ConsumedMessage[] = [];
+    const dl = await bus.subscribe({
+      groupId: 'dl-reader',
+      topics: [bus.topic('deadLetter')],
+      handler: async (b) => {
+        dead.push(...b.messages);
+        await b.commit(b.messages[b.messages.length - 1]?.offset as string);
+      },
+    });
+    await waitFor('10 good rows', async () => (await stored(store, nodeId)).events === 10, 10_000);
+    await waitFor('3 dead letters', () => dead.length === 3, 10_000);
+    const errors = dead.map((d) => d.headers['gatewatch-error'] ?? '');
+    assert.match(errors.join('\n'), /JSON/);
+    assert.match(errors.join('\n'), /eventId/);
+    assert.match(errors.join('\n'), /ExportTraceServiceRequest/);
+    assert.ok(dead.every((d) => /\/\d+\/\d+$/.test(d.headers['gatewatch-source'] ?? '')));
+    assert.equal(ingester.metrics().deadLetters, 3);
+    assert.match(
+      ingester.metricsText(),
+      /gatewatch_ingester_dead_letters_total\{topic="gatewatch_events"\} 2/,
+    );
+    assert.match(
+      ingester.metricsText(),
+      /gatewatch_ingester_consumer_lag\{topic="gatewatch_events",partition="0"\} 0/,
+    );
+    await dl.stop();
+    await ingester.stop();
+    await bus.close();
+  });
+});
