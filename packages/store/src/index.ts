@@ -18,4 +18,6 @@ export {
   type StoreOptions,
   storeOptionsFromEnv,
 } from './open.ts';
+export * from './queries/dashboard-index.ts';
+export * from './queries/index.ts';
 export { TABLES } from './tables.ts';
