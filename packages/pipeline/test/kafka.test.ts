@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EVENT, EVENT_SCHEMA, encodeRecord, parseEventRecord, SCHEMA_HEADER } from '@gatewatch/events';
+import { openStore, type Store } from '@gatewatch/store';
+import protobuf from 'protobufjs';
+import {
+  type ConsumedMessage,
+  createTelemetry,
+  type IngestWriter,
+  KafkaBus,
+  runIngester,
+  storeWriter,
+} from '../src/index.ts';
+import {
+  BROKERS,
+  emitTunnel,
+  emptyEmitted,
+  kafkaSkipReason,
+  stored,
+  tempDir,
+  uniquePrefix,
+  waitFor,
+} from './support/helpers.ts';
+import { endToEnd } from './support/scenario.ts';
+
+const skip = await kafkaSkipReason();
+const here = dirname(fileURLToPath(import.meta.url));
+
+function bus(tag: string, partitions = 3) {
+  return new KafkaBus({ brokers: BROKERS, clientId: `test-${tag}`, prefix: uniquePrefix(tag), partitions });
+}
+
+async function readAll(b: KafkaBus, topic: string, until: (m: ConsumedMessage[]) => boolean) {
+  const got: ConsumedMessage[] = [];
+  const sub = await b.subscribe({
+    groupId: `reader-${randomUUID()}`,
+    topics: [topic],
+    handler: async (batch) => {
+      got.push(...batch.messages);
+      await batch.commit(batch.messages[batch.messages.length - 1]?.offset as string);
+    },
+  });
+  await waitFor(`messages on ${topic}`, () => until(got), 30_000);
+  await sub.stop();
+  return got;
+}
+
+describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
+  let store: Store;
+  let tmp: { dir: string; remove: () => Promise<void> };
+  before(async () => {
+    tmp = await tempDir('kafka');
+    store = await openStore({ dataDir: `${tmp.dir}/data` });
+  });
+  after(async () => {
+    await store.close();
+    await tmp.remove();
+  });
+
+  test('records, samples and spans arrive exactly once through a real broker', async () => {
+    const b = bus('e2e');
+    try {
+      const { ingesterMetrics } = await endToEnd({
+        bus: b,
+        store,
+        spoolDir: `${tmp.dir}/spool`,
+        nodeId: 'kafka-e2e',
+        tunnels: 400,
+        samples: 20,
+      });
+      assert.equal(ingesterMetrics.rows.events, 800);
+      assert.equal(ingesterMetrics.lag, 0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('a stock protobuf decoder (official .proto, reflection) reads our otlp_spans messages', async () => {
+    const b = bus('stock', 1);
+    await b.start();
+    const tel = await createTelemetry({
+      nodeId: 'stock-node',
+      serviceVersion: '9.9.9',
+      bus: b,
+      spoolDir: `${tmp.dir}/spool`,
+      registerGlobal: false,
+      warn: () => {},
+    });
+    const out = emptyEmitted('stock-node');
+    for (let i = 0; i < 3; i++) emitTunnel(tel, out, i);
+    assert.ok(await tel.flush(20_000));
+    await tel.shutdown();
+    const msgs = await readAll(b, b.topic('spans'), (m) => m.length >= 1);
+    await b.close();
+
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => join(here, 'proto', target);
+    await root.load('opentelemetry/proto/collector/trace/v1/trace_service.proto', { keepCase: false });
+    const Req = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+    const spans: { name: string; spanId: string; kind: string; parentSpanId: string }[] = [];
+    for (const m of msgs) {
+      assert.equal(m.headers[SCHEMA_HEADER], 'otlp_proto');
+      assert.equal(m.key?.toString(), 'stock-node');
+      const obj = Req.toObject(Req.decode(m.value), { enums: String, longs: String, bytes: String }) as {
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+          scopeSpans: { spans: { name: string; spanId: string; parentSpanId?: string; kind: string }[] }[];
+        }[];
+      };
+      const attrs = Object.fromEntries(
+        obj.resourceSpans[0]?.resource.attributes.map((a) => [a.key, a.value.stringValue]) ?? [],
+      );
+      assert.equal(attrs['service.name'], 'gatewatch-gateway');
+      assert.equal(attrs['service.instance.id'], 'stock-node');
+      assert.equal(attrs['service.version'], '9.9.9');
+      for (const rs of obj.resourceSpans) {
+        for (const ss of rs.scopeSpans) {
+          for (const s of ss.spans) {
+            spans.push({
+              name: s.name,
+              kind: s.kind,
+              spanId: Buffer.from(s.spanId, 'base64').toString('hex'),
+              parentSpanId: Buffer.from(s.parentSpanId ?? '', 'base64').toString('hex'),
+            });
+          }
+        }
+      }
+    }
+    assert.deepEqual(new Set(spans.map((s) => s.spanId)), new Set(out.spanIds));
+    const roots = spans.filter((s) => s.parentSpanId === '');
+    assert.equal(roots.length, 3);
+    assert.ok(roots.every((r) => r.kind === 'SPAN_KIND_SERVER' && r.name.startsWith('CONNECT ')));
+    assert.deepEqual(
+      spans
+        .filter((s) => s.parentSpanId === roots[0]?.spanId)
+        .map((s) => s.name)
+        .sort(),
+      ['dns', 'policy', 'tls inspect', 'upstream connect'],
+    );
+  });
+
+  test('poison messages go to the dead-letter topic and the partition keeps flowing', async () => {
+    const b = bus('poison', 1);
+    await b.start();
+    const ingester = await runIngester({
+      bus: b,
+      store,
+      groupId: 'poison',
+      retryBackoffMs: 100,
+      log: () => {},
+    });
+    const nodeId = 'kafka-poison';
+    const headers = { [SCHEMA_HEADER]: EVENT_SCHEMA };
+    const good = Array.from({ length: 20 }, () =>
+      parseEventRecord({ recordId: randomUUID(), ts: Date.now(), nodeId, eventId: EVENT.CONNECT_RECEIVED }),
+    );
+    await b.produce(b.topic('events'), [
+      ...good.slice(0, 10).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+      { key: nodeId, value: Buffer.from('garbage'), headers },
+      ...good.slice(10).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+    ]);
+    await waitFor('20 good rows', async () => (await stored(store, nodeId)).events === 20, 30_000);
+    const dead = await readAll(b, b.topic('deadLetter'), (m) => m.length >= 1);
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]?.value.toString(), 'garbage');
+    assert.match(dead[0]?.headers['gatewatch-error'] ?? '', /JSON/);
+    assert.equal(dead[0]?.headers['gatewatch-source'], `${b.topic('events')}/0/10`);
+    assert.equal(ingester.metrics().deadLetters, 1);
+    await ingester.stop();
+    await b.close();
+  });
+
+  test('ClickHouse insert failing → offsets not committed, retried, nothing lost or doubled', async () => {
+    const b = bus('flaky', 2);
+    const real = storeWriter(store);
+    let calls = 0;
+    const flaky: IngestWriter = {
+      events: async (r, t) => {
+        if (calls++ % 2 === 0) throw new Error('injected: ClickHouse unavailable');
+        return real.events(r, t);
+      },
+      counters: real.counters,
+      spans: real.spans,
+    };
+    try {
+      const { ingesterMetrics } = await endToEnd({
+        bus: b,
+        store,
+        spoolDir: `${tmp.dir}/spool`,
+        nodeId: 'kafka-flaky',
+        tunnels: 100,
+        samples: 3,
+        writer: flaky,
+      });
+      assert.ok(ingesterMetrics.insertFailures >= 1);
+    } finally {
+      await b.close();
+    }
+  });
+});
