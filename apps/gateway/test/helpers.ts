@@ -1,11 +1,16 @@
 /** Test helpers: temp dirs, openssl-made certificates, a local TLS target, a gateway with captured telemetry. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import {
+  createServer as createHttpsServer,
+  type Server as HttpsServer,
+  request as httpsRequest,
+} from 'node:https';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import type { CounterSample, EventRecord } from '@gatewatch/events';
 import { pino } from 'pino';
@@ -288,4 +293,55 @@ export function reconfigure(gw: TestGateway, patch: GatewayConfigInput): void {
   const current = gw.gateway.config();
   const next = parseConfig({ ...current, listenPort: 1, ...patch });
   gw.gateway.reload({ ...next, listenPort: current.listenPort });
+}
+
+export interface UploadResult {
+  status: number;
+  body: string;
+  /** Bytes the client sent / received inside the tunnel (after the CONNECT exchange): ground truth. */
+  tunnelUp: number;
+  tunnelDown: number;
+}
+
+/** A well-behaved agent: CONNECT, TLS to the target through the tunnel, POST `size` bytes, read the answer. */
+export async function agentUpload(
+  proxyPort: number,
+  host: string,
+  caFile: string,
+  size: number,
+  localAddress = '127.0.0.1',
+): Promise<UploadResult> {
+  const { status, socket, rest } = await rawConnect(proxyPort, `${host}:443`, { localAddress });
+  if (status !== 200) {
+    socket.destroy();
+    throw new Error(`CONNECT answered ${status}`);
+  }
+  const headWritten = socket.bytesWritten;
+  const headRead = socket.bytesRead - rest.length;
+  const tlsSocket = tlsConnect({ socket, servername: host, ca: readFileSync(caFile) });
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host,
+        path: '/upload',
+        method: 'POST',
+        createConnection: () => tlsSocket,
+        headers: { 'content-length': size },
+      },
+      (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => {
+          body += c;
+        });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('upload timed out')));
+    req.end(Buffer.alloc(size, 0x61));
+  });
+  tlsSocket.end();
+  await closed(socket);
+  return { ...res, tunnelUp: socket.bytesWritten - headWritten, tunnelDown: socket.bytesRead - headRead };
 }
