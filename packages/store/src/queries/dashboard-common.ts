@@ -14,14 +14,14 @@ export async function selectRows<T>(
 }
 
 /** A time window [fromMs, toMs) in epoch milliseconds, bucketed by stepSec seconds. */
-export interface Window {
+export interface DashboardWindow {
   fromMs: number;
   toMs: number;
   stepSec: number;
 }
 
 /** Filters on event records; empty string / empty list means "any". */
-export interface EventFilters {
+export interface DashboardEventFilters {
   nodeId?: string;
   workspaceId?: string;
   eventIds?: number[];
@@ -46,7 +46,10 @@ export const RAW_EVENT_FILTERS = `${ROLLUP_EVENT_FILTERS}
   AND ({targetHost:String} = '' OR targetHost = {targetHost:String})
   AND ({clientAddress:String} = '' OR clientAddress = {clientAddress:String})`;
 
-export function eventParams(w: Omit<Window, 'stepSec'> & { stepSec?: number }, f: EventFilters = {}) {
+export function eventParams(
+  w: Omit<DashboardWindow, 'stepSec'> & { stepSec?: number },
+  f: DashboardEventFilters = {},
+) {
   return {
     fromMs: Math.floor(w.fromMs),
     toMs: Math.floor(w.toMs),
@@ -61,6 +64,6 @@ export function eventParams(w: Omit<Window, 'stepSec'> & { stepSec?: number }, f
 }
 
 /** Host and client filters exist only in raw data, so they force a raw read. */
-export function needsRaw(f: EventFilters): boolean {
+export function needsRaw(f: DashboardEventFilters): boolean {
   return Boolean(f.targetHost || f.clientAddress);
 }

@@ -7,7 +7,7 @@
  * inside one minute).
  */
 import type { Store } from '../open.ts';
-import { BUCKET_MS, FROM, selectRows, TO, type Window } from './dashboard-common.ts';
+import { BUCKET_MS, type DashboardWindow, FROM, selectRows, TO } from './dashboard-common.ts';
 
 export const DASHBOARD_COUNTERS = {
   active: { kind: 'gauge', column: 'activeClientConnections', rollup: 'activeAvg' },
@@ -17,7 +17,7 @@ export const DASHBOARD_COUNTERS = {
 } as const;
 export type DashboardCounter = keyof typeof DASHBOARD_COUNTERS;
 
-export interface CounterSeriesParams extends Window {
+export interface DashboardCounterSeriesParams extends DashboardWindow {
   counter: DashboardCounter;
   /** Read gateway_counters_1m (bucket must then be a whole number of minutes). */
   rollup: boolean;
@@ -26,17 +26,17 @@ export interface CounterSeriesParams extends Window {
   /** Named series for the N largest nodes; the rest are summed into "others". */
   topN?: number;
 }
-export interface SeriesRow {
+export interface DashboardSeriesRow {
   /** Bucket start, epoch ms. */
   t: number;
   series: string;
   value: number;
 }
-export const OTHERS_SERIES = 'others';
+export const DASHBOARD_OTHERS = 'others';
 
 const NODE = "({nodeId:String} = '' OR nodeId = {nodeId:String})";
 
-function perNodeSql(p: CounterSeriesParams): string {
+function perNodeSql(p: DashboardCounterSeriesParams): string {
   const c = DASHBOARD_COUNTERS[p.counter];
   if (c.kind === 'gauge') {
     return p.rollup
@@ -91,10 +91,13 @@ function perNodeSql(p: CounterSeriesParams): string {
  * Bucketed series: gauges in their unit, cumulative counters as increase per minute. Buckets with no
  * data are absent (the caller fills gaps over the full window).
  */
-export async function dashboardCounterSeries(store: Store, p: CounterSeriesParams): Promise<SeriesRow[]> {
+export async function dashboardCounterSeries(
+  store: Store,
+  p: DashboardCounterSeriesParams,
+): Promise<DashboardSeriesRow[]> {
   const query = `WITH per AS (${perNodeSql(p)}),
     top AS (SELECT nodeId FROM per GROUP BY nodeId ORDER BY sum(v) DESC, nodeId LIMIT {topN:UInt32})
-    SELECT t, if(nodeId IN (SELECT nodeId FROM top), nodeId, '${OTHERS_SERIES}') AS series, sum(v) AS value
+    SELECT t, if(nodeId IN (SELECT nodeId FROM top), nodeId, '${DASHBOARD_OTHERS}') AS series, sum(v) AS value
     FROM per GROUP BY t, series ORDER BY t, series`;
   const rows = await selectRows<{ t: string | number; series: string; value: number }>(store, query, {
     fromMs: Math.floor(p.fromMs),

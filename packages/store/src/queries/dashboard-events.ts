@@ -6,7 +6,8 @@
 import type { Store } from '../open.ts';
 import {
   BUCKET_MS,
-  type EventFilters,
+  type DashboardEventFilters,
+  type DashboardWindow,
   eventParams,
   FROM,
   needsRaw,
@@ -14,29 +15,31 @@ import {
   ROLLUP_EVENT_FILTERS,
   selectRows,
   TO,
-  type Window,
 } from './dashboard-common.ts';
-import type { SeriesRow } from './dashboard-counters.ts';
+import type { DashboardSeriesRow } from './dashboard-counters.ts';
 
-export type EventGroupKey = 'eventId' | 'reason' | 'workspaceId' | 'nodeId';
-const GROUP_KEYS: readonly EventGroupKey[] = ['eventId', 'reason', 'workspaceId', 'nodeId'];
+export type DashboardEventGroupKey = 'eventId' | 'reason' | 'workspaceId' | 'nodeId';
+const GROUP_KEYS: readonly DashboardEventGroupKey[] = ['eventId', 'reason', 'workspaceId', 'nodeId'];
 
-function source(rollup: boolean, f: EventFilters) {
+function source(rollup: boolean, f: DashboardEventFilters) {
   const useRollup = rollup && !needsRaw(f);
   return useRollup
     ? { table: 'gateway_events_1m', ts: 'minute', count: 'countMerge(events)', where: ROLLUP_EVENT_FILTERS }
     : { table: 'gateway_events', ts: 'ts', count: 'count()', where: RAW_EVENT_FILTERS };
 }
 
-export interface EventSeriesParams extends Window {
-  filters?: EventFilters;
+export interface DashboardEventSeriesParams extends DashboardWindow {
+  filters?: DashboardEventFilters;
   rollup: boolean;
   /** Series key: event id (default) or rejection reason. */
   by?: 'eventId' | 'reason';
 }
 
 /** Event counts per bucket and series key; empty buckets are absent. */
-export async function dashboardEventSeries(store: Store, p: EventSeriesParams): Promise<SeriesRow[]> {
+export async function dashboardEventSeries(
+  store: Store,
+  p: DashboardEventSeriesParams,
+): Promise<DashboardSeriesRow[]> {
   const f = p.filters ?? {};
   const s = source(p.rollup, f);
   const by = p.by === 'reason' ? 'reason' : 'eventId';
@@ -51,15 +54,15 @@ export async function dashboardEventSeries(store: Store, p: EventSeriesParams): 
   return rows.map((r) => ({ t: Number(r.t), series: String(r.series), value: Number(r.value) }));
 }
 
-export interface EventTotalsParams {
+export interface DashboardEventTotalsParams {
   fromMs: number;
   toMs: number;
-  filters?: EventFilters;
+  filters?: DashboardEventFilters;
   rollup: boolean;
-  by: EventGroupKey[];
+  by: DashboardEventGroupKey[];
   limit?: number;
 }
-export interface EventTotalRow {
+export interface DashboardEventTotalRow {
   /** Group key values, in `by` order, as strings. */
   keys: string[];
   events: number;
@@ -71,7 +74,10 @@ export interface EventTotalRow {
 }
 
 /** Event counts grouped by up to four keys, largest first. Rollup rows have minute-precision first/last. */
-export async function dashboardEventTotals(store: Store, p: EventTotalsParams): Promise<EventTotalRow[]> {
+export async function dashboardEventTotals(
+  store: Store,
+  p: DashboardEventTotalsParams,
+): Promise<DashboardEventTotalRow[]> {
   const f = p.filters ?? {};
   const s = source(p.rollup, f);
   const by = p.by.filter((k) => GROUP_KEYS.includes(k));
@@ -79,34 +85,34 @@ export async function dashboardEventTotals(store: Store, p: EventTotalsParams): 
   const clients = s.table === 'gateway_events' ? 'uniqCombined(clientAddress)' : 'uniqCombinedMerge(clients)';
   const rows = await selectRows<Record<string, string | number>>(
     store,
-    `SELECT ${[...keys, `${s.count} AS events`, `${clients} AS clients`, 'uniqExact(nodeId) AS nodes', `toUnixTimestamp64Milli(toDateTime64(min(${s.ts}), 3, 'UTC')) AS firstSeen`, `toUnixTimestamp64Milli(toDateTime64(max(${s.ts}), 3, 'UTC')) AS lastSeen`].join(', ')}
+    `SELECT ${[...keys, `${s.count} AS cnt`, `${clients} AS cli`, 'uniqExact(nodeId) AS nodes', `toUnixTimestamp64Milli(toDateTime64(min(${s.ts}), 3, 'UTC')) AS firstSeen`, `toUnixTimestamp64Milli(toDateTime64(max(${s.ts}), 3, 'UTC')) AS lastSeen`].join(', ')}
      FROM ${s.table}
      WHERE ${s.ts} >= ${FROM} AND ${s.ts} < ${TO} AND ${s.where}
      ${by.length ? `GROUP BY ${by.map((_, i) => `k${i}`).join(', ')}` : ''}
-     ORDER BY events DESC${by.length ? `, ${by.map((_, i) => `k${i}`).join(', ')}` : ''}
+     ORDER BY cnt DESC${by.length ? `, ${by.map((_, i) => `k${i}`).join(', ')}` : ''}
      LIMIT {limit:UInt32}`,
     { ...eventParams(p, f), limit: p.limit ?? 100 },
   );
   return rows
-    .filter((r) => Number(r.events) > 0)
+    .filter((r) => Number(r.cnt) > 0)
     .map((r) => ({
       keys: by.map((_, i) => String(r[`k${i}`] ?? '')),
-      events: Number(r.events),
-      clients: Number(r.clients),
+      events: Number(r.cnt),
+      clients: Number(r.cli),
       nodes: Number(r.nodes),
       firstSeen: Number(r.firstSeen),
       lastSeen: Number(r.lastSeen),
     }));
 }
 
-export interface TopValuesParams {
+export interface DashboardTopValuesParams {
   fromMs: number;
   toMs: number;
-  filters?: EventFilters;
+  filters?: DashboardEventFilters;
   by: 'targetHost' | 'clientAddress';
   limit?: number;
 }
-export interface TopValueRow {
+export interface DashboardTopValueRow {
   value: string;
   events: number;
   /** The other dimension's distinct count (clients for hosts, hosts for clients). */
@@ -118,7 +124,10 @@ export interface TopValueRow {
 }
 
 /** Top target hosts or client addresses (raw rows; the primary key starts with eventId, so filter by it). */
-export async function dashboardTopValues(store: Store, p: TopValuesParams): Promise<TopValueRow[]> {
+export async function dashboardTopValues(
+  store: Store,
+  p: DashboardTopValuesParams,
+): Promise<DashboardTopValueRow[]> {
   const f = p.filters ?? {};
   const other = p.by === 'targetHost' ? 'clientAddress' : 'targetHost';
   const rows = await selectRows<Record<string, string | number>>(
@@ -140,7 +149,7 @@ export async function dashboardTopValues(store: Store, p: TopValuesParams): Prom
   }));
 }
 
-export interface EventRow {
+export interface DashboardEventRow {
   recordId: string;
   ts: number;
   nodeId: string;
@@ -161,21 +170,21 @@ export interface EventRow {
 /** The newest raw records matching the filters. */
 export async function dashboardLatestEvents(
   store: Store,
-  p: { fromMs: number; toMs: number; filters?: EventFilters; limit?: number },
-): Promise<EventRow[]> {
+  p: { fromMs: number; toMs: number; filters?: DashboardEventFilters; limit?: number },
+): Promise<DashboardEventRow[]> {
   const f = p.filters ?? {};
   const rows = await selectRows<Record<string, string | number>>(
     store,
-    `SELECT toString(recordId) AS recordId, toUnixTimestamp64Milli(ts) AS ts, nodeId, eventId, level, workspaceId,
+    `SELECT toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level, workspaceId,
        clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId
      FROM gateway_events
      WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
-     ORDER BY ts DESC, recordId LIMIT {limit:UInt32}`,
+     ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
     { ...eventParams(p, f), limit: p.limit ?? 200 },
   );
   return rows.map((r) => ({
-    recordId: String(r.recordId),
-    ts: Number(r.ts),
+    recordId: String(r.id),
+    ts: Number(r.tsMs),
     nodeId: String(r.nodeId),
     eventId: Number(r.eventId),
     level: String(r.level),

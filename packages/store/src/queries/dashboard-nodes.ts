@@ -2,7 +2,7 @@
 import type { Store } from '../open.ts';
 import { FROM, selectRows, TO } from './dashboard-common.ts';
 
-export interface NodeRow {
+export interface DashboardNodeRow {
   nodeId: string;
   lastSeen: number;
   startedAt: number;
@@ -19,7 +19,7 @@ export interface NodeRow {
 export async function dashboardNodes(
   store: Store,
   p: { fromMs: number; toMs: number; nodeId?: string },
-): Promise<NodeRow[]> {
+): Promise<DashboardNodeRow[]> {
   const rows = await selectRows<Record<string, string | number>>(
     store,
     `SELECT h.nodeId AS nodeId, h.lastSeen AS lastSeen, h.startedAt AS startedAt, h.version AS version,

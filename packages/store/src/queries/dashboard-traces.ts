@@ -2,7 +2,7 @@
 import type { Store } from '../open.ts';
 import { selectRows } from './dashboard-common.ts';
 
-export interface SpanSummary {
+export interface DashboardSpan {
   startNs: string;
   spanId: string;
   parentSpanId: string;
@@ -15,7 +15,7 @@ export interface SpanSummary {
   attributes: Record<string, string>;
 }
 
-export async function dashboardTrace(store: Store, traceId: string): Promise<SpanSummary[]> {
+export async function dashboardTrace(store: Store, traceId: string): Promise<DashboardSpan[]> {
   const rows = await selectRows<Record<string, unknown>>(
     store,
     `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS se

@@ -1,0 +1,96 @@
+import type { Metadata } from 'next';
+import { DataTable } from '../components/DataTable.tsx';
+import { ChartPanel, ErrorState, NoData, PageHeader, Stat } from '../components/Panels.tsx';
+import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
+import { lastTotal, pivot } from '../lib/pivot.ts';
+import type { SearchParams } from '../lib/range.ts';
+import { getStore } from '../lib/store.ts';
+import { TABLES } from '../lib/tables.ts';
+import { buildView, qs } from '../lib/view.ts';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Overview' };
+
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const view = buildView(await searchParams);
+  let content: React.ReactNode;
+  try {
+    const store = await getStore();
+    const nodes = await TABLES.nodes(store, view);
+    const series = await loadCounterSeries(store, view);
+    const events = await TABLES['event-totals'](store, view);
+    const status = { up: 0, stale: 0, down: 0 };
+    for (const r of nodes.rows) status[r.status as keyof typeof status]++;
+    const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
+      const { data, keys } = pivot(series[c], view.fromMs, view.toMs, view.stepSec);
+      return Math.round(lastTotal(data, keys) * 10) / 10;
+    };
+    const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
+    content =
+      nodes.rows.length === 0 ? (
+        <NoData />
+      ) : (
+        <>
+          <div className="stats">
+            <Stat
+              testId="stat-nodes"
+              label="Nodes up / stale / down"
+              value={`${status.up} / ${status.stale} / ${status.down}`}
+            />
+            <Stat testId="stat-active" label="Active connections (latest bucket)" value={now('active')} />
+            <Stat
+              testId="stat-connected"
+              label="Connected clients (latest bucket)"
+              value={now('connected')}
+            />
+            <Stat testId="stat-errors" label="Errors / min (latest bucket)" value={now('errors')} />
+            <Stat
+              testId="stat-rejections"
+              label="Rejections / min (latest bucket)"
+              value={now('rejections')}
+            />
+          </div>
+          <div className="grid">
+            {COUNTER_PANELS.map((p) => (
+              <ChartPanel
+                key={p.counter}
+                id={p.counter}
+                title={p.title}
+                hint={`${p.hint} · top 8 nodes + others`}
+                rows={series[p.counter]}
+                view={view}
+                stacked
+                unit={p.unit}
+              />
+            ))}
+          </div>
+          <DataTable
+            id="nodes"
+            title={nodes.title}
+            columns={nodes.columns}
+            rows={nodes.rows}
+            csvHref={csv('nodes')}
+            filterable
+            hint="status by last sample age: up ≤ 45 s, stale ≤ 5 min"
+            empty="No node reported in this range."
+          />
+          <DataTable
+            id="event-totals"
+            title="Top event ids"
+            columns={events.columns}
+            rows={events.rows}
+            csvHref={csv('event-totals')}
+            empty="No events in this range."
+          />
+        </>
+      );
+  } catch (err) {
+    content = <ErrorState err={err} />;
+  }
+  return (
+    <>
+      <PageHeader title="Fleet overview" view={view} />
+      {content}
+    </>
+  );
+}

@@ -1,0 +1,109 @@
+import { dashboardTrace } from '@gatewatch/store';
+import type { Metadata } from 'next';
+import { ErrorState } from '../../../components/Panels.tsx';
+import { getStore } from '../../../lib/store.ts';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Trace' };
+
+/** One tunnel's spans (otel_traces) as a simple waterfall. */
+export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
+  const traceId = (await params).traceId.toLowerCase();
+  let content: React.ReactNode;
+  if (!/^[0-9a-f]{32}$/.test(traceId)) {
+    content = (
+      <div className="callout error" role="alert">
+        “{traceId}” is not a trace id: it must be 32 hex digits.
+      </div>
+    );
+  } else {
+    try {
+      const spans = await dashboardTrace(await getStore(), traceId);
+      if (spans.length === 0) {
+        content = (
+          <div className="callout" role="status">
+            <strong>No spans stored for this trace.</strong>
+            <p>
+              Spans arrive through the <code>otlp_spans</code> topic; check that the gateway exports spans and
+              the ingester consumes them.
+            </p>
+          </div>
+        );
+      } else {
+        const startNs = (s: string) =>
+          Date.parse(`${s.slice(0, 23).replace(' ', 'T')}Z`) * 1e6 + Number(s.slice(23, 29).padEnd(6, '0'));
+        const t0 = Math.min(...spans.map((s) => startNs(s.startNs)));
+        const end = Math.max(...spans.map((s) => startNs(s.startNs) + s.durationNs));
+        const total = Math.max(1, end - t0);
+        content = (
+          <section className="panel" aria-label="Spans">
+            <table data-testid="spans">
+              <thead>
+                <tr>
+                  <th scope="col">Span</th>
+                  <th scope="col">Service</th>
+                  <th scope="col" className="num">
+                    Duration
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col" style={{ width: '40%' }}>
+                    Timeline
+                  </th>
+                  <th scope="col">Attributes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {spans.map((s) => {
+                  const left = ((startNs(s.startNs) - t0) / total) * 100;
+                  const width = Math.max(0.5, (s.durationNs / total) * 100);
+                  return (
+                    <tr key={s.spanId}>
+                      <td style={{ paddingLeft: s.parentSpanId ? 24 : 8 }}>{s.name}</td>
+                      <td>{s.service}</td>
+                      <td className="num">{(s.durationNs / 1e6).toFixed(2)} ms</td>
+                      <td>
+                        {s.statusCode}
+                        {s.statusMessage ? `: ${s.statusMessage}` : ''}
+                      </td>
+                      <td>
+                        <div
+                          style={{ position: 'relative', height: 10, background: 'var(--grid)' }}
+                          aria-hidden="true"
+                        >
+                          <div
+                            style={{
+                              position: 'absolute',
+                              left: `${left}%`,
+                              width: `${width}%`,
+                              top: 0,
+                              bottom: 0,
+                              background: 'var(--accent)',
+                            }}
+                          />
+                        </div>
+                      </td>
+                      <td className="mono">
+                        {Object.entries(s.attributes)
+                          .map(([k, v]) => `${k}=${v}`)
+                          .join(' ')}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </section>
+        );
+      }
+    } catch (err) {
+      content = <ErrorState err={err} />;
+    }
+  }
+  return (
+    <>
+      <h1>Trace</h1>
+      <p className="sub mono">{traceId}</p>
+      {content}
+    </>
+  );
+}

@@ -1,0 +1,117 @@
+import type { ReactNode } from 'react';
+import { describeError } from '../lib/errors.ts';
+import { colorFor } from '../lib/palette.ts';
+import type { LongRow } from '../lib/pivot.ts';
+import { pivot } from '../lib/pivot.ts';
+import type { View } from '../lib/view.ts';
+import { type SeriesDef, TimeChart } from './TimeChart.tsx';
+
+export function PageHeader({ title, view, children }: { title: string; view: View; children?: ReactNode }) {
+  const step = view.stepSec >= 60 ? `${view.stepSec / 60} min` : `${view.stepSec} s`;
+  return (
+    <>
+      <h1>{title}</h1>
+      <p className="sub">
+        {view.range.label} (UTC) · {step} buckets · {view.rollup ? 'per-minute rollups' : 'raw samples'}
+        {children}
+      </p>
+    </>
+  );
+}
+
+export function ErrorState({ err }: { err: unknown }) {
+  return (
+    <div className="callout error" role="alert">
+      <strong>Cannot load this view.</strong>
+      <p>{describeError(err)}</p>
+    </div>
+  );
+}
+
+export function NoData() {
+  return (
+    <div className="callout info" role="status" data-testid="no-data">
+      <strong>No gateway has reported in this time range.</strong>
+      <p>
+        Start one with <code>npm start</code> (gateway, ingester and dashboard in one process), or pick a
+        longer time range above. Scale-out deployments: check that the ingester is running and points at the
+        same ClickHouse (<code>CLICKHOUSE_URL</code>).
+      </p>
+    </div>
+  );
+}
+
+interface ChartPanelProps {
+  id: string;
+  title: string;
+  hint?: string;
+  rows: readonly LongRow[];
+  view: View;
+  stacked?: boolean;
+  unit?: string;
+  /** Display names for series keys. */
+  labels?: Record<string, string>;
+  colors?: Record<string, string>;
+  order?: readonly string[];
+  tall?: boolean;
+  empty?: ReactNode;
+}
+
+/** A chart panel: pivots server-bucketed rows (gaps filled) and renders them. */
+export function ChartPanel({
+  id,
+  title,
+  hint,
+  rows,
+  view,
+  stacked,
+  unit,
+  labels,
+  colors,
+  order,
+  tall,
+  empty,
+}: ChartPanelProps) {
+  const { data, keys } = pivot(rows, view.fromMs, view.toMs, view.stepSec, order);
+  const series: SeriesDef[] = keys.map((k, i) => ({
+    key: k,
+    label: labels?.[k] ?? k,
+    color: colors?.[k] ?? colorFor(i, k),
+  }));
+  return (
+    <section
+      className="panel"
+      aria-labelledby={`${id}-title`}
+      data-testid={`chart-${id}`}
+      data-series={keys.length}
+    >
+      <div className="panel-head">
+        <h2 id={`${id}-title`}>{title}</h2>
+        {hint ? <span className="hint">{hint}</span> : null}
+      </div>
+      {keys.length === 0 ? (
+        <div className="empty">{empty ?? 'No data in this range.'}</div>
+      ) : (
+        <TimeChart
+          data={data}
+          series={series}
+          fromMs={view.fromMs}
+          toMs={view.toMs}
+          stacked={stacked}
+          unit={unit}
+          label={title}
+          tall={tall}
+        />
+      )}
+    </section>
+  );
+}
+
+export function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
+  return (
+    <div className="stat" data-testid={testId}>
+      <div className="label">{label}</div>
+      <div className="value">{value}</div>
+    </div>
+  );
+}

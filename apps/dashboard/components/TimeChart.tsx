@@ -1,0 +1,112 @@
+'use client';
+import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { fmtAbs, fmtTime } from '../lib/range.ts';
+
+export interface SeriesDef {
+  key: string;
+  label: string;
+  color: string;
+}
+export type ChartPoint = { t: number } & Record<string, number | null>;
+
+interface Props {
+  data: ChartPoint[];
+  series: SeriesDef[];
+  fromMs: number;
+  toMs: number;
+  stacked?: boolean;
+  unit?: string;
+  /** Accessible name of the chart (what it shows). */
+  label: string;
+  tall?: boolean;
+}
+
+function fmtNum(v: number): string {
+  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (Math.abs(v) >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
+  if (Math.abs(v) >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+/** A time-series panel; the server already bucketed the data to about one point per pixel. */
+export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall }: Props) {
+  const span = toMs - fromMs;
+  const common = {
+    data,
+    responsive: true,
+    style: { width: '100%', height: '100%' },
+    margin: { top: 4, right: 8, bottom: 0, left: 0 },
+    accessibilityLayer: true,
+  };
+  const axes = (
+    <>
+      <CartesianGrid stroke="var(--grid)" vertical={false} />
+      <XAxis
+        dataKey="t"
+        type="number"
+        scale="time"
+        domain={[fromMs, toMs]}
+        tickFormatter={(v: number) => fmtTime(v, span)}
+        stroke="var(--muted)"
+        tick={{ fill: 'var(--muted)', fontSize: 11 }}
+        minTickGap={40}
+      />
+      <YAxis
+        width={52}
+        stroke="var(--muted)"
+        tick={{ fill: 'var(--muted)', fontSize: 11 }}
+        tickFormatter={fmtNum}
+        allowDecimals
+      />
+      <Tooltip
+        labelFormatter={(v) => `${fmtAbs(Number(v))} UTC`}
+        formatter={(v) => (typeof v === 'number' ? `${fmtNum(v)}${unit ? ` ${unit}` : ''}` : String(v))}
+        contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
+        labelStyle={{ color: 'var(--text)' }}
+      />
+      <Legend wrapperStyle={{ fontSize: 12 }} iconType="plainline" />
+    </>
+  );
+  return (
+    <figure className={tall ? 'chart tall' : 'chart'} aria-label={label} style={{ margin: 0 }}>
+      {stacked ? (
+        <AreaChart {...common}>
+          {axes}
+          {series.map((s) => (
+            <Area
+              key={s.key}
+              dataKey={s.key}
+              name={s.label}
+              stackId="1"
+              type="linear"
+              stroke={s.color}
+              fill={s.color}
+              fillOpacity={0.35}
+              strokeWidth={1}
+              isAnimationActive={false}
+              dot={false}
+              connectNulls={false}
+            />
+          ))}
+        </AreaChart>
+      ) : (
+        <LineChart {...common}>
+          {axes}
+          {series.map((s) => (
+            <Line
+              key={s.key}
+              dataKey={s.key}
+              name={s.label}
+              type="linear"
+              stroke={s.color}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+              dot={false}
+              connectNulls={false}
+            />
+          ))}
+        </LineChart>
+      )}
+    </figure>
+  );
+}

@@ -1,0 +1,48 @@
+/** Page-level data loaders shared by the Overview and Node pages. */
+import {
+  type DashboardCounter,
+  type DashboardSeriesRow,
+  dashboardCounterSeries,
+  type Store,
+} from '@gatewatch/store';
+import type { View } from './view.ts';
+
+export const COUNTER_PANELS: { counter: DashboardCounter; title: string; unit: string; hint: string }[] = [
+  {
+    counter: 'active',
+    title: 'Active Client Connection',
+    unit: 'conns',
+    hint: 'open client TCP connections (avg)',
+  },
+  {
+    counter: 'connected',
+    title: 'Connected Client',
+    unit: 'clients',
+    hint: 'distinct connected clients (avg)',
+  },
+  { counter: 'errors', title: 'Error Count', unit: '/min', hint: 'errors per minute (restarts handled)' },
+  {
+    counter: 'rejections',
+    title: 'Rejection Count',
+    unit: '/min',
+    hint: 'refusals per minute (restarts handled)',
+  },
+];
+
+/** The four counter series, top-N nodes + "others" (or one node when nodeId is set). */
+export async function loadCounterSeries(store: Store, view: View, nodeId?: string, topN = 8) {
+  const out = {} as Record<DashboardCounter, DashboardSeriesRow[]>;
+  // Sequential: chDB runs one query at a time anyway, and a server gets fewer concurrent scans.
+  for (const p of COUNTER_PANELS) {
+    out[p.counter] = await dashboardCounterSeries(store, {
+      counter: p.counter,
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      stepSec: view.stepSec,
+      rollup: view.rollup,
+      nodeId: nodeId ?? '',
+      topN,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * Time range and URL state shared by server pages and client controls. Pure: no Node or DOM APIs.
+ * URL shape: `?range=1h` (relative) or `?from=<ISO>&to=<ISO>` (absolute), plus filter params.
+ */
+export const RELATIVE_RANGES = {
+  '15m': 15 * 60_000,
+  '1h': 60 * 60_000,
+  '6h': 6 * 60 * 60_000,
+  '24h': 24 * 60 * 60_000,
+  '7d': 7 * 24 * 60 * 60_000,
+  '30d': 30 * 24 * 60 * 60_000,
+} as const;
+export type RelativeRange = keyof typeof RELATIVE_RANGES;
+export const DEFAULT_RANGE: RelativeRange = '24h';
+
+export const REFRESH_OPTIONS = { off: 0, '10s': 10_000, '30s': 30_000, '1m': 60_000 } as const;
+export type RefreshOption = keyof typeof REFRESH_OPTIONS;
+
+/** Filter params kept in the URL (besides range/from/to/refresh). */
+export const FILTER_KEYS = ['node', 'ws', 'event', 'level', 'host', 'client', 'reason', 'trace'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+export type Filters = Partial<Record<FilterKey, string>>;
+
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+  /** Set for relative ranges. */
+  relative?: RelativeRange;
+  label: string;
+}
+
+export type SearchParams = Record<string, string | string[] | undefined>;
+
+export function param(sp: SearchParams | URLSearchParams, key: string): string | undefined {
+  if (sp instanceof URLSearchParams) return sp.get(key) ?? undefined;
+  const v = sp[key];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isRelative(v: string | undefined): v is RelativeRange {
+  return v !== undefined && Object.hasOwn(RELATIVE_RANGES, v);
+}
+
+/** The range a URL asks for; invalid or missing values fall back to the default relative range. */
+export function parseRange(sp: SearchParams | URLSearchParams, nowMs: number = Date.now()): TimeRange {
+  const from = Date.parse(param(sp, 'from') ?? '');
+  const to = Date.parse(param(sp, 'to') ?? '');
+  if (Number.isFinite(from) && Number.isFinite(to) && to > from) {
+    return { fromMs: from, toMs: to, label: `${fmtAbs(from)} → ${fmtAbs(to)}` };
+  }
+  const rel = param(sp, 'range');
+  const r: RelativeRange = isRelative(rel) ? rel : DEFAULT_RANGE;
+  return { fromMs: nowMs - RELATIVE_RANGES[r], toMs: nowMs, relative: r, label: `Last ${r}` };
+}
+
+export function parseFilters(sp: SearchParams | URLSearchParams): Filters {
+  const f: Filters = {};
+  for (const k of FILTER_KEYS) {
+    const v = param(sp, k)?.trim();
+    if (v) f[k] = v.slice(0, 256);
+  }
+  return f;
+}
+
+export function parseRefresh(sp: SearchParams | URLSearchParams): RefreshOption {
+  const v = param(sp, 'refresh');
+  return v !== undefined && Object.hasOwn(REFRESH_OPTIONS, v) ? (v as RefreshOption) : 'off';
+}
+
+/** Bucket widths (seconds) the charts use; counters are sampled every 10 s so nothing finer. */
+const STEPS = [
+  10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 43200, 86400,
+];
+export const TARGET_BUCKETS = 600;
+/** Ranges longer than this read the per-minute rollups instead of raw rows. */
+export const ROLLUP_AFTER_MS = 3 * 60 * 60_000;
+
+/** The smallest nice step giving at most ~TARGET_BUCKETS points (one per pixel of a wide chart). */
+export function stepSeconds(range: TimeRange, buckets = TARGET_BUCKETS): number {
+  const want = (range.toMs - range.fromMs) / 1000 / buckets;
+  const s = STEPS.find((x) => x >= want) ?? STEPS[STEPS.length - 1] ?? 86400;
+  // Rollups are per minute: their buckets must be whole minutes.
+  return isRollupRange(range) ? Math.max(60, s) : s;
+}
+
+export function isRollupRange(range: TimeRange): boolean {
+  return range.toMs - range.fromMs > ROLLUP_AFTER_MS;
+}
+
+/** Range snapped outward to whole steps, so bucket edges are stable between refreshes. */
+export function alignedRange(range: TimeRange, step: number): { fromMs: number; toMs: number } {
+  const ms = step * 1000;
+  return { fromMs: Math.floor(range.fromMs / ms) * ms, toMs: Math.ceil(range.toMs / ms) * ms };
+}
+
+/** Build a query string from the current params with some keys changed (undefined/'' removes a key). */
+export function withParams(
+  sp: SearchParams | URLSearchParams,
+  changes: Record<string, string | undefined>,
+): string {
+  const out = new URLSearchParams();
+  if (sp instanceof URLSearchParams) {
+    for (const [k, v] of sp) out.append(k, v);
+  } else {
+    for (const [k, v] of Object.entries(sp)) {
+      const first = Array.isArray(v) ? v[0] : v;
+      if (first !== undefined) out.set(k, first);
+    }
+  }
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined || v === '') out.delete(k);
+    else out.set(k, v);
+  }
+  const s = out.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Params that define the view (range + filters), for links between pages and CSV exports. */
+export function viewParams(sp: SearchParams | URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['range', 'from', 'to', 'refresh', ...FILTER_KEYS]) {
+    const v = param(sp, k);
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `YYYY-MM-DD hh:mm` in UTC: the dashboard shows UTC everywhere so shared links agree. */
+export function fmtAbs(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+export function fmtTime(ms: number, spanMs: number): string {
+  const d = new Date(ms);
+  const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return spanMs > 36 * 60 * 60_000 ? `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm}` : hm;
+}
+
+export function fmtAgo(ms: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)}m ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}

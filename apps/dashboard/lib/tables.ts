@@ -1,0 +1,384 @@
+/**
+ * Every table the dashboard shows, by name. Pages render them and `/api/csv/<name>` exports them, from the
+ * same function with the same URL params, so a CSV always matches the table on screen.
+ */
+import { catalogEntry, EVENT, isEventId, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
+import {
+  type DashboardEventRow,
+  dashboardEventTotals,
+  dashboardLatestEvents,
+  dashboardNodes,
+  dashboardTopValues,
+  type Store,
+} from '@gatewatch/store';
+import type { Cell, Column } from '../components/DataTable.tsx';
+import { fmtAbs } from './range.ts';
+import { qs, type View } from './view.ts';
+
+export interface TableData {
+  title: string;
+  columns: Column[];
+  rows: Record<string, Cell>[];
+}
+
+/** Node status by age of its newest counter sample (nodes sample every 10 s). */
+export const UP_WITHIN_MS = 45_000;
+export const STALE_WITHIN_MS = 5 * 60_000;
+export function nodeStatus(lastSeen: number, nowMs: number): 'up' | 'stale' | 'down' {
+  const age = nowMs - lastSeen;
+  return age <= UP_WITHIN_MS ? 'up' : age <= STALE_WITHIN_MS ? 'stale' : 'down';
+}
+
+export function reasonLabel(reason: string): string {
+  if (!reason) return '—';
+  return Object.hasOwn(REJECTION_REASONS, reason)
+    ? REJECTION_REASONS[reason as RejectionReason].label
+    : reason;
+}
+
+function eventInfo(id: number) {
+  return isEventId(id) ? catalogEntry(id) : undefined;
+}
+
+const time = (ms: number) => `${fmtAbs(ms)}:${String(new Date(ms).getUTCSeconds()).padStart(2, '0')}`;
+
+/** Link keeping the view's range (and optionally filters) with some params changed. */
+function link(
+  path: string,
+  view: View,
+  changes: Record<string, string | undefined>,
+  keepFilters = true,
+): string {
+  const base: Record<string, string | undefined> = keepFilters
+    ? { ...view.params }
+    : { range: view.params.range, from: view.params.from, to: view.params.to, refresh: view.params.refresh };
+  return `${path}${qs({ ...base, ...changes })}`;
+}
+
+const RECORD_COLUMNS: Column[] = [
+  { key: 'time', label: 'Time (UTC)', mono: true },
+  { key: 'node', label: 'Node', hrefKey: 'nodeHref' },
+  { key: 'event', label: 'Event', num: true },
+  { key: 'level', label: 'Level' },
+  { key: 'workspace', label: 'Workspace', mono: true },
+  { key: 'client', label: 'Client', mono: true },
+  { key: 'target', label: 'Target', mono: true },
+  { key: 'reason', label: 'Reason' },
+  { key: 'message', label: 'Message' },
+  { key: 'trace', label: 'Trace', mono: true, hrefKey: 'traceHref' },
+  { key: 'description', label: 'Description' },
+  { key: 'remedy', label: 'Remedy' },
+];
+
+function recordRows(rows: DashboardEventRow[], view: View): Record<string, Cell>[] {
+  return rows.map((r) => {
+    const e = eventInfo(r.eventId);
+    return {
+      time: time(r.ts),
+      node: r.nodeId,
+      nodeHref: link(`/nodes/${encodeURIComponent(r.nodeId)}`, view, {}, false),
+      event: r.eventId,
+      level: r.level || e?.level || '',
+      workspace: r.workspaceId,
+      client: r.clientAddress,
+      target: r.targetHost ? `${r.targetHost}:${r.targetPort}` : '',
+      reason: reasonLabel(r.reason),
+      message: r.message,
+      trace: r.traceId ? r.traceId.slice(0, 16) : '',
+      traceHref: r.traceId ? link(`/trace/${r.traceId}`, view, {}, false) : null,
+      description: e?.description ?? '',
+      remedy: e?.remedy ?? '',
+    };
+  });
+}
+
+const ERROR_IDS = [
+  EVENT.APPLICATION_ERROR,
+  EVENT.WRONG_CONFIGURATION,
+  EVENT.TLS_HANDSHAKE_PARSE_ERROR,
+  EVENT.NETWORKING_ERROR,
+];
+const E105 = [EVENT.DESTINATION_NOT_ALLOWED];
+
+export const TABLES = {
+  /** Overview: every node with its status. */
+  async nodes(store: Store, view: View): Promise<TableData> {
+    const nodes = await dashboardNodes(store, { fromMs: view.fromMs, toMs: view.toMs });
+    return {
+      title: 'Nodes',
+      columns: [
+        { key: 'node', label: 'Node', hrefKey: 'href' },
+        { key: 'status', label: 'Status', classKey: 'statusClass' },
+        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
+        { key: 'version', label: 'Version' },
+        { key: 'configVersion', label: 'Config version', mono: true },
+        { key: 'active', label: 'Active conns', num: true },
+        { key: 'connected', label: 'Connected clients', num: true },
+        { key: 'errors', label: 'Errors since start', num: true },
+        { key: 'rejections', label: 'Rejections since start', num: true },
+      ],
+      rows: nodes.map((n) => {
+        const status = nodeStatus(n.lastSeen, view.nowMs);
+        return {
+          node: n.nodeId,
+          href: link(`/nodes/${encodeURIComponent(n.nodeId)}`, view, {}, false),
+          status,
+          statusClass: `status-${status}`,
+          lastSeen: time(n.lastSeen),
+          version: n.version,
+          configVersion: n.configVersion || '—',
+          active: n.active,
+          connected: n.connected,
+          errors: n.errorCount,
+          rejections: n.rejectionCount,
+        };
+      }),
+    };
+  },
+
+  /** Counts per event id with the catalog's text. */
+  async 'event-totals'(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardEventTotals(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: view.eventFilters,
+      rollup: view.rollup,
+      by: ['eventId'],
+      limit: 50,
+    });
+    return {
+      title: 'Events by id',
+      columns: [
+        { key: 'event', label: 'Event', num: true, hrefKey: 'href' },
+        { key: 'level', label: 'Level' },
+        { key: 'name', label: 'Name' },
+        { key: 'count', label: 'Count', num: true },
+        { key: 'nodes', label: 'Nodes', num: true },
+        { key: 'description', label: 'Description' },
+        { key: 'remedy', label: 'Remedy' },
+      ],
+      rows: rows.map((r) => {
+        const id = Number(r.keys[0]);
+        const e = eventInfo(id);
+        return {
+          event: id,
+          href:
+            id === EVENT.DESTINATION_NOT_ALLOWED
+              ? link('/investigate', view, {}, false)
+              : link('/events', view, { event: String(id) }),
+          level: e?.level ?? '',
+          name: e?.name ?? '',
+          count: r.events,
+          nodes: r.nodes,
+          description: e?.description ?? '',
+          remedy: e?.remedy ?? '',
+        };
+      }),
+    };
+  },
+
+  /** Latest raw records matching the filters. */
+  async events(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardLatestEvents(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: view.eventFilters,
+      limit: 200,
+    });
+    return { title: 'Latest records', columns: RECORD_COLUMNS, rows: recordRows(rows, view) };
+  },
+
+  /** 105 per workspace, with the not-configured count that triggers the callout. */
+  async ws105(store: Store, view: View): Promise<TableData> {
+    const f = { ...view.eventFilters, eventIds: E105 };
+    const rows = await dashboardEventTotals(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: f,
+      rollup: view.rollup,
+      by: ['workspaceId', 'reason'],
+      limit: 1000,
+    });
+    const byWs = new Map<
+      string,
+      { events: number; notConfigured: number; clients: number; nodes: number; top: [string, number] }
+    >();
+    for (const r of rows) {
+      const [ws = '', reason = ''] = r.keys;
+      const cur = byWs.get(ws) ?? { events: 0, notConfigured: 0, clients: 0, nodes: 0, top: ['', 0] };
+      cur.events += r.events;
+      if (reason === 'workspace_not_configured') cur.notConfigured += r.events;
+      cur.clients = Math.max(cur.clients, r.clients);
+      cur.nodes = Math.max(cur.nodes, r.nodes);
+      if (r.events > cur.top[1]) cur.top = [reason, r.events];
+      byWs.set(ws, cur);
+    }
+    return {
+      title: 'Event 105 by workspace',
+      columns: [
+        { key: 'workspace', label: 'Workspace', mono: true, hrefKey: 'href' },
+        { key: 'count', label: '105 count', num: true },
+        { key: 'notConfigured', label: 'Not configured', num: true },
+        { key: 'topReason', label: 'Top reason' },
+        { key: 'clients', label: 'Clients (max per reason)', num: true },
+        { key: 'nodes', label: 'Nodes (max per reason)', num: true },
+      ],
+      rows: [...byWs.entries()]
+        .sort((a, b) => b[1].events - a[1].events)
+        .map(([ws, v]) => ({
+          workspace: ws || '(no workspace)',
+          href: ws ? link('/investigate', view, { ws, host: undefined, client: undefined }) : null,
+          count: v.events,
+          notConfigured: v.notConfigured,
+          topReason: reasonLabel(v.top[0]),
+          clients: v.clients,
+          nodes: v.nodes,
+        })),
+    };
+  },
+
+  async reasons105(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardEventTotals(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      rollup: view.rollup,
+      by: ['reason'],
+    });
+    const total = rows.reduce((s, r) => s + r.events, 0);
+    return {
+      title: '105 by reason',
+      columns: [
+        { key: 'reason', label: 'Reason', hrefKey: 'href' },
+        { key: 'count', label: 'Count', num: true },
+        { key: 'share', label: 'Share', num: true },
+      ],
+      rows: rows.map((r) => ({
+        reason: reasonLabel(r.keys[0] ?? ''),
+        href: r.keys[0] ? link('/investigate', view, { reason: r.keys[0] }) : null,
+        count: r.events,
+        share: total ? `${((100 * r.events) / total).toFixed(1)}%` : '',
+      })),
+    };
+  },
+
+  async hosts105(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardTopValues(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      by: 'targetHost',
+      limit: 25,
+    });
+    return {
+      title: 'Top rejected hosts',
+      columns: [
+        { key: 'host', label: 'Host', mono: true, hrefKey: 'href' },
+        { key: 'count', label: '105 count', num: true },
+        { key: 'clients', label: 'Clients', num: true },
+        { key: 'nodes', label: 'Nodes', num: true },
+        { key: 'reason', label: 'Top reason' },
+        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
+      ],
+      rows: rows.map((r) => ({
+        host: r.value || '(none)',
+        href: r.value ? link('/investigate', view, { host: r.value, client: undefined }) : null,
+        count: r.events,
+        clients: r.other,
+        nodes: r.nodes,
+        reason: reasonLabel(r.topReason),
+        lastSeen: time(r.lastSeen),
+      })),
+    };
+  },
+
+  async clients105(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardTopValues(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      by: 'clientAddress',
+      limit: 25,
+    });
+    return {
+      title: 'Top clients',
+      columns: [
+        { key: 'client', label: 'Client', mono: true, hrefKey: 'href' },
+        { key: 'count', label: '105 count', num: true },
+        { key: 'hosts', label: 'Hosts', num: true },
+        { key: 'nodes', label: 'Nodes', num: true },
+        { key: 'reason', label: 'Top reason' },
+        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
+      ],
+      rows: rows.map((r) => ({
+        client: r.value || '(none)',
+        href: r.value ? link('/investigate', view, { client: r.value }) : null,
+        count: r.events,
+        hosts: r.other,
+        nodes: r.nodes,
+        reason: reasonLabel(r.topReason),
+        lastSeen: time(r.lastSeen),
+      })),
+    };
+  },
+
+  async nodes105(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardEventTotals(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      rollup: view.rollup,
+      by: ['nodeId'],
+      limit: 50,
+    });
+    return {
+      title: 'Nodes refusing',
+      columns: [
+        { key: 'node', label: 'Node', hrefKey: 'href' },
+        { key: 'count', label: '105 count', num: true },
+        { key: 'clients', label: 'Clients', num: true },
+      ],
+      rows: rows.map((r) => ({
+        node: r.keys[0] ?? '',
+        href: link('/investigate', view, { node: r.keys[0] }),
+        count: r.events,
+        clients: r.clients,
+      })),
+    };
+  },
+
+  /** Raw 105 records for the current drill-down. */
+  async records105(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardLatestEvents(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      limit: 200,
+    });
+    return {
+      title: 'Raw 105 records',
+      columns: RECORD_COLUMNS.filter((c) => c.key !== 'description' && c.key !== 'remedy'),
+      rows: recordRows(rows, view),
+    };
+  },
+
+  /** Node page: the node's recent error-level records. */
+  async 'node-errors'(store: Store, view: View): Promise<TableData> {
+    const rows = await dashboardLatestEvents(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { nodeId: view.filters.node ?? '', eventIds: ERROR_IDS },
+      limit: 100,
+    });
+    return {
+      title: 'Recent errors',
+      columns: RECORD_COLUMNS.filter((c) => c.key !== 'node'),
+      rows: recordRows(rows, view),
+    };
+  },
+} satisfies Record<string, (store: Store, view: View) => Promise<TableData>>;
+
+export type TableName = keyof typeof TABLES;
+export function isTableName(name: string): name is TableName {
+  return Object.hasOwn(TABLES, name);
+}

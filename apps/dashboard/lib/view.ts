@@ -1,0 +1,83 @@
+/** Turns URL search params into the query parameters every panel uses (range, bucket, rollup, filters). */
+import { EVENT_CATALOG, EVENT_LEVELS, type EventLevel } from '@gatewatch/events';
+import type { DashboardEventFilters } from '@gatewatch/store';
+import {
+  alignedRange,
+  type Filters,
+  isRollupRange,
+  parseFilters,
+  parseRange,
+  type SearchParams,
+  stepSeconds,
+  type TimeRange,
+  viewParams,
+} from './range.ts';
+
+export interface View {
+  range: TimeRange;
+  /** Range snapped to whole buckets. */
+  fromMs: number;
+  toMs: number;
+  stepSec: number;
+  rollup: boolean;
+  filters: Filters;
+  eventFilters: DashboardEventFilters;
+  /** Range + filters as URL params, for links and CSV exports. */
+  params: Record<string, string>;
+  nowMs: number;
+}
+
+/** Event ids named by `event=105,403` and/or `level=error`; [] = all. */
+export function eventIdsFor(filters: Filters): number[] {
+  let ids: number[] = EVENT_CATALOG.map((e) => e.id);
+  if (filters.event) {
+    const wanted = new Set(
+      filters.event
+        .split(',')
+        .map((s) => Number(s.trim()))
+        .filter(Number.isInteger),
+    );
+    ids = ids.filter((id) => wanted.has(id));
+    if (ids.length === 0) return [-1]; // unknown ids match nothing rather than everything
+  }
+  if (filters.level && (EVENT_LEVELS as readonly string[]).includes(filters.level)) {
+    const level = filters.level as EventLevel;
+    ids = ids.filter((id) => EVENT_CATALOG.find((e) => e.id === id)?.level === level);
+  }
+  return ids.length === EVENT_CATALOG.length ? [] : ids.length ? ids : [-1];
+}
+
+export function buildView(sp: SearchParams | URLSearchParams, nowMs: number = Date.now()): View {
+  const range = parseRange(sp, nowMs);
+  const stepSec = stepSeconds(range);
+  const { fromMs, toMs } = alignedRange(range, stepSec);
+  const filters = parseFilters(sp);
+  const ids = eventIdsFor(filters);
+  const eventFilters: DashboardEventFilters = {
+    nodeId: filters.node ?? '',
+    workspaceId: filters.ws ?? '',
+    // An event filter matching no known id must return nothing (id 0 never exists), not everything.
+    eventIds: ids[0] === -1 ? [0] : ids,
+    reason: filters.reason ?? '',
+    targetHost: filters.host ?? '',
+    clientAddress: filters.client ?? '',
+  };
+  return {
+    range,
+    fromMs,
+    toMs,
+    stepSec,
+    rollup: isRollupRange(range),
+    filters,
+    eventFilters,
+    params: viewParams(sp),
+    nowMs,
+  };
+}
+
+export function qs(params: Record<string, string | undefined>): string {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) out.set(k, v);
+  const s = out.toString();
+  return s ? `?${s}` : '';
+}
