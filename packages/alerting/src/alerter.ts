@@ -130,7 +130,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   let chain: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
-  const abort = new AbortController();
+  let abort = new AbortController();
 
   const generatorUrl = (inst: AlertInstance) => {
     const link = inst.annotations.dashboard ?? '';
@@ -471,6 +471,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     async start() {
       if (!stopped) return;
       stopped = false;
+      abort = new AbortController();
       await ensureLoaded();
       const now = align(clock());
       const last = await lastEvaluation(store);

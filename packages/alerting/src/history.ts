@@ -67,13 +67,14 @@ export async function writeHistory(store: Store, rows: readonly HistoryRow[]): P
 }
 
 const INSTANCE_COLUMNS = `rule, fingerprint, labels, annotations, state, prevState, silencedBy, nodataFrom, value, threshold, baseline,
-  toUnixTimestamp64Milli(ts) AS ts, toUnixTimestamp64Milli(since) AS since,
-  toUnixTimestamp64Milli(activeAt) AS activeAt, toUnixTimestamp64Milli(firedAt) AS firedAt,
-  toUnixTimestamp64Milli(resolvedAt) AS resolvedAt, toUnixTimestamp64Milli(lastTrueAt) AS lastTrueAt`;
+  toUnixTimestamp64Milli(ts) AS tsMs, toUnixTimestamp64Milli(since) AS sinceMs,
+  toUnixTimestamp64Milli(activeAt) AS activeAtMs, toUnixTimestamp64Milli(firedAt) AS firedAtMs,
+  toUnixTimestamp64Milli(resolvedAt) AS resolvedAtMs, toUnixTimestamp64Milli(lastTrueAt) AS lastTrueAtMs`;
+// Aliases never reuse a column name: ClickHouse would resolve WHERE ts to the alias.
 
 function toHistoryRow(r: Record<string, unknown>): HistoryRow {
   return {
-    ts: Number(r.ts),
+    ts: Number(r.tsMs),
     prevState: r.prevState as AlertState,
     silencedBy: (r.silencedBy as string[]) ?? [],
     instance: {
@@ -82,16 +83,16 @@ function toHistoryRow(r: Record<string, unknown>): HistoryRow {
       labels: r.labels as Record<string, string>,
       annotations: r.annotations as Record<string, string>,
       state: r.state as AlertState,
-      since: Number(r.since),
-      activeAt: msOrNull(r.activeAt),
-      firedAt: msOrNull(r.firedAt),
-      resolvedAt: msOrNull(r.resolvedAt),
-      lastTrueAt: msOrNull(r.lastTrueAt),
+      since: Number(r.sinceMs),
+      activeAt: msOrNull(r.activeAtMs),
+      firedAt: msOrNull(r.firedAtMs),
+      resolvedAt: msOrNull(r.resolvedAtMs),
+      lastTrueAt: msOrNull(r.lastTrueAtMs),
       nodataFrom: r.nodataFrom ? (r.nodataFrom as AlertState) : null,
       value: numOrNull(r.value),
       threshold: numOrNull(r.threshold),
       baseline: numOrNull(r.baseline),
-      lastEvalAt: Number(r.ts),
+      lastEvalAt: Number(r.tsMs),
     },
   };
 }
@@ -102,7 +103,7 @@ export async function latestStates(store: Store, sinceMs: number): Promise<Histo
     store,
     `SELECT ${INSTANCE_COLUMNS} FROM ${ALERT_TABLES.history}
      WHERE ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
-     ORDER BY ts DESC LIMIT 1 BY rule, fingerprint`,
+     ORDER BY ts DESC, insertedAt DESC LIMIT 1 BY rule, fingerprint`,
     { since: sinceMs },
   );
   return rows.map(toHistoryRow);
@@ -130,16 +131,16 @@ export async function instanceValues(
   store: Store,
   p: { fingerprint: string; fromMs: number; toMs: number },
 ): Promise<{ ts: number; state: AlertState; value: number | null }[]> {
-  const rows = await select<{ ts: string; state: AlertState; value: number | null }>(
+  const rows = await select<{ tsMs: string; state: AlertState; value: number | null }>(
     store,
-    `SELECT toUnixTimestamp64Milli(ts) AS ts, state, value FROM ${ALERT_TABLES.history}
+    `SELECT toUnixTimestamp64Milli(ts) AS tsMs, state, value FROM ${ALERT_TABLES.history}
      WHERE fingerprint = {fingerprint:String}
        AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
      ORDER BY ts LIMIT 5000`,
     p,
   );
   return rows.map((r) => ({
-    ts: Number(r.ts),
+    ts: Number(r.tsMs),
     state: r.state,
     value: r.value === null ? null : Number(r.value),
   }));
@@ -167,7 +168,7 @@ export async function loadSilences(store: Store, sinceMs = 0): Promise<Silence[]
   const rows = await select<Record<string, unknown>>(
     store,
     `SELECT id, version, matchers, createdBy, comment, expired,
-       toUnixTimestamp64Milli(startsAt) AS startsAt, toUnixTimestamp64Milli(endsAt) AS endsAt
+       toUnixTimestamp64Milli(startsAt) AS startsMs, toUnixTimestamp64Milli(endsAt) AS endsMs
      FROM ${ALERT_TABLES.silences} FINAL
      WHERE endsAt >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
      ORDER BY startsAt DESC LIMIT 1000`,
@@ -176,8 +177,8 @@ export async function loadSilences(store: Store, sinceMs = 0): Promise<Silence[]
   return rows.map((r) => ({
     id: String(r.id),
     matchers: JSON.parse(String(r.matchers)),
-    startsAt: Number(r.startsAt),
-    endsAt: Number(r.endsAt),
+    startsAt: Number(r.startsMs),
+    endsAt: Number(r.endsMs),
     createdBy: String(r.createdBy),
     comment: String(r.comment),
     expired: Number(r.expired) === 1,
@@ -216,14 +217,14 @@ export async function deliveredKeys(
   store: Store,
   sinceMs: number,
 ): Promise<{ receiver: string; idempotencyKey: string; ts: number }[]> {
-  const rows = await select<{ receiver: string; idempotencyKey: string; ts: string }>(
+  const rows = await select<{ receiver: string; idempotencyKey: string; lastMs: string }>(
     store,
-    `SELECT receiver, idempotencyKey, toUnixTimestamp64Milli(max(ts)) AS ts FROM ${ALERT_TABLES.notifications}
+    `SELECT receiver, idempotencyKey, toUnixTimestamp64Milli(max(ts)) AS lastMs FROM ${ALERT_TABLES.notifications}
      WHERE outcome = 'delivered' AND ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
      GROUP BY receiver, idempotencyKey`,
     { since: sinceMs },
   );
-  return rows.map((r) => ({ ...r, ts: Number(r.ts) }));
+  return rows.map((r) => ({ receiver: r.receiver, idempotencyKey: r.idempotencyKey, ts: Number(r.lastMs) }));
 }
 
 export async function notificationLog(
@@ -232,17 +233,17 @@ export async function notificationLog(
 ): Promise<NotificationRow[]> {
   const rows = await select<Record<string, unknown>>(
     store,
-    `SELECT * EXCEPT (ts, startsAt), toUnixTimestamp64Milli(ts) AS ts, toUnixTimestamp64Milli(startsAt) AS startsAt
+    `SELECT * EXCEPT (ts, startsAt), toUnixTimestamp64Milli(ts) AS tsMs, toUnixTimestamp64Milli(startsAt) AS startsMs
      FROM ${ALERT_TABLES.notifications}
      WHERE ts >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
        AND ({outcome:String} = '' OR outcome = {outcome:String})
      ORDER BY ts DESC LIMIT {limit:UInt32}`,
     { outcome: '', limit: 500, ...p },
   );
-  return rows.map((r) => ({
+  return rows.map(({ tsMs: _t, startsMs: _s, ...r }) => ({
     ...(r as unknown as NotificationRow),
-    ts: Number(r.ts),
-    startsAt: Number(r.startsAt),
+    ts: Number(r.tsMs),
+    startsAt: Number(r.startsMs),
     attempts: Number(r.attempts),
     httpStatus: Number(r.httpStatus),
   }));
@@ -258,9 +259,9 @@ export async function markEvaluation(
 }
 
 export async function lastEvaluation(store: Store): Promise<number | null> {
-  const [row] = await select<{ ts: string; n: string }>(
+  const [row] = await select<{ lastMs: string; n: string }>(
     store,
-    `SELECT toUnixTimestamp64Milli(max(ts)) AS ts, count() AS n FROM ${ALERT_TABLES.evaluations}`,
+    `SELECT toUnixTimestamp64Milli(max(ts)) AS lastMs, count() AS n FROM ${ALERT_TABLES.evaluations}`,
   );
-  return row && Number(row.n) > 0 ? Number(row.ts) : null;
+  return row && Number(row.n) > 0 ? Number(row.lastMs) : null;
 }

@@ -145,7 +145,10 @@ export async function deliver(
   let attempts = 0;
   for (let attempt = 0; attempt <= receiver.retries; attempt++) {
     if (attempt > 0) await sleep(backoffDelay(attempt - 1, receiver.backoffMs, receiver.maxBackoffMs));
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted) {
+      error ||= 'not sent: the alerter is stopping (it is retried after the next start)';
+      break;
+    }
     attempts++;
     try {
       const signals = [AbortSignal.timeout(receiver.timeoutMs), ...(opts.signal ? [opts.signal] : [])];

@@ -30,11 +30,11 @@ const RANGE = `minute >= toDateTime(intDiv({fromMs:Int64}, 1000), 'UTC') AND min
 const COUNTER_MINUTES = `
 SELECT nodeId,
   toUnixTimestamp(minute) * 1000 AS minuteMs,
-  countMerge(samples) AS samples,
-  toUnixTimestamp64Milli(minMerge(firstTs)) AS firstTs,
-  toUnixTimestamp64Milli(maxMerge(lastTs)) AS lastTs,
-  toUnixTimestamp64Milli(argMinMerge(startedAtFirst)) AS startedAtFirst,
-  toUnixTimestamp64Milli(argMaxMerge(startedAtLast)) AS startedAtLast,
+  countMerge(samples) AS sampleCount,
+  toUnixTimestamp64Milli(minMerge(firstTs)) AS firstMs,
+  toUnixTimestamp64Milli(maxMerge(lastTs)) AS lastMs,
+  toUnixTimestamp64Milli(argMinMerge(startedAtFirst)) AS startedFirstMs,
+  toUnixTimestamp64Milli(argMaxMerge(startedAtLast)) AS startedLastMs,
   argMinMerge(rejectionCountFirst) AS rejectionFirst,
   argMaxMerge(rejectionCountLast) AS rejectionLast,
   argMinMerge(errorCountFirst) AS errorFirst,
@@ -45,14 +45,14 @@ GROUP BY nodeId, minute
 ORDER BY nodeId, minute`;
 
 const EVENT_MINUTES = `
-SELECT nodeId, workspaceId, toUnixTimestamp(minute) * 1000 AS minuteMs, countMerge(events) AS count
+SELECT nodeId, workspaceId, toUnixTimestamp(minute) * 1000 AS minuteMs, countMerge(events) AS eventCount
 FROM gateway_events_1m
 WHERE eventId = {eventId:UInt16} AND ({reason:String} = '' OR reason = {reason:String}) AND ${RANGE}
 GROUP BY nodeId, workspaceId, minute
 ORDER BY minute`;
 
 const LAST_SAMPLES = `
-SELECT nodeId, toUnixTimestamp64Milli(maxMerge(lastTs)) AS lastTs
+SELECT nodeId, toUnixTimestamp64Milli(maxMerge(lastTs)) AS lastMs
 FROM gateway_counters_1m
 WHERE ${RANGE}
 GROUP BY nodeId`;
@@ -74,11 +74,11 @@ export async function counterMinutes(
   return raw.map((r) => ({
     nodeId: String(r.nodeId),
     minuteMs: num(r.minuteMs),
-    samples: num(r.samples),
-    firstTs: num(r.firstTs),
-    lastTs: num(r.lastTs),
-    startedAtFirst: num(r.startedAtFirst),
-    startedAtLast: num(r.startedAtLast),
+    samples: num(r.sampleCount),
+    firstTs: num(r.firstMs),
+    lastTs: num(r.lastMs),
+    startedAtFirst: num(r.startedFirstMs),
+    startedAtLast: num(r.startedLastMs),
     rejectionFirst: num(r.rejectionFirst),
     rejectionLast: num(r.rejectionLast),
     errorFirst: num(r.errorFirst),
@@ -96,7 +96,7 @@ export async function eventMinutes(
     nodeId: String(r.nodeId),
     workspaceId: String(r.workspaceId),
     minuteMs: num(r.minuteMs),
-    count: num(r.count),
+    count: num(r.eventCount),
   }));
 }
 
@@ -106,5 +106,5 @@ export async function lastSamples(
   p: { fromMs: number; toMs: number },
 ): Promise<{ nodeId: string; lastTs: number }[]> {
   const raw = await rows<Record<string, unknown>>(store, LAST_SAMPLES, p);
-  return raw.map((r) => ({ nodeId: String(r.nodeId), lastTs: num(r.lastTs) }));
+  return raw.map((r) => ({ nodeId: String(r.nodeId), lastTs: num(r.lastMs) }));
 }
