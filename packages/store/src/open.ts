@@ -56,6 +56,7 @@ async function openServer(url: string, database: string): Promise<Store> {
   let parsed: URL;
   try {
     parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
   } catch {
     throw new StoreError(
       `CLICKHOUSE_URL "${url}" is not a URL: set it like http://host:8123 or unset it to use embedded chDB in DATA_DIR`,
@@ -132,7 +133,10 @@ async function openEmbedded(opts: StoreOptions, database: string): Promise<Store
 function embeddedOpenError(err: unknown, dataDir: string): StoreError {
   const msg = firstLine(err);
   // The engine is one per process: a second, different data directory in the same process is refused.
-  if (/different|already/i.test(msg) && !/Failed to create connection/i.test(msg)) {
+  if (
+    /only one active data directory|different|already/i.test(msg) &&
+    !/Failed to create connection/i.test(msg)
+  ) {
     return new StoreError(
       `this process already has embedded chDB open on another directory (${msg}): close that store before opening ${dataDir}`,
       { cause: err },

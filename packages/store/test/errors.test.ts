@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +31,26 @@ test('unknown CLICKHOUSE_URL host: one line naming the URL, the cause and the fi
     err.message,
     /^cannot reach ClickHouse at http:\/\/gatewatch-no-such-host\.invalid:8123 \(getaddrinfo (ENOTFOUND|EAI_AGAIN) gatewatch-no-such-host\.invalid\): check CLICKHOUSE_URL or unset it to use embedded chDB in DATA_DIR$/,
   );
+});
+
+test('CLICKHOUSE_URL with nothing listening, or not a URL: one line each', async () => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  const refused = await openStore({ url: `http://127.0.0.1:${port}` }).catch((e: unknown) => e);
+  assert.ok(refused instanceof StoreError);
+  assert.match(
+    refused.message,
+    new RegExp(
+      `^cannot reach ClickHouse at http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED[^)]*\\): check CLICKHOUSE_URL`,
+    ),
+  );
+  const bad = await openStore({ url: 'ch:8123' }).catch((e: unknown) => e);
+  assert.ok(bad instanceof StoreError);
+  assert.match(bad.message, /^CLICKHOUSE_URL "ch:8123" is not/);
 });
 
 test('a DATA_DIR owned by another process: one line naming the dir and what to do', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateFixture, insertCounters, insertEvents, type Store } from '../src/index.ts';
+import { generateFixture, insertCounters, insertEvents, loadFixture, type Store } from '../src/index.ts';
 import { rows, scalar, tempStore } from './support/helpers.ts';
 
 describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
@@ -89,5 +89,37 @@ describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
     await insertEvents(store, one);
     await insertEvents(store, one);
     assert.equal(await count('gateway_events'), events.length + 20);
+  });
+
+  test('loadFixture streams the same data as generateFixture, and a reload adds nothing', async () => {
+    const opts = { seed: 3, nodes: 2, hours: 1, start: Date.UTC(2026, 2, 1) };
+    const range = { d: '2026-03-01' };
+    const summary = await loadFixture(store, opts, 1000);
+    const again = await loadFixture(store, opts, 1000);
+    const data = generateFixture(opts);
+    assert.equal(summary.events, data.events.length);
+    assert.equal(summary.counters, data.counters.length);
+    assert.deepEqual(again, summary);
+    const events = await scalar(
+      store,
+      'SELECT count() AS v FROM gateway_events WHERE toDate(ts) = {d:Date}',
+      range,
+    );
+    const counters = await scalar(
+      store,
+      'SELECT count() AS v FROM gateway_counters WHERE toDate(ts) = {d:Date}',
+      range,
+    );
+    assert.equal(events, data.events.length);
+    assert.equal(counters, data.counters.length);
+    const ids = await rows<{ id: string }>(
+      store,
+      'SELECT toString(recordId) AS id FROM gateway_events WHERE toDate(ts) = {d:Date} ORDER BY id',
+      range,
+    );
+    assert.deepEqual(
+      ids.map((r) => r.id),
+      data.events.map((e) => e.recordId).sort(),
+    );
   });
 });

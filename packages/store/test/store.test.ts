@@ -10,6 +10,7 @@ import {
   MIGRATIONS,
   type SpanRow,
   type Store,
+  traceSpans,
 } from '../src/index.ts';
 import { rows, scalar, tempStore } from './support/helpers.ts';
 
@@ -140,5 +141,18 @@ describe('embedded store', () => {
       Start: '2026-01-01 00:00:01',
       End: '2026-01-01 00:00:01',
     });
+
+    const child: SpanRow = {
+      ...span,
+      Timestamp: '2026-01-01 00:00:02.000000001',
+      SpanId: '00f067aa0ba902b7',
+      ParentSpanId: span.SpanId,
+      SpanName: 'tls',
+      Duration: '18446744073709551615', // UInt64 max survives as a string
+    };
+    const other: SpanRow = { ...span, TraceId: '1'.repeat(32), SpanId: '1'.repeat(16) };
+    await insertSpans(store, [child, other]);
+    assert.deepEqual(await traceSpans(store, { traceId: span.TraceId }), [span, child]);
+    assert.deepEqual(await traceSpans(store, { traceId: 'f'.repeat(32) }), []);
   });
 });
