@@ -5,16 +5,7 @@
  * and evaluates the missed ticks, so nothing is sent twice.
  */
 import type { Store } from '@gatewatch/store';
-import {
-  evaluateSpike,
-  evaluateThreshold,
-  MAX_BASELINE_FREEZE,
-  MINUTE,
-  type Observation,
-  rateOver,
-  type SpikeParams,
-  spikeBaselineEnd,
-} from './detect.ts';
+import type { Observation } from './detect.ts';
 import {
   deliveredKeys,
   type HistoryRow,
@@ -29,10 +20,9 @@ import {
 } from './history.ts';
 import { fingerprint, type Labels } from './labels.ts';
 import { type DeliveryLog, deliver, logKey, planNotifications } from './notifier.ts';
+import { alertLabels, type ObserveResult, observeRules } from './observe.ts';
 import { AlerterMetrics } from './prometheus.ts';
-import { counterMinutes, eventMinutes, lastSamples } from './queries.ts';
 import type { Receiver, Rule } from './rules.ts';
-import { counterInstances, eventInstances, type InstanceSeries, presence, scopeLabels } from './series.ts';
 import { newSilence, type Silence, SilenceError, silencedBy } from './silences.ts';
 import { type AlertInstance, type AlertState, newInstance, step, wasActive } from './state.ts';
 import { renderTemplate } from './template.ts';
@@ -94,20 +84,6 @@ export interface Alerter {
   expireSilence(id: string): Promise<Silence>;
 }
 
-export function spikeParamsOf(
-  rule: Rule,
-  s: { k: number; floor: number; min_ratio: number; clear_ratio: number },
-): SpikeParams {
-  return {
-    windowMs: rule.windowMs,
-    baselineMs: rule.baselineMs,
-    k: s.k,
-    floor: s.floor,
-    minRatio: s.min_ratio,
-    clearRatio: s.clear_ratio,
-  };
-}
-
 const noopLogger: AlerterLogger = { info() {}, warn() {}, error() {} };
 const keyOf = (rule: string, fp: string) => `${rule}\u0000${fp}`;
 
@@ -163,99 +139,14 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     return loaded;
   };
 
-  /** Per-rule observations for time t: instance labels → observation. */
-  async function observe(
-    t: number,
-  ): Promise<{ byRule: Map<string, Map<string, Observation>>; errors: string[] }> {
-    const byRule = new Map<string, Map<string, Observation>>();
-    const errors: string[] = [];
-    // Active spike instances keep a frozen baseline from before they started: read far enough back for it.
-    const frozen = (r: Rule) =>
-      [...instances.values()].some((i) => i.rule === r.name && wasActive(i))
-        ? MAX_BASELINE_FREEZE * r.baselineMs
-        : 0;
-    const rangeMs = Math.max(MINUTE, ...rules.map((r) => r.windowMs + r.baselineMs + frozen(r)));
-    // One extra minute seeds the counter values the first window's increases start from.
-    const startMs = t - rangeMs - MINUTE;
-    const minutes = Math.round((t - startMs) / MINUTE);
-    const needsCounters = rules.some((r) => r.metric !== 'last_sample_age');
-    const counters = needsCounters ? await counterMinutes(store, { fromMs: startMs, toMs: t }) : [];
-    const alive = presence(counters, startMs, minutes);
-    const eventCache = new Map<string, Promise<Awaited<ReturnType<typeof eventMinutes>>>>();
-    let ages: Promise<{ nodeId: string; lastTs: number }[]> | null = null;
-
-    for (const rule of rules) {
-      const obs = new Map<string, Observation>();
-      byRule.set(rule.name, obs);
-      try {
-        const prior = (labels: Labels) =>
-          instances.get(keyOf(rule.name, fingerprint(instanceLabels(rule, labels))));
-        const was = (labels: Labels) => wasActive(prior(labels));
-        if (rule.metric === 'last_sample_age') {
-          ages ??= lastSamples(store, { fromMs: t - nodeLookbackMs, toMs: t });
-          const c = 'threshold' in rule.condition ? rule.condition.threshold : null;
-          if (!c) continue;
-          for (const { nodeId, lastTs } of await ages) {
-            const labels = scopeLabels('node', nodeId);
-            const value = Math.max(0, (t - lastTs) / 1000);
-            obs.set(JSON.stringify(labels), evaluateThreshold(value, c, was(labels)));
-          }
-          continue;
-        }
-        let series: InstanceSeries[];
-        if (rule.metric === 'event_rate') {
-          const k = `${rule.event}:${rule.reason ?? ''}`;
-          let rows = eventCache.get(k);
-          if (!rows) {
-            rows = eventMinutes(store, {
-              fromMs: startMs,
-              toMs: t,
-              eventId: rule.event ?? 0,
-              reason: rule.reason ?? '',
-            });
-            eventCache.set(k, rows);
-          }
-          series = eventInstances(await rows, alive, rule.scope, startMs, minutes);
-        } else {
-          series = counterInstances(
-            counters,
-            rule.metric === 'rejection_rate' ? 'rejection' : 'error',
-            rule.scope,
-            startMs,
-            minutes,
-          );
-        }
-        const c = rule.condition;
-        for (const s of series) {
-          const before = prior(s.labels);
-          const wasOn = wasActive(before);
-          let o: Observation;
-          if ('spike' in c) {
-            const p = spikeParamsOf(rule, c.spike);
-            o = evaluateSpike(
-              s.series,
-              t,
-              p,
-              wasOn,
-              spikeBaselineEnd(t, p, wasOn ? (before?.activeAt ?? null) : null),
-            );
-          } else {
-            o = evaluateThreshold(rateOver(s.series, t - rule.windowMs, t), c.threshold, wasOn);
-          }
-          obs.set(JSON.stringify(s.labels), o);
-        }
-      } catch (err) {
-        const msg = `rule ${rule.name}: ${(err as Error).message.split('\n')[0]}`;
-        errors.push(msg);
-        byRule.delete(rule.name);
-        metrics.ruleFailures.set(rule.name, (metrics.ruleFailures.get(rule.name) ?? 0) + 1);
-      }
-    }
-    return { byRule, errors };
-  }
-
-  function instanceLabels(rule: Rule, scope: Labels): Labels {
-    return { ...rule.labels, ...scope, alertname: rule.name };
+  async function observe(t: number): Promise<ObserveResult> {
+    const activeRules = new Set([...instances.values()].filter((i) => wasActive(i)).map((i) => i.rule));
+    const prior = (rule: Rule, scope: Labels) =>
+      instances.get(keyOf(rule.name, fingerprint(alertLabels(rule, scope))));
+    const result = await observeRules(store, rules, t, prior, { nodeLookbackMs, activeRules });
+    for (const name of result.failedRules)
+      metrics.ruleFailures.set(name, (metrics.ruleFailures.get(name) ?? 0) + 1);
+    return result;
   }
 
   function annotate(rule: Rule, inst: AlertInstance, t: number): Labels {
@@ -314,7 +205,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       if (!obs) continue; // rule failed: states unchanged
       const seen = new Set<string>();
       const visit = (scope: Labels, o: Observation) => {
-        const labels = instanceLabels(rule, scope);
+        const labels = alertLabels(rule, scope);
         const fp = fingerprint(labels);
         const key = keyOf(rule.name, fp);
         seen.add(key);
@@ -329,7 +220,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
         if (prev.state !== next.state || ['pending', 'firing', 'nodata'].includes(next.state))
           history.push({ ts: t, prevState: prev.state, silencedBy: muted, instance: next });
       };
-      for (const [labelsJson, o] of obs) visit(JSON.parse(labelsJson) as Labels, o);
+      for (const o of obs) visit(o.scope, o.obs);
       // Known instances the data no longer mentions: no data (never a silent resolve).
       for (const [key, inst] of instances)
         if (inst.rule === rule.name && !seen.has(key))

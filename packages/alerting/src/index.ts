@@ -4,6 +4,7 @@ export * from './duration.ts';
 export * from './history.ts';
 export * from './labels.ts';
 export * from './notifier.ts';
+export * from './observe.ts';
 export * from './queries.ts';
 export * from './rules.ts';
 export * from './series.ts';
