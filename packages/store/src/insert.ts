@@ -77,6 +77,27 @@ async function insertRows(
   opts: InsertOptions,
   settings: Record<string, string> = {},
 ): Promise<void> {
+  if (store.kind === 'server') return insertBatches(store, table, rows, opts, settings);
+  // chDB runs non-parameterized statements of one session in parallel and the token is a session SET:
+  // one insert at a time per store, so two batches never swap tokens.
+  const previous = embeddedChains.get(store) ?? Promise.resolve();
+  const run = previous.then(() => insertBatches(store, table, rows, opts, settings));
+  embeddedChains.set(
+    store,
+    run.catch(() => {}),
+  );
+  return run;
+}
+
+const embeddedChains = new WeakMap<Store, Promise<void>>();
+
+async function insertBatches(
+  store: Store,
+  table: string,
+  rows: readonly object[],
+  opts: InsertOptions,
+  settings: Record<string, string>,
+): Promise<void> {
   for (let start = 0, batch = 0; start < rows.length; start += INSERT_BATCH_ROWS, batch++) {
     const values = rows.slice(start, start + INSERT_BATCH_ROWS);
     const token = opts.dedupToken === undefined ? randomUUID() : `${opts.dedupToken}#${batch}`;

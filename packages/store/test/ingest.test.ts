@@ -91,6 +91,20 @@ describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
     assert.equal(await count('gateway_events'), events.length + 20);
   });
 
+  test('concurrent inserts with distinct tokens are all stored; a concurrent replay adds nothing', async () => {
+    const { events } = generateFixture({ seed: 11, nodes: 4, hours: 1, start: Date.UTC(2026, 3, 1) });
+    const chunks = Array.from({ length: Math.ceil(events.length / 500) }, (_, i) =>
+      events.slice(i * 500, (i + 1) * 500),
+    );
+    const day = { d: '2026-04-01' };
+    const count = () =>
+      scalar(store, 'SELECT count() AS v FROM gateway_events WHERE toDate(ts) = {d:Date}', day);
+    await Promise.all(chunks.map((c, i) => insertEvents(store, c, { dedupToken: `c${i}` })));
+    assert.equal(await count(), events.length);
+    await Promise.all(chunks.map((c, i) => insertEvents(store, c, { dedupToken: `c${i}` })));
+    assert.equal(await count(), events.length);
+  });
+
   test('loadFixture streams the same data as generateFixture, and a reload adds nothing', async () => {
     const opts = { seed: 3, nodes: 2, hours: 1, start: Date.UTC(2026, 2, 1) };
     const range = { d: '2026-03-01' };
