@@ -4,6 +4,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { EVENT } from '@gatewatch/events';
 import { type GatewayConfig, type LoadConfigOptions, loadConfig } from './config.ts';
 import type { Gateway } from './gateway.ts';
 
@@ -41,7 +42,14 @@ export function watchConfig(
   } catch {
     // No watch support (e.g. some network filesystems): SIGHUP still works.
   }
-  const onHup = () => reload();
+  const onHup = () => {
+    const before = gateway.configVersion();
+    if (reload() && gateway.configVersion() === before) {
+      gateway.emitter.emit(EVENT.GENERAL_INFO, {
+        message: `SIGHUP: configuration unchanged (version ${before})`,
+      });
+    }
+  };
   process.on('SIGHUP', onHup);
   return {
     reload,

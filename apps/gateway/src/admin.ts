@@ -1,0 +1,201 @@
+/**
+ * Admin CLI mirroring the original gateway's cmdlets (Get/Set-OMSGatewayConfig, …RelayProxy,
+ * …AllowedHost, …AllowedClientCertificate). It edits the config file atomically; a running gateway reloads it.
+ *   node --import tsx src/admin.ts --config gateway.yaml allowed-host add '*.contoso.com'
+ */
+import { Command, CommanderError } from 'commander';
+import { stringify } from 'yaml';
+import {
+  ConfigError,
+  type GatewayConfig,
+  loadConfig,
+  parseConfig,
+  redactConfig,
+  relayFromUrl,
+  setPath,
+} from './config.ts';
+import { editConfigFile, readRaw } from './config-file.ts';
+
+type Out = (line: string) => void;
+
+function listCommands(
+  program: Command,
+  name: string,
+  key: 'allowedHosts' | 'allowedClientCertificates',
+  what: string,
+  file: () => string,
+  out: Out,
+) {
+  const cmd = program.command(name).description(`list, add or remove ${what}s`);
+  const current = () => (readRaw(file())[key] as string[] | undefined) ?? [];
+  cmd
+    .command('list')
+    .description(`print the ${what}s, one per line`)
+    .action(() => {
+      for (const v of current()) out(v);
+    });
+  cmd
+    .command('add')
+    .argument('<value...>', what)
+    .description(`add ${what}(s)`)
+    .action((values: string[]) => {
+      editConfigFile(file(), (o) => {
+        const list = (o[key] as string[] | undefined) ?? [];
+        for (const v of values) if (!list.some((x) => x.toLowerCase() === v.toLowerCase())) list.push(v);
+        o[key] = list;
+      });
+      out(`added ${values.join(', ')}`);
+    });
+  cmd
+    .command('remove')
+    .argument('<value...>', what)
+    .description(`remove ${what}(s)`)
+    .action((values: string[]) => {
+      const lower = values.map((v) => v.toLowerCase());
+      const missing = values.filter((v) => !current().some((x) => x.toLowerCase() === v.toLowerCase()));
+      if (missing.length)
+        throw new ConfigError(key, `not on the list: ${missing.join(', ')} (see: ${name} list)`);
+      editConfigFile(file(), (o) => {
+        o[key] = ((o[key] as string[] | undefined) ?? []).filter((x) => !lower.includes(x.toLowerCase()));
+      });
+      out(`removed ${values.join(', ')}`);
+    });
+}
+
+/** Value for `config set`: comma lists for list fields, YAML scalars (numbers, true, null) otherwise. */
+function parseValue(key: string, raw: string): unknown {
+  const defaults = parseConfig({}) as unknown as Record<string, unknown>;
+  const current = key
+    .split('.')
+    .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], defaults);
+  if (Array.isArray(current)) {
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (/^-?\d+$/.test(raw)) return Number(raw);
+  if (raw === 'null') return null;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
+}
+
+export function buildAdmin(
+  out: Out = (l) => process.stdout.write(`${l}\n`),
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
+  const program = new Command('gatewatch-admin')
+    .description('Administer a Gatewatch gateway by editing its config file (the gateway reloads it live)')
+    .option(
+      '-c, --config <file>',
+      'config file (JSON or YAML); env GATEWATCH_CONFIG',
+      env.GATEWATCH_CONFIG ?? 'gatewatch.yaml',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => process.stderr.write(s) });
+  const file = () => program.opts<{ config: string }>().config;
+  const effective = (): GatewayConfig => loadConfig({ file: file(), env });
+
+  const config = program
+    .command('config')
+    .description('get or set configuration keys (Get/Set-OMSGatewayConfig)');
+  config
+    .command('get')
+    .argument('[key]', 'dotted key such as listenPort or limits.idleTimeoutMs')
+    .description('print the effective configuration (file + env), secrets masked')
+    .action((key?: string) => {
+      const c = redactConfig(effective()) as unknown as Record<string, unknown>;
+      if (!key) return out(stringify(c).trimEnd());
+      const value = key
+        .split('.')
+        .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c);
+      if (value === undefined)
+        throw new ConfigError(key, `unknown key (known keys: ${Object.keys(c).join(', ')})`);
+      out(typeof value === 'object' && value !== null ? stringify(value).trimEnd() : String(value));
+    });
+  config
+    .command('set')
+    .argument('<key>', 'dotted key, e.g. listenPort, workspaces, limits.idleTimeoutMs')
+    .argument('<value>', 'value; lists are comma-separated')
+    .description('set a key in the config file')
+    .action((key: string, raw: string) => {
+      editConfigFile(file(), (o) => setPath(o, key, parseValue(key, raw)));
+      out(`${key} set`);
+    });
+
+  const relay = program
+    .command('relay-proxy')
+    .description('relay (upstream) proxy (Get/Set-OMSGatewayRelayProxy)');
+  relay
+    .command('get')
+    .description('print the relay proxy address and user name (never the password)')
+    .action(() => {
+      const r = effective().relayProxy;
+      out(
+        r
+          ? `${r.address}${r.username ? ` (user ${r.username}, password ${r.password ? 'set' : 'empty'})` : ''}`
+          : 'none',
+      );
+    });
+  relay
+    .command('set')
+    .requiredOption('--address <url>', 'http://host:port ("" clears, like the original)')
+    .option('--username <user>', 'Basic auth user name')
+    .option(
+      '--password <password>',
+      'Basic auth password (prefer env GATEWATCH_RELAY_PASSWORD: argv is visible to ps)',
+    )
+    .description('set the relay proxy')
+    .action((o: { address: string; username?: string; password?: string }) => {
+      const parsed = o.address ? relayFromUrl(o.address) : null;
+      editConfigFile(file(), (c) => {
+        c.relayProxy = parsed && {
+          address: parsed.address,
+          username: o.username ?? parsed.username,
+          password: o.password ?? env.GATEWATCH_RELAY_PASSWORD ?? parsed.password,
+        };
+      });
+      out(parsed ? `relay proxy set to ${parsed.address}` : 'relay proxy cleared');
+    });
+  relay
+    .command('clear')
+    .description('remove the relay proxy (connect directly)')
+    .action(() => {
+      editConfigFile(file(), (c) => {
+        c.relayProxy = null;
+      });
+      out('relay proxy cleared');
+    });
+
+  listCommands(program, 'allowed-host', 'allowedHosts', 'allowed host', file, out);
+  listCommands(
+    program,
+    'allowed-client-certificate',
+    'allowedClientCertificates',
+    'allowed client-certificate subject',
+    file,
+    out,
+  );
+  return program;
+}
+
+/** Run the CLI; returns the exit code (0 ok, 2 invalid input/config, 1 other failure). */
+export function runAdmin(
+  argv: string[],
+  out?: Out,
+  env?: NodeJS.ProcessEnv,
+  err: Out = (l) => process.stderr.write(`${l}\n`),
+): number {
+  try {
+    buildAdmin(out, env).parse(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    err(e instanceof ConfigError ? e.message : `error: ${(e as Error).message}`);
+    return e instanceof ConfigError ? 2 : 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = runAdmin(process.argv.slice(2));
+}
