@@ -354,7 +354,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       const restart = (
         ['listenHost', 'listenPort', 'adminHost', 'adminPort', 'tlsListener', 'counterIntervalMs'] as const
       ).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k])) as string[];
-      if (before.limits.maxHeaderBytes !== config.limits.maxHeaderBytes) restart.push('limits.maxHeaderBytes');
+      if (before.limits.maxHeaderBytes !== config.limits.maxHeaderBytes)
+        restart.push('limits.maxHeaderBytes');
       emitter.emit(EVENT.GENERAL_INFO, {
         message: `Configuration reloaded (version ${version})${restart.length ? `; ${restart.join(', ')} take effect after a restart` : ''}`,
       });
