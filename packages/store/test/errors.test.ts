@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { openStore, StoreError, storeOptionsFromEnv } from '../src/index.ts';
+import { checkMigrations, openStore, StoreError, storeOptionsFromEnv } from '../src/index.ts';
 
 const child = fileURLToPath(new URL('./support/open-child.ts', import.meta.url));
 
@@ -93,4 +93,30 @@ test('a DATA_DIR owned by another process: one line naming the dir and what to d
     await once(owner, 'exit');
     await rm(dataDir, { recursive: true, force: true });
   }
+});
+
+test('a second DATA_DIR in the same process: one line saying to close the first store', async () => {
+  const first = await mkdtemp(join(tmpdir(), 'gatewatch-one-'));
+  const second = await mkdtemp(join(tmpdir(), 'gatewatch-two-'));
+  const store = await openStore({ dataDir: first });
+  try {
+    const err = await openStore({ dataDir: second }).catch((e: unknown) => e);
+    assert.ok(err instanceof StoreError);
+    assert.match(
+      err.message,
+      /^this process already has embedded chDB open on another directory .*: close that store/,
+    );
+    assert.equal(err.message.includes('\n'), false);
+  } finally {
+    await store.close();
+    await rm(first, { recursive: true, force: true });
+    await rm(second, { recursive: true, force: true });
+  }
+});
+
+test('a migration registry out of order is refused before anything runs', () => {
+  const m = (version: number) => ({ version, name: `m${version}`, statements: [] });
+  assert.doesNotThrow(() => checkMigrations([m(1), m(2), m(100)]));
+  assert.throws(() => checkMigrations([m(1), m(3), m(2)]), /migration 2 \(m2\) is out of order/);
+  assert.throws(() => checkMigrations([m(1), m(1)]), StoreError);
 });
