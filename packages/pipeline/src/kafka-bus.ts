@@ -38,7 +38,9 @@ export interface KafkaBusOptions {
   produceRetries?: number;
   /** Fetch sizing for consumers: the size/time bounds of a batch. */
   fetch?: { minBytes?: number; maxBytes?: number; maxBytesPerPartition?: number; maxWaitMs?: number };
-  /** kafkajs log level (default: errors only). */
+  /** Consumer group session timeout (default 10 s; the broker's minimum is 6 s). */
+  sessionTimeoutMs?: number;
+  /** kafkajs log level (default: nothing; failures surface as errors and metrics). */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 }
 
@@ -166,8 +168,10 @@ export class KafkaBus implements Bus {
       maxBytes: f.maxBytes ?? 16 * 1024 * 1024,
       maxBytesPerPartition: f.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: f.maxWaitMs ?? 500,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      // Short session: after a broker restart or a crash the group waits this long for the dead member.
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: 15_000,
+      heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
       // A dead broker makes the consumer crash; restart it forever (the ingester is a daemon).
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => true },
