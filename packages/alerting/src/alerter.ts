@@ -5,6 +5,7 @@
  * and evaluates the missed ticks, so nothing is sent twice.
  */
 import type { Store } from '@gatewatch/store';
+import { createSilence, expireSilence } from './api.ts';
 import type { Observation } from './detect.ts';
 import {
   deliveredKeys,
@@ -14,7 +15,6 @@ import {
   loadSilences,
   markEvaluation,
   type NotificationRow,
-  saveSilence,
   writeHistory,
   writeNotifications,
 } from './history.ts';
@@ -23,7 +23,7 @@ import { type DeliveryLog, deliver, logKey, planNotifications } from './notifier
 import { alertLabels, type ObserveResult, observeRules } from './observe.ts';
 import { AlerterMetrics } from './prometheus.ts';
 import type { Receiver, Rule } from './rules.ts';
-import { newSilence, type Silence, SilenceError, silencedBy } from './silences.ts';
+import { type Silence, silencedBy } from './silences.ts';
 import { type AlertInstance, type AlertState, newInstance, step, wasActive } from './state.ts';
 import { renderTemplate } from './template.ts';
 
@@ -405,23 +405,12 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       return silences;
     },
     async createSilence(input) {
-      const s = newSilence(input, clock());
-      await saveSilence(store, s);
+      const s = await createSilence(store, input, clock());
       silences = [...silences, s];
       return s;
     },
     async expireSilence(id) {
-      const all = await loadSilences(store, 0);
-      const s = all.find((x) => x.id === id);
-      if (!s) throw new SilenceError(`no silence with id ${id}; list them with GET /api/alerts/silences`);
-      const now = clock();
-      const expired: Silence = {
-        ...s,
-        expired: true,
-        endsAt: Math.min(s.endsAt, now),
-        updatedAt: Math.max(now, s.updatedAt + 1),
-      };
-      await saveSilence(store, expired);
+      const expired = await expireSilence(store, id, clock());
       silences = silences.map((x) => (x.id === id ? expired : x));
       return expired;
     },

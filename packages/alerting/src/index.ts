@@ -1,4 +1,5 @@
 export * from './alerter.ts';
+export * from './api.ts';
 export * from './detect.ts';
 export * from './duration.ts';
 export * from './history.ts';

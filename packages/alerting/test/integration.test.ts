@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { type CounterSample, EVENT, type EventRecord, workspaceHosts } from '@gatewatch/events';
 import { insertCounters, insertEvents, openStore, type Store } from '@gatewatch/store';
 import { type Alerter, createAlerter } from '../src/alerter.ts';
+import { createAlertsApi, toNodeListener } from '../src/api.ts';
 import { notificationLog, stateChanges } from '../src/history.ts';
 import { loadDefaultRules, parseReceiver } from '../src/rules.ts';
 import { type WebhookPayload, webhookPayloadSchema } from '../src/webhook.ts';
@@ -248,4 +249,82 @@ test('a silenced spike is recorded (firing, silencedBy) but not notified', async
   assert.match(metrics, /^gatewatch_alerting_notification_failures_total\{receiver="down"\} [1-9]\d*$/m);
   assert.match(metrics, /^gatewatch_alerting_notifications_total\{receiver="test",outcome="delivered"\} 3$/m);
   await second.stop();
+});
+
+test('alerts API: current alerts, history, rules with sparklines, silences CRUD, over real HTTP', async () => {
+  const api = createAlertsApi({ store, rules: loadDefaultRules().rules, clock: () => at(116) });
+  const http = createServer(toNodeListener(api));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/alerts`;
+  const get = async (path: string) =>
+    (await fetch(`${base}${path}`)).json() as Promise<Record<string, unknown>>;
+  try {
+    // History: the n1 episode and the silenced n2 episode.
+    const { changes } = await get(
+      `/history?from=${new Date(at(0)).toISOString()}&to=${new Date(at(END)).toISOString()}&rule=RejectionSpikePerNode`,
+    );
+    assert.deepEqual(
+      (changes as { instance: { state: string; labels: { node: string } } }[])
+        .map((c) => `${c.instance.labels.node}:${c.instance.state}`)
+        .reverse(),
+      ['n1:pending', 'n1:firing', 'n1:resolved', 'n2:pending', 'n2:firing', 'n2:resolved'],
+    );
+    const { alerts } = await get('');
+    const n2 = (
+      alerts as {
+        rule: string;
+        state: string;
+        labels: { node?: string };
+        silencedBy: string[];
+        generatorURL: string;
+      }[]
+    ).find((a) => a.rule === 'RejectionSpikePerNode' && a.labels.node === 'n2');
+    assert.equal(n2?.state, 'resolved');
+    assert.equal(n2?.silencedBy.length, 1, 'the silence still covers it');
+    assert.match(n2?.generatorURL ?? '', /^http:\/\/dashboard\.test\/events\?node=n2&/);
+    // Rules with current values at minute 116 (n2 mid-spike) and a 60-point sparkline.
+    const { rules } = await get('/rules');
+    const perNode = (
+      rules as {
+        name: string;
+        instances: { labels: { node: string }; value: number; sparkline: unknown[] }[];
+      }[]
+    ).find((r) => r.name === 'RejectionSpikePerNode');
+    assert.equal(perNode?.instances[0]?.labels.node, 'n2');
+    assert.ok((perNode?.instances[0]?.value ?? 0) > 30);
+    assert.equal(perNode?.instances[0]?.sparkline.length, 60);
+
+    // Silences: bad input → 400 one line; create → 201; list; expire.
+    const bad = await fetch(`${base}/silences`, { method: 'POST', body: JSON.stringify({ matchers: [] }) });
+    assert.equal(bad.status, 400);
+    assert.match(
+      ((await bad.json()) as { error: string }).error,
+      /^invalid silence: matchers: a silence needs at least one matcher; endsAt: /,
+    );
+    const created = await fetch(`${base}/silences`, {
+      method: 'POST',
+      body: JSON.stringify({
+        matchers: [{ name: 'node', value: 'n1' }],
+        endsAt: new Date(at(200)).toISOString(),
+      }),
+    });
+    assert.equal(created.status, 201);
+    const { silence } = (await created.json()) as { silence: { id: string } };
+    const { silences } = await get('/silences');
+    assert.ok((silences as { id: string }[]).some((x) => x.id === silence.id));
+    const del = await fetch(`${base}/silences/${silence.id}`, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    const after = await get('/silences');
+    assert.ok(
+      !(after.silences as { id: string }[]).some((x) => x.id === silence.id),
+      'expired silence is no longer active',
+    );
+    assert.equal((await fetch(`${base}/silences/nope`, { method: 'DELETE' })).status, 404);
+    const { notifications } = await get(
+      `/notifications?outcome=failed&from=${new Date(at(0)).toISOString()}&to=${new Date(at(END)).toISOString()}`,
+    );
+    assert.ok((notifications as unknown[]).length > 0);
+  } finally {
+    await new Promise<void>((r) => http.close(() => r()));
+  }
 });
