@@ -19,7 +19,7 @@ import { type ConfigError, configVersion, type GatewayConfig } from './config.ts
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 import { createPolicy } from './policy.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { createAddressGuard } from './ssrf.ts';
+import { createAddressGuard, unmapIPv4 } from './ssrf.ts';
 import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
 import { handleConnect, normalizeSubject, type RuntimeState, respond } from './tunnel.ts';
 
@@ -95,7 +95,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const refuse = (socket: Socket, reason: RejectionReason, message: string, status: number | null) => {
     counters.reject(reason);
     emitter.emit(REJECTION_REASONS[reason].eventId, {
-      clientAddress: socket.remoteAddress ?? '',
+      clientAddress: clientAddr(socket),
       reason,
       message,
     });
@@ -105,7 +105,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
 
   /** Every accepted client socket passes here first: limits, counting, header deadline. */
   const onConnection = (socket: Socket, plainText: boolean) => {
-    const addr = socket.remoteAddress ?? '';
+    const addr = clientAddr(socket);
     socket.on('error', () => socket.destroy());
     if (stopping) {
       socket.destroy();
@@ -155,7 +155,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     }, limits.headerTimeoutMs);
     headerTimers.set(socket, headerTimer);
     socket.once('close', () => {
-      clearTimeout(headerTimer);
+      headerDone(socket);
       sockets.delete(socket);
       const n = (perClient.get(addr) ?? 1) - 1;
       if (n <= 0) perClient.delete(addr);
@@ -163,8 +163,11 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       release();
     });
   };
-  const headerTimers = new WeakMap<Socket, NodeJS.Timeout>();
-  const headerDone = (socket: Socket) => clearTimeout(headerTimers.get(socket));
+  const headerTimers = new Map<Socket, NodeJS.Timeout>(); // sockets still waiting for a request header
+  const headerDone = (socket: Socket) => {
+    clearTimeout(headerTimers.get(socket));
+    headerTimers.delete(socket);
+  };
 
   const onConnect = (req: IncomingMessage, socket: Socket, head: Buffer) => {
     headerDone(socket);
@@ -181,7 +184,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     headerDone(req.socket);
     counters.reject('method_not_allowed');
     emitter.emit(EVENT.NOT_CONNECT, {
-      clientAddress: req.socket.remoteAddress ?? '',
+      clientAddress: clientAddr(req.socket),
       reason: 'method_not_allowed',
       message: `${req.method} ${String(req.url).slice(0, 200)} refused: only CONNECT host:443 is supported`,
     });
@@ -200,14 +203,14 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       refuse(
         socket,
         'header_too_large',
-        `Request header from ${socket.remoteAddress} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
+        `Request header from ${clientAddr(socket)} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
         431,
       );
     } else {
       refuse(
         socket,
         'bad_request',
-        `Malformed request from ${socket.remoteAddress}: ${err.code ?? err.message}`,
+        `Malformed request from ${clientAddr(socket)}: ${err.code ?? err.message}`,
         400,
       );
     }
@@ -238,13 +241,16 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       maxHeaderSize: initial.limits.maxHeaderBytes,
     }) as unknown as Server;
     wire(tlsProxy, false);
-    tlsProxy.on('tlsClientError', (err: Error, socket: Socket) => {
-      counters.reject('client_certificate_invalid');
-      emitter.emit(EVENT.DESTINATION_NOT_ALLOWED, {
-        clientAddress: socket.remoteAddress ?? '',
-        reason: 'client_certificate_invalid',
-        message: `Invalid client certificate: TLS handshake with the mTLS listener failed (${err.message.split('\n')[0]})`,
+    tlsProxy.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // A probe or a client that hangs up mid-handshake is not a refusal; anything else is a bad request.
+      if (err.code === 'ECONNRESET' || err.code === 'ERR_SSL_WRONG_VERSION_NUMBER') return socket.destroy();
+      counters.reject('bad_request');
+      emitter.emit(EVENT.NOT_CONNECT, {
+        clientAddress: clientAddr(socket),
+        reason: 'bad_request',
+        message: `TLS handshake on the mTLS listener failed: ${err.message.split('\n')[0]}`,
       });
+      socket.destroy();
     });
   }
 
@@ -329,7 +335,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       stopping = true;
       const closed = Promise.all([closeServer(proxy), tlsProxy ? closeServer(tlsProxy) : undefined]);
       // Connections still waiting for a header are not tunnels yet: close them now.
-      for (const s of sockets) if (headerTimers.has(s) && tunnels.size === 0) s.destroy();
+      for (const s of headerTimers.keys()) s.destroy();
       const deadline = Date.now() + drainTimeoutMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const close of tunnels) close();
@@ -371,6 +377,11 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     sampleCounters: () => emitter.counterSample(sample()),
   };
   return gateway;
+}
+
+/** Client address as counted and limited: IPv4-mapped IPv6 (dual-stack listeners) shown as IPv4. */
+function clientAddr(socket: Socket): string {
+  return unmapIPv4(socket.remoteAddress ?? '');
 }
 
 function compareMin(v: GatewayConfig['minTlsVersion']): boolean {

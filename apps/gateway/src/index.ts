@@ -1,3 +1,4 @@
+export { buildAdmin, runAdmin } from './admin.ts';
 export {
   ClientHelloReader,
   type ClientHelloResult,
@@ -22,6 +23,7 @@ export {
   redactConfig,
   TLS_VERSIONS,
 } from './config.ts';
+export { editConfigFile, writeAtomic } from './config-file.ts';
 export { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 export {
   createGateway,
@@ -30,6 +32,8 @@ export {
   type GatewayOptions,
   type ListenInfo,
 } from './gateway.ts';
+export { run as runGateway } from './main.ts';
 export { createPolicy, type Policy, type PolicyDecision } from './policy.ts';
+export { type ConfigWatcher, watchConfig } from './reload.ts';
 export { type AddressGuard, createAddressGuard } from './ssrf.ts';
 export { createLogger, type TelemetrySink } from './telemetry.ts';

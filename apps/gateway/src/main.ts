@@ -2,6 +2,7 @@
  * Run a gateway: `node --import tsx src/main.ts --config gateway.yaml [--listen-port 8080] ...`.
  * Config = defaults < file < GATEWATCH_* env < flags. Invalid config → event 401 and exit code 2.
  */
+import { hostname } from 'node:os';
 import { EVENT } from '@gatewatch/events';
 import { Command } from 'commander';
 import { type GatewayConfig, loadConfig } from './config.ts';
@@ -53,7 +54,7 @@ export async function run(opts: RunOptions = {}) {
     config = loadConfig(loadOpts);
   } catch (err) {
     const logger = createLogger();
-    const emitter = new Emitter(logger, opts.sink, new Counters(), env.GATEWATCH_NODE_ID ?? 'gateway');
+    const emitter = new Emitter(logger, opts.sink, new Counters(), env.GATEWATCH_NODE_ID ?? hostname());
     emitter.emit(EVENT.WRONG_CONFIGURATION, {
       message: `${(err as Error).message}; the gateway did not start`,
     });

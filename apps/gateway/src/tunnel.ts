@@ -21,7 +21,7 @@ import { ClientHelloReader, type ClientHelloResult, compareVersions } from './cl
 import type { GatewayConfig } from './config.ts';
 import type { Counters } from './counters.ts';
 import type { Policy } from './policy.ts';
-import type { AddressGuard } from './ssrf.ts';
+import { type AddressGuard, unmapIPv4 } from './ssrf.ts';
 import type { Emitter, EventFields } from './telemetry.ts';
 import { dialDirect, dialViaRelay, UpstreamError } from './upstream.ts';
 
@@ -99,7 +99,7 @@ export async function handleConnect(
 ): Promise<void> {
   const state = ctx.state();
   const { config } = state;
-  const clientAddress = client.remoteAddress ?? '';
+  const clientAddress = unmapIPv4(client.remoteAddress ?? '');
   const clientPort = client.remotePort ?? 0;
   let upstream: Socket | undefined;
   let clientClosed = false;
@@ -164,7 +164,7 @@ export async function handleConnect(
     emit(REJECTION_REASONS[reason].eventId, { ...f, reason, message });
     root.setAttribute('gatewatch.reason', reason);
     root.setStatus({ code: SpanStatusCode.ERROR, message });
-    if (status) respond(client, status);
+    if (status) respond(client, status, `X-Gatewatch-Reason: ${reason}\r\n`);
     else client.destroy();
     throw new Rejected(message);
   };
