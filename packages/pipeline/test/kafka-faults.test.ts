@@ -85,7 +85,10 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
         const t0 = performance.now();
         emitTunnel(tel, out, i++);
         emitTunnel(tel, out, i++);
-        if (i % 10 === 0) emitCounters(tel, out, (sample += 10_000));
+        if (i % 10 === 0) {
+          sample += 10_000;
+          emitCounters(tel, out, sample);
+        }
         maxEmitMs = Math.max(maxEmitMs, performance.now() - t0);
         await new Promise((r) => setTimeout(r, 50));
       }
