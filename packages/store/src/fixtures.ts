@@ -1,7 +1,7 @@
 /**
  * Deterministic (seeded) fleet telemetry: N nodes × H hours of counter samples every 10 s and the event
  * records that go with them (every rejection counted in the samples is also a 104/105/106/402/100 event
- * with its reason; every error is a 400/403 event; restarts emit 102 + 101 and reset the counters).
+ * with its reason; every error is a 400/403 event; restarts emit 102 + 101 and reset the counters; now and then a 401).
  * Used by the store tests, the dashboard tests and the benches; the same options always give the same data.
  */
 import {
@@ -287,6 +287,12 @@ export function* nodeFixture(fixture: Fixture, nodeIndex: number): Generator<Fix
         }),
       );
       errorCount++;
+    }
+    // A rejected config push now and then (the running config stays; not an error count).
+    if (!quiet && rand() < 0.002) {
+      stamps.push(
+        event(at(), EVENT.WRONG_CONFIGURATION, { message: 'listenPort: expected integer, received "text"' }),
+      );
     }
     if (rand() < 0.01) telemetryDropped += 1 + Math.floor(rand() * 10);
     stamps.sort((a, b) => (a.kind === 'event' && b.kind === 'event' ? a.record.ts - b.record.ts : 0));

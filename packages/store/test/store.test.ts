@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { catalogEntry, parseCounterSample, parseEventRecord } from '@gatewatch/events';
+import { catalogEntry, EVENT_IDS, parseCounterSample, parseEventRecord } from '@gatewatch/events';
 import {
   applyMigrations,
   generateFixture,
@@ -155,4 +155,16 @@ describe('embedded store', () => {
     assert.deepEqual(await traceSpans(store, { traceId: span.TraceId }), [span, child]);
     assert.deepEqual(await traceSpans(store, { traceId: 'f'.repeat(32) }), []);
   });
+});
+
+test('the fixture is deterministic and covers every event id', () => {
+  const a = generateFixture({ seed: 21, nodes: 2, hours: 4 });
+  const b = generateFixture({ seed: 21, nodes: 2, hours: 4 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(generateFixture({ seed: 22, nodes: 2, hours: 4 }).events, a.events);
+  assert.deepEqual([...new Set(a.events.map((e) => e.eventId))].sort(), [...EVENT_IDS].sort());
+  for (const e of a.events) assert.ok(e.ts >= a.options.start && e.ts < a.end);
+  // Every record passes the shared schema.
+  for (const e of a.events.slice(0, 2000)) assert.deepEqual(parseEventRecord(e), e);
+  for (const c of a.counters.slice(0, 2000)) assert.deepEqual(parseCounterSample(c), c);
 });
