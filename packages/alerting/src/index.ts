@@ -7,6 +7,7 @@ export * from './labels.ts';
 export * from './notifier.ts';
 export * from './observe.ts';
 export * from './queries.ts';
+export * from './role.ts';
 export * from './rules.ts';
 export * from './series.ts';
 export * from './silences.ts';

@@ -1,0 +1,75 @@
+/** The standalone alerter role as a real child process: serves metrics and the API, stops on SIGTERM. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+function run(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+test('alerter role: /healthz, /metrics, /api/alerts; SIGTERM exits 0', { timeout: 60_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatewatch-alerter-role-'));
+  try {
+    const p = run(['--listen', '127.0.0.1:0', '--interval', '1m'], { DATA_DIR: dataDir, CLICKHOUSE_URL: '' });
+    let url = '';
+    for (let i = 0; i < 300 && !url; i++) {
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.out());
+      if (m?.[1]) url = m[1];
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(url, `listening line in stdout; stderr: ${p.err()}`);
+    assert.equal(await (await fetch(`${url}/healthz`)).text(), 'ok\n');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^gatewatch_alerting_evaluations_total 1$/m, 'evaluated once at start');
+    const alerts = (await (await fetch(`${url}/api/alerts`)).json()) as { alerts: unknown[] };
+    assert.deepEqual(alerts, { alerts: [] });
+    const rules = (await (await fetch(`${url}/api/alerts/rules`)).json()) as { rules: { name: string }[] };
+    assert.equal(rules.rules.length, 5);
+    assert.match(p.out(), /no alert receivers configured/);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('alerter role: a bad rules file exits 1 with one line naming the rule and field', {
+  timeout: 60_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerter-bad-'));
+  try {
+    const file = join(dir, 'rules.yaml');
+    await writeFile(
+      file,
+      'rules:\n  - { name: X, metric: rejection_rate, scope: node, condition: { spike: { floor: -1 } }, annotations: { summary: s } }\n',
+    );
+    const p = run(['--rules', file], { DATA_DIR: join(dir, 'data'), CLICKHOUSE_URL: '' });
+    assert.equal(await p.exited, 1);
+    assert.equal(p.err().trim().split('\n').length, 1, p.err());
+    assert.match(
+      p.err(),
+      /^gatewatch-alerter: .*rules\.yaml: rules\[0\] "X" field condition\.spike\.floor: /,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
