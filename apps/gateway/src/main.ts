@@ -80,14 +80,17 @@ export async function run(opts: RunOptions = {}) {
 
   const watcher = file ? watchConfig(gateway, { ...loadOpts, file }) : undefined;
   // Unexpected exceptions are reported as event 400; the process keeps serving.
-  process.on('uncaughtException', (err) => {
-    gateway.emitter.emit(EVENT.APPLICATION_ERROR, { message: `Unexpected exception: ${err.message}` });
-  });
-  process.on('unhandledRejection', (err) => {
-    gateway.emitter.emit(EVENT.APPLICATION_ERROR, {
-      message: `Unhandled rejection: ${(err as Error)?.message ?? String(err)}`,
-    });
-  });
+  const report = (what: string, err: unknown) => {
+    try {
+      gateway.emitter.emit(EVENT.APPLICATION_ERROR, {
+        message: `${what}: ${(err as Error)?.message ?? String(err)}`,
+      });
+    } catch {
+      // Reporting must never turn one failure into a crash loop.
+    }
+  };
+  process.on('uncaughtException', (err) => report('Unexpected exception', err));
+  process.on('unhandledRejection', (err) => report('Unhandled rejection', err));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

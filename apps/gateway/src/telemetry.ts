@@ -79,9 +79,13 @@ export class Emitter {
     });
     const { message, ...rest } = record;
     const line = { ...rest, event: entry.name };
-    if (entry.level === 'error') this.logger.error(line, message);
-    else if (entry.level === 'warning') this.logger.warn(line, message);
-    else this.logger.info(line, message);
+    try {
+      if (entry.level === 'error') this.logger.error(line, message);
+      else if (entry.level === 'warning') this.logger.warn(line, message);
+      else this.logger.info(line, message);
+    } catch {
+      this.counters.telemetryDropped++; // e.g. stdout closed: the data plane carries on
+    }
     this.toSink(() => this.sink?.event(record));
     return record;
   }

@@ -278,11 +278,11 @@ export async function handleConnect(
     if (result.kind === 'ssl2' || (result.kind === 'hello' && result.version === 'SSL3.0')) {
       reject(
         'tls_version_unsupported',
-        `Unsupported protocol ${result.version} from ${clientAddress}; SSL is refused`,
+        result.kind === 'ssl2'
+          ? `SSL 2.0-format ClientHello (offering ${result.version}) from ${clientAddress}; SSL is refused`
+          : `Unsupported protocol SSL3.0 from ${clientAddress}; SSL is refused`,
         null,
-        {
-          tlsVersion: result.version,
-        },
+        { tlsVersion: result.kind === 'ssl2' ? 'SSL2.0' : result.version },
       );
     }
     if (result.kind !== 'hello') {

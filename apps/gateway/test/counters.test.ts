@@ -144,3 +144,44 @@ describe('counters equal the ground truth', () => {
     assert.ok(refused, 'no longer accepting');
   });
 });
+
+describe('telemetry never breaks the data plane', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+  it('a sink that throws is counted as dropped telemetry and the tunnel still works', async () => {
+    const pki = await makePki(tempDir(cleanup), [WS_HOST]);
+    const target = await startTarget(pki);
+    cleanup.after(() => target.server.close());
+    const { createGateway } = await import('../src/gateway.ts');
+    const { parseConfig } = await import('../src/config.ts');
+    const { pino } = await import('pino');
+    const config = parseConfig({
+      listenHost: '127.0.0.1',
+      adminPort: 0,
+      workspaces: [WS],
+      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` },
+    });
+    const gateway = createGateway(
+      { ...config, listenPort: 0 },
+      {
+        logger: pino({ level: 'silent' }),
+        sink: {
+          event: () => {
+            throw new Error('bus down');
+          },
+          counters: () => {
+            throw new Error('bus down');
+          },
+        },
+      },
+    );
+    const info = await gateway.start();
+    cleanup.after(() => gateway.stop(100));
+    const r = await agentUpload(info.port, WS_HOST, pki.caCert, 50_000);
+    assert.equal(r.status, 200);
+    gateway.sampleCounters();
+    const c = gateway.counters();
+    assert.ok(c.telemetryDropped >= 4, `dropped ${c.telemetryDropped}`);
+    assert.equal(c.tunnelsEstablished, 1);
+  });
+});
