@@ -22,8 +22,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     const status = { up: 0, stale: 0, down: 0 };
     for (const r of nodes.rows) status[r.status as keyof typeof status]++;
     const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
-      const { data, keys } = pivot(series[c], view.fromMs, view.toMs, view.stepSec);
-      return Math.round(lastTotal(data, keys) * 10) / 10;
+      const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
+      const v = lastTotal(data, keys);
+      return c === 'active' || c === 'connected' ? Math.round(v) : Math.round(v * 10) / 10;
     };
     const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
     content =

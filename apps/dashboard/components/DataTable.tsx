@@ -12,6 +12,7 @@ export interface Column {
   /** Row key holding a CSS class for this cell (e.g. node status colours). */
   classKey?: string;
   mono?: boolean;
+  nowrap?: boolean;
 }
 
 interface Props {
@@ -121,6 +122,7 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
                       [
                         c.num ? 'num' : '',
                         c.mono ? 'mono' : '',
+                        c.nowrap ? 'nowrap' : '',
                         c.classKey ? String(r[c.classKey] ?? '') : '',
                       ]
                         .filter(Boolean)

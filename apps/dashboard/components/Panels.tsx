@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { describeError } from '../lib/errors.ts';
-import { colorFor } from '../lib/palette.ts';
+import { stableColor } from '../lib/palette.ts';
 import type { LongRow } from '../lib/pivot.ts';
 import { pivot } from '../lib/pivot.ts';
 import type { View } from '../lib/view.ts';
@@ -72,11 +72,11 @@ export function ChartPanel({
   tall,
   empty,
 }: ChartPanelProps) {
-  const { data, keys } = pivot(rows, view.fromMs, view.toMs, view.stepSec, order);
-  const series: SeriesDef[] = keys.map((k, i) => ({
+  const { data, keys } = pivot(rows, view.fromMs, view.chartToMs, view.stepSec, order);
+  const series: SeriesDef[] = keys.map((k) => ({
     key: k,
     label: labels?.[k] ?? k,
-    color: colors?.[k] ?? colorFor(i, k),
+    color: colors?.[k] ?? stableColor(k),
   }));
   return (
     <section
@@ -96,7 +96,7 @@ export function ChartPanel({
           data={data}
           series={series}
           fromMs={view.fromMs}
-          toMs={view.toMs}
+          toMs={view.chartToMs}
           stacked={stacked}
           unit={unit}
           label={title}

@@ -28,6 +28,17 @@ function fmtNum(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
+const TICK_STEPS_MS = [1, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+
+/** Round-time ticks (whole minutes/hours/days in UTC), at most ~8 per axis. */
+export function niceTicks(fromMs: number, toMs: number, max = 8): number[] {
+  const span = toMs - fromMs;
+  const step = TICK_STEPS_MS.find((s) => span / s <= max) ?? span / max;
+  const out: number[] = [];
+  for (let t = Math.ceil(fromMs / step) * step; t <= toMs && out.length < 50; t += step) out.push(t);
+  return out;
+}
+
 /** A time-series panel; the server already bucketed the data to about one point per pixel. */
 export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall }: Props) {
   const span = toMs - fromMs;
@@ -46,6 +57,7 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
         type="number"
         scale="time"
         domain={[fromMs, toMs]}
+        ticks={niceTicks(fromMs, toMs)}
         tickFormatter={(v: number) => fmtTime(v, span)}
         stroke="var(--muted)"
         tick={{ fill: 'var(--muted)', fontSize: 11 }}

@@ -22,8 +22,9 @@ export function Toolbar() {
   const sp = useSearchParams();
   const range = parseRange(sp);
   const refresh = parseRefresh(sp);
-  const [from, setFrom] = useState(() => toInput(range.fromMs));
-  const [to, setTo] = useState(() => toInput(range.toMs));
+  // Filled when the form opens: "now" differs between server render and hydration.
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [absError, setAbsError] = useState('');
   const detailsRef = useRef<HTMLDetailsElement>(null);
 
@@ -47,7 +48,15 @@ export function Toolbar() {
           </button>
         ))}
       </fieldset>
-      <details ref={detailsRef} className="abs">
+      <details
+        ref={detailsRef}
+        className="abs"
+        onToggle={(e) => {
+          if (!(e.currentTarget as HTMLDetailsElement).open) return;
+          setFrom(toInput(range.fromMs));
+          setTo(toInput(range.toMs));
+        }}
+      >
         <summary aria-label="Absolute time range" data-testid="abs-toggle">
           {range.relative ? 'Absolute…' : range.label}
         </summary>

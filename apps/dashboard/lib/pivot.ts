@@ -44,10 +44,9 @@ function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-/** Sum of the last bucket's values (a fleet "now" figure); 0 when empty. */
+/** Sum of the last (complete) bucket's values, a fleet "now" figure; 0 when empty. */
 export function lastTotal(data: ChartPoint[], keys: string[]): number {
-  // The newest bucket is usually partial: use the last complete one when there is one.
-  const p = data.length > 1 ? data[data.length - 2] : data[0];
+  const p = data[data.length - 1];
   if (!p) return 0;
   return keys.reduce((s, k) => s + (p[k] ?? 0), 0);
 }

@@ -57,7 +57,7 @@ function link(
 
 const RECORD_COLUMNS: Column[] = [
   { key: 'time', label: 'Time (UTC)', mono: true },
-  { key: 'node', label: 'Node', hrefKey: 'nodeHref' },
+  { key: 'node', label: 'Node', hrefKey: 'nodeHref', nowrap: true },
   { key: 'event', label: 'Event', num: true },
   { key: 'level', label: 'Level' },
   { key: 'workspace', label: 'Workspace', mono: true },
@@ -107,7 +107,7 @@ export const TABLES = {
     return {
       title: 'Nodes',
       columns: [
-        { key: 'node', label: 'Node', hrefKey: 'href' },
+        { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
         { key: 'status', label: 'Status', classKey: 'statusClass' },
         { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
         { key: 'version', label: 'Version' },
@@ -199,6 +199,16 @@ export const TABLES = {
       by: ['workspaceId', 'reason'],
       limit: 1000,
     });
+    // Distinct clients/nodes per workspace need their own grouping (they do not add up over reasons).
+    const perWs = await dashboardEventTotals(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: f,
+      rollup: view.rollup,
+      by: ['workspaceId'],
+      limit: 1000,
+    });
+    const distinct = new Map(perWs.map((r) => [r.keys[0] ?? '', r]));
     const byWs = new Map<
       string,
       { events: number; notConfigured: number; clients: number; nodes: number; top: [string, number] }
@@ -220,8 +230,8 @@ export const TABLES = {
         { key: 'count', label: '105 count', num: true },
         { key: 'notConfigured', label: 'Not configured', num: true },
         { key: 'topReason', label: 'Top reason' },
-        { key: 'clients', label: 'Clients (max per reason)', num: true },
-        { key: 'nodes', label: 'Nodes (max per reason)', num: true },
+        { key: 'clients', label: 'Clients', num: true },
+        { key: 'nodes', label: 'Nodes', num: true },
       ],
       rows: [...byWs.entries()]
         .sort((a, b) => b[1].events - a[1].events)
@@ -231,8 +241,8 @@ export const TABLES = {
           count: v.events,
           notConfigured: v.notConfigured,
           topReason: reasonLabel(v.top[0]),
-          clients: v.clients,
-          nodes: v.nodes,
+          clients: distinct.get(ws)?.clients ?? v.clients,
+          nodes: distinct.get(ws)?.nodes ?? v.nodes,
         })),
     };
   },
@@ -334,7 +344,7 @@ export const TABLES = {
     return {
       title: 'Nodes refusing',
       columns: [
-        { key: 'node', label: 'Node', hrefKey: 'href' },
+        { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
         { key: 'count', label: '105 count', num: true },
         { key: 'clients', label: 'Clients', num: true },
       ],

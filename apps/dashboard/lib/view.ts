@@ -18,6 +18,8 @@ export interface View {
   /** Range snapped to whole buckets. */
   fromMs: number;
   toMs: number;
+  /** Charts end at the last complete bucket (a partial one would dip). */
+  chartToMs: number;
   stepSec: number;
   rollup: boolean;
   filters: Filters;
@@ -66,6 +68,7 @@ export function buildView(sp: SearchParams | URLSearchParams, nowMs: number = Da
     range,
     fromMs,
     toMs,
+    chartToMs: Math.max(fromMs + stepSec * 1000, Math.floor(range.toMs / (stepSec * 1000)) * stepSec * 1000),
     stepSec,
     rollup: isRollupRange(range),
     filters,

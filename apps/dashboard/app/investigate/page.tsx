@@ -6,6 +6,7 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { ChartPanel, ErrorState, PageHeader } from '../../components/Panels.tsx';
 import { configureWorkspaceCommand, showConfigCommand } from '../../lib/commands.ts';
+import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
 import { reasonLabel, TABLES, type TableData } from '../../lib/tables.ts';
@@ -15,6 +16,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Event 105 investigation' };
 
 const REASON_LABELS = Object.fromEntries(REASONS_105.map((r) => [r, reasonLabel(r)]));
+const REASON_COLORS = Object.fromEntries(REASONS_105.map((r, i) => [r, PALETTE[i] ?? '#888']));
 
 export default async function InvestigatePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const view = buildView(await searchParams);
@@ -70,6 +72,7 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
           view={view}
           stacked
           labels={REASON_LABELS}
+          colors={REASON_COLORS}
           empty="No event 105 in this range: no connection was refused by policy."
         />
         <div className="grid">

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { columnTexts, expect, parseCsv, screenshot, seedInfo, test } from './fixtures.ts';
+
+const seed = seedInfo();
+
+test('events page: trend and tables; level and event filters change URL and data', async ({ page }) => {
+  await page.goto('/events?range=24h');
+  await expect(page.getByRole('heading', { level: 1, name: 'Events' })).toBeVisible();
+  const trend = page.getByTestId('chart-event-trend');
+  await expect(trend.locator('.recharts-area-area').first()).toBeVisible();
+  const allLevels = new Set(await columnTexts(page, 'events', 'Level'));
+  expect(allLevels.size).toBeGreaterThan(1);
+  await screenshot(page, 'events');
+
+  await page.getByLabel('Level').selectOption('error');
+  await expect(page).toHaveURL(/level=error/);
+  await expect(async () => {
+    const levels = new Set(await columnTexts(page, 'events', 'Level'));
+    expect([...levels]).toEqual(['error']);
+  }).toPass();
+  const ids = new Set(await columnTexts(page, 'event-totals', 'Event'));
+  for (const id of ids) expect(['400', '401', '402', '403']).toContain(id);
+
+  await page.getByLabel('Level').selectOption('');
+  await expect(page).not.toHaveURL(/level=/);
+  await page.getByLabel('Event id').selectOption('105');
+  await expect(page).toHaveURL(/event=105/);
+  await expect(page).not.toHaveURL(/level=/);
+  // The catalog's text (from @gatewatch/events) for the selected event.
+  await expect(page.getByTestId('event-info')).toContainText("Destination server isn't in allowed list");
+  await expect(page.getByTestId('event-info')).toContainText('What to do');
+  await expect(async () => {
+    expect(new Set(await columnTexts(page, 'events', 'Event'))).toEqual(new Set(['105']));
+  }).toPass();
+  const remedy = await columnTexts(page, 'events', 'Remedy');
+  expect(remedy[0]).toContain('Configure the workspace on the gateways');
+});
+
+test('CSV export has the same rows as the table, with the same filters', async ({ page }) => {
+  await page.goto(`/events?range=24h&event=105&client=${seed.tracedClient}`);
+  const times = await columnTexts(page, 'events', 'Time (UTC)');
+  expect(times.length).toBeGreaterThan(0);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('csv-events').click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^gatewatch-events-.*\.csv$/);
+  const rows = parseCsv(readFileSync((await download.path()) as string, 'utf8'));
+  const header = rows[0] as string[];
+  expect(header.slice(0, 4)).toEqual(['Time (UTC)', 'Node', 'Event', 'Level']);
+  const body = rows.slice(1);
+  expect(body).toHaveLength(times.length);
+  expect(body.map((r) => r[0])).toEqual(times);
+  const ci = header.indexOf('Client');
+  for (const r of body) {
+    expect(r[2]).toBe('105');
+    expect(r[ci]).toBe(seed.tracedClient);
+  }
+});
+
+test('a record links to its trace (spans from otel_traces)', async ({ page }) => {
+  await page.goto(`/events?range=24h&client=${seed.tracedClient}`);
+  const table = page.getByTestId('table-events');
+  await table.getByRole('link', { name: seed.traceId.slice(0, 16) }).click();
+  await expect(page).toHaveURL(new RegExp(`/trace/${seed.traceId}`));
+  const spans = page.getByTestId('spans');
+  await expect(spans).toContainText(`CONNECT ${seed.tracedHost}:443`);
+  await expect(spans).toContainText('policy');
+  await expect(spans).toContainText('4.00 ms');
+  await screenshot(page, 'trace');
+});

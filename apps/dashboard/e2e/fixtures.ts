@@ -1,0 +1,84 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export interface SeedInfo {
+  end: number;
+  nodeIds: string[];
+  downNode: string;
+  unconfiguredWorkspaces: string[];
+  configuredWorkspaces: string[];
+  traceId: string;
+  tracedClient: string;
+  tracedHost: string;
+}
+
+export function seedInfo(): SeedInfo {
+  const path = process.env.E2E_INFO;
+  if (!path) throw new Error('E2E_INFO is not set: run the browser tests with `npm run test:e2e`');
+  return JSON.parse(readFileSync(path, 'utf8')) as SeedInfo;
+}
+
+/** Every test fails on a browser console error or an uncaught page error. */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      await use(errors);
+      expect(errors, 'no console errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+const SHOTS = 'test-results/screenshots';
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  // Let charts measure their container before the picture.
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Text of every cell in one column of a dashboard table (by header label). */
+export async function columnTexts(page: Page, tableId: string, header: string): Promise<string[]> {
+  const table = page.getByTestId(`table-${tableId}`);
+  const headers = await table.locator('thead th').allInnerTexts();
+  const idx = headers.findIndex((h) => h.replace(/[▲▼]/g, '').trim() === header);
+  if (idx < 0) throw new Error(`table ${tableId} has no column "${header}" (has: ${headers.join(', ')})`);
+  return table.locator(`tbody tr td:nth-child(${idx + 1})`).allInnerTexts();
+}
+
+/** Parse a CSV (RFC 4180, as the dashboard writes it). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r') {
+      // part of \r\n
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell || row.length) rows.push([...row, cell]);
+  return rows;
+}

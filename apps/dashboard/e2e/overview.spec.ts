@@ -1,0 +1,104 @@
+import { columnTexts, expect, screenshot, seedInfo, test } from './fixtures.ts';
+
+const seed = seedInfo();
+
+test('overview renders the seeded fleet: stats, four counter charts (top 8 + others), node table', async ({
+  page,
+}) => {
+  await page.goto('/?range=24h');
+  await expect(page.getByRole('heading', { level: 1, name: 'Fleet overview' })).toBeVisible();
+  const nodes = await columnTexts(page, 'nodes', 'Node');
+  expect(nodes.sort()).toEqual([...seed.nodeIds].sort());
+  const statuses = await columnTexts(page, 'nodes', 'Status');
+  expect(statuses.filter((s) => s === 'down')).toHaveLength(1);
+  await expect(page.getByTestId('stat-nodes')).toContainText(/\d+ \/ \d+ \/ 1$/);
+  for (const id of ['active', 'connected', 'errors', 'rejections']) {
+    const chart = page.getByTestId(`chart-${id}`);
+    // 12 reporting nodes → 8 named series + "others"; the SVG has one area per series.
+    await expect(chart).toHaveAttribute('data-series', '9');
+    await expect(chart.locator('.recharts-area-area')).toHaveCount(9);
+    await expect(chart.locator('.recharts-legend-item-text', { hasText: 'others' })).toBeVisible();
+  }
+  const events = await columnTexts(page, 'event-totals', 'Event');
+  expect(events).toContain('105');
+  expect(events).toContain('103');
+  await screenshot(page, 'overview');
+});
+
+test('time picker changes URL and data; a shared URL restores the view', async ({ page, browser }) => {
+  await page.goto('/?range=24h');
+  await expect(page.getByTestId('table-nodes')).toContainText(seed.downNode);
+  await page.getByRole('button', { name: 'Last 1h' }).click();
+  await expect(page).toHaveURL(/range=1h/);
+  await expect(page.getByRole('button', { name: 'Last 1h' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('p.sub')).toContainText('Last 1h');
+  await expect(page.locator('p.sub')).toContainText('raw samples');
+  // The node that went down 2 h ago is not in the last hour.
+  await expect(page.getByTestId('table-nodes')).not.toContainText(seed.downNode);
+
+  // Absolute range: 3 h .. 2 h before the seed's end — only the down node's era.
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+  await page.getByTestId('abs-toggle').click();
+  await page.getByLabel('From (UTC)').fill(iso(seed.end - 3 * 3_600_000));
+  await page.getByLabel('To (UTC)').fill(iso(seed.end - 2.5 * 3_600_000));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/from=.*&to=/);
+  await expect(page).not.toHaveURL(/range=/);
+  await expect(page.getByTestId('table-nodes')).toContainText(seed.downNode);
+
+  // Filter the node table, sort it, turn auto-refresh on: then open the same URL in a fresh context.
+  await page.getByLabel('Auto-refresh interval').selectOption('30s');
+  await expect(page).toHaveURL(/refresh=30s/);
+  const url = page.url();
+  const before = await columnTexts(page, 'nodes', 'Node');
+  const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const p2 = await other.newPage();
+  await p2.goto(url);
+  await expect(p2.getByLabel('Auto-refresh interval')).toHaveValue('30s');
+  await expect(p2.locator('p.sub')).toContainText('→');
+  expect(await columnTexts(p2, 'nodes', 'Node')).toEqual(before);
+  await other.close();
+});
+
+test('node table sorts by column and filters rows', async ({ page }) => {
+  await page.goto('/?range=24h');
+  const table = page.getByTestId('table-nodes');
+  await table.getByRole('button', { name: 'Node' }).click();
+  const asc = await columnTexts(page, 'nodes', 'Node');
+  expect(asc).toEqual([...asc].sort((a, b) => a.localeCompare(b)));
+  await table.getByRole('button', { name: /^Node/ }).click();
+  const desc = await columnTexts(page, 'nodes', 'Node');
+  expect(desc).toEqual([...asc].reverse());
+  await table.getByLabel('Filter Nodes').fill('down');
+  expect(await columnTexts(page, 'nodes', 'Node')).toEqual([seed.downNode]);
+});
+
+test('dark theme persists across reloads and pages without a flash', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/?range=6h');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  expect(await page.evaluate(() => localStorage.getItem('gatewatch-theme'))).toBe('dark');
+  await page.reload();
+  // Set by the inline script before React hydrates.
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(bg).toBe('rgb(17, 18, 23)');
+  await expect(page.getByTestId('chart-active').locator('.recharts-area-area').first()).toBeVisible();
+  await screenshot(page, 'overview-dark');
+  await page.getByRole('link', { name: 'Events' }).click();
+  await expect(page).toHaveURL(/\/events\?range=6h/);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+});
+
+test('keyboard: skip link and time range buttons are reachable', async ({ page }) => {
+  await page.goto('/');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.getByRole('button', { name: 'Last 6h' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/range=6h/);
+});

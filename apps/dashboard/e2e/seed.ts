@@ -1,0 +1,131 @@
+/**
+ * Seeds a DATA_DIR for the browser tests, in its own process (one process per chDB directory): 24 h of
+ * fixture telemetry for 12 nodes ending now, a node that went down 2 h ago, and one traced 105 record
+ * with its spans. Writes what the tests need to know to E2E_INFO (JSON), then closes the store.
+ */
+import { writeFileSync } from 'node:fs';
+import { EVENT, workspaceHosts } from '@gatewatch/events';
+import {
+  insertCounters,
+  insertEvents,
+  insertSpans,
+  loadFixture,
+  openStore,
+  type SpanRow,
+} from '@gatewatch/store';
+
+const dataDir = process.env.DATA_DIR;
+const infoPath = process.env.E2E_INFO;
+if (!dataDir || !infoPath) {
+  console.error('seed: set DATA_DIR and E2E_INFO (run through `npm run test:e2e`)');
+  process.exit(2);
+}
+
+const HOUR = 3_600_000;
+const now = Date.now();
+const end = Math.floor(now / 10_000) * 10_000;
+const store = await openStore({ dataDir });
+try {
+  const summary = await loadFixture(store, {
+    seed: 11,
+    nodes: 12,
+    hours: 24,
+    start: end - 24 * HOUR,
+    connectRate: 0.2,
+    rejectionRate: 0.3,
+    errorRate: 0.03,
+    restartEveryHours: 8,
+  });
+  const fx = summary.fixture;
+
+  // A node that stopped reporting two hours ago (status "down").
+  const downNode = 'gw-old';
+  const downSamples = Array.from({ length: 60 }, (_, i) => ({
+    nodeId: downNode,
+    ts: end - 3 * HOUR + i * 60_000,
+    startedAt: end - 5 * HOUR,
+    version: '0.9.0',
+    configVersion: 'cfg-0',
+    activeClientConnections: 3,
+    connectedClients: 2,
+    errorCount: i,
+    rejectionCount: 0,
+    rejectionsByReason: {},
+    bytesUp: 0,
+    bytesDown: 0,
+    telemetryDropped: 0,
+  }));
+  await insertCounters(store, downSamples);
+
+  // One refused tunnel with its trace, to follow record → trace.
+  const traceId = 'ab12cd34ef56ab12cd34ef56ab12cd34';
+  const ws = fx.unconfiguredWorkspaces[0] as string;
+  const host = workspaceHosts(ws)[0] as string;
+  const ts = end - 5 * 60_000;
+  await insertEvents(store, [
+    {
+      recordId: '0b7e4a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      ts,
+      nodeId: fx.nodeIds[0] as string,
+      eventId: EVENT.DESTINATION_NOT_ALLOWED,
+      workspaceId: ws,
+      clientAddress: '192.0.2.77',
+      targetHost: host,
+      targetPort: 443,
+      tlsVersion: '',
+      sni: '',
+      reason: 'workspace_not_configured',
+      message: `Workspace ${ws} is not configured on this gateway`,
+      traceId,
+      spanId: '00f067aa0ba902b7',
+    },
+  ]);
+  const iso = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}000000`;
+  const span = (spanId: string, parent: string, name: string, startMs: number, durMs: number): SpanRow => ({
+    Timestamp: iso(startMs),
+    TraceId: traceId,
+    SpanId: spanId,
+    ParentSpanId: parent,
+    TraceState: '',
+    SpanName: name,
+    SpanKind: parent ? 'Internal' : 'Server',
+    ServiceName: 'gatewatch-gateway',
+    ResourceAttributes: { 'service.name': 'gatewatch-gateway' },
+    ScopeName: 'gatewatch',
+    ScopeVersion: '1.0.0',
+    SpanAttributes: parent ? { 'gatewatch.phase': name } : { 'server.address': host, 'server.port': '443' },
+    Duration: String(durMs * 1_000_000),
+    StatusCode: parent ? 'Unset' : 'Error',
+    StatusMessage: parent ? '' : 'workspace_not_configured',
+    'Events.Timestamp': [],
+    'Events.Name': [],
+    'Events.Attributes': [],
+    'Links.TraceId': [],
+    'Links.SpanId': [],
+    'Links.TraceState': [],
+    'Links.Attributes': [],
+  });
+  await insertSpans(store, [
+    span('00f067aa0ba902b7', '', `CONNECT ${host}:443`, ts, 4),
+    span('00f067aa0ba902b8', '00f067aa0ba902b7', 'policy', ts + 1, 2),
+  ]);
+
+  writeFileSync(
+    infoPath,
+    JSON.stringify({
+      end,
+      nodeIds: [...fx.nodeIds, downNode],
+      downNode,
+      unconfiguredWorkspaces: fx.unconfiguredWorkspaces,
+      configuredWorkspaces: fx.configuredWorkspaces,
+      traceId,
+      tracedClient: '192.0.2.77',
+      tracedHost: host,
+      counters: summary.counters,
+      events: summary.events,
+    }),
+  );
+  console.log(`seed: ${summary.counters} counter samples, ${summary.events} events in ${dataDir}`);
+} finally {
+  await store.close();
+}

@@ -1,0 +1,295 @@
+/**
+ * Dashboard query layer against embedded chDB holding the store's generated fixture (50 nodes × 24 h):
+ * every series equals an aggregate computed independently in TypeScript, and rollup answers equal raw ones.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { EVENT } from '@gatewatch/events';
+import {
+  type DashboardCounter,
+  type DashboardSeriesRow,
+  dashboardCounterSeries,
+  dashboardEventSeries,
+  dashboardEventTotals,
+  dashboardLatestEvents,
+  dashboardNodes,
+  dashboardTopValues,
+  loadFixture,
+  openStore,
+  type Store,
+} from '@gatewatch/store';
+import {
+  countEvents,
+  fixtureData,
+  fleet,
+  gaugeByNode,
+  rateByNode,
+  type Truth,
+  totals,
+} from './support/truth.ts';
+
+const OPTS = {
+  seed: 5,
+  nodes: 50,
+  hours: 24,
+  // 30 s samples (production: 10 s) keep generation and insert fast; 2 samples per minute still
+  // exercise the rollup's weighted averages and first/last logic.
+  intervalMs: 30_000,
+  connectRate: 0.05,
+  rejectionRate: 0.3,
+  errorRate: 0.05,
+  restartEveryHours: 4,
+};
+
+let dir = '';
+let store: Store;
+let d: Truth;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatewatch-dash-q-'));
+  store = await openStore({ dataDir: dir });
+  await loadFixture(store, OPTS, 50_000);
+  d = fixtureData(OPTS);
+});
+
+after(async () => {
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const toMap = (rows: DashboardSeriesRow[]) => new Map(rows.map((r) => [`${r.t}|${r.series}`, r.value]));
+
+function assertSameSeries(actual: Map<string, number>, expected: Map<string, number>, what: string) {
+  assert.ok(expected.size > 0, `${what}: the expectation is not empty`);
+  const missing = [...expected.keys()].filter((k) => !actual.has(k));
+  const extra = [...actual.keys()].filter((k) => !expected.has(k));
+  assert.deepEqual(
+    { missing: missing.slice(0, 5), extra: extra.slice(0, 5) },
+    { missing: [], extra: [] },
+    what,
+  );
+  for (const [k, v] of expected) {
+    const a = actual.get(k) ?? Number.NaN;
+    assert.ok(Math.abs(a - v) <= 1e-6 * Math.max(1, Math.abs(v)), `${what} at ${k}: got ${a}, want ${v}`);
+  }
+}
+
+const H = 3_600_000;
+
+describe('counter series', () => {
+  const gauges: [DashboardCounter, 'activeClientConnections' | 'connectedClients'][] = [
+    ['active', 'activeClientConnections'],
+    ['connected', 'connectedClients'],
+  ];
+  const cumulative: [DashboardCounter, 'errorCount' | 'rejectionCount'][] = [
+    ['errors', 'errorCount'],
+    ['rejections', 'rejectionCount'],
+  ];
+
+  test('raw per-node gauges and rates (with restarts) equal independent aggregates', async () => {
+    const w = { fromMs: d.start + 6 * H, toMs: d.start + 12 * H, stepSec: 60 };
+    const restarts = new Set(d.counters.map((c) => `${c.nodeId}|${c.startedAt}`)).size - d.nodeIds.length;
+    assert.ok(restarts > 10, `the fixture restarts nodes (${restarts} restarts)`);
+    for (const [counter, col] of gauges) {
+      const rows = await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 1000 });
+      assertSameSeries(toMap(rows), gaugeByNode(d, col, w.fromMs, w.toMs, w.stepSec), `raw ${counter}`);
+    }
+    for (const [counter, col] of cumulative) {
+      const rows = await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 1000 });
+      assertSameSeries(toMap(rows), rateByNode(d, col, w.fromMs, w.toMs, w.stepSec), `raw ${counter}`);
+    }
+  });
+
+  test('top-N + others: N named series, the largest ones, summing to the fleet total', async () => {
+    const w = { fromMs: d.start + 2 * H, toMs: d.start + 8 * H, stepSec: 300 };
+    const byNode = rateByNode(d, 'rejectionCount', w.fromMs, w.toMs, w.stepSec);
+    const rows = await dashboardCounterSeries(store, { ...w, counter: 'rejections', rollup: false, topN: 5 });
+    const names = new Set(rows.map((r) => r.series));
+    assert.equal(names.size, 6);
+    assert.ok(names.has('others'));
+    const perNode = new Map<string, number>();
+    for (const [k, v] of byNode) {
+      const n = k.split('|')[1] as string;
+      perNode.set(n, (perNode.get(n) ?? 0) + v);
+    }
+    const top5 = [...perNode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5);
+    assert.deepEqual([...names].filter((n) => n !== 'others').sort(), top5.map(([n]) => n).sort());
+    const got = new Map<number, number>();
+    for (const r of rows) got.set(r.t, (got.get(r.t) ?? 0) + r.value);
+    const want = fleet(byNode);
+    assertSameSeries(
+      new Map([...got].map(([t, v]) => [String(t), v])),
+      new Map([...want].map(([t, v]) => [String(t), v])),
+      'fleet total',
+    );
+  });
+
+  test('one node only', async () => {
+    const node = d.nodeIds[7] as string;
+    const w = { fromMs: d.start + 1 * H, toMs: d.start + 3 * H, stepSec: 120 };
+    const rows = await dashboardCounterSeries(store, {
+      ...w,
+      counter: 'errors',
+      rollup: false,
+      nodeId: node,
+      topN: 1,
+    });
+    const want = new Map(
+      [...rateByNode(d, 'errorCount', w.fromMs, w.toMs, w.stepSec)].filter(([k]) => k.endsWith(`|${node}`)),
+    );
+    assertSameSeries(toMap(rows), want, 'node errors');
+  });
+
+  test('rollup answers equal raw answers (24 h, 5 min buckets)', async () => {
+    const w = { fromMs: d.start, toMs: d.end, stepSec: 300 };
+    for (const counter of ['active', 'connected', 'errors', 'rejections'] as const) {
+      const raw = await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 8 });
+      const rolled = await dashboardCounterSeries(store, { ...w, counter, rollup: true, topN: 8 });
+      assert.ok(raw.length >= 288, `${counter}: a point per bucket`);
+      assertSameSeries(toMap(rolled), toMap(raw), `rollup vs raw ${counter}`);
+    }
+  });
+});
+
+describe('events', () => {
+  test('trend by event id equals independent counts; rollup equals raw', async () => {
+    const w = { fromMs: d.start + 3 * H, toMs: d.start + 9 * H, stepSec: 600 };
+    const raw = await dashboardEventSeries(store, { ...w, rollup: false });
+    assertSameSeries(
+      toMap(raw),
+      countEvents(d, w.fromMs, w.toMs, w.stepSec, (e) => String(e.eventId)),
+      'raw events',
+    );
+    const rolled = await dashboardEventSeries(store, { ...w, rollup: true });
+    assertSameSeries(toMap(rolled), toMap(raw), 'rollup vs raw events');
+  });
+
+  test('filters: node + event ids, and 105 by reason for one workspace', async () => {
+    const w = { fromMs: d.start, toMs: d.end, stepSec: 3600 };
+    const node = d.nodeIds[3] as string;
+    const ids = [EVENT.NETWORKING_ERROR, EVENT.APPLICATION_ERROR];
+    const where = (e: { nodeId: string; eventId: number }) =>
+      e.nodeId === node && ids.includes(e.eventId as 400);
+    for (const rollup of [false, true]) {
+      const rows = await dashboardEventSeries(store, {
+        ...w,
+        rollup,
+        filters: { nodeId: node, eventIds: ids },
+      });
+      assertSameSeries(
+        toMap(rows),
+        countEvents(d, w.fromMs, w.toMs, w.stepSec, (e) => String(e.eventId), where),
+        `node errors rollup=${rollup}`,
+      );
+    }
+    const ws = d.events.find((e) => e.reason === 'workspace_not_configured')?.workspaceId as string;
+    const wsWhere = (e: { eventId: number; workspaceId: string }) =>
+      e.eventId === 105 && e.workspaceId === ws;
+    for (const rollup of [false, true]) {
+      const rows = await dashboardEventSeries(store, {
+        ...w,
+        rollup,
+        by: 'reason',
+        filters: { workspaceId: ws, eventIds: [EVENT.DESTINATION_NOT_ALLOWED] },
+      });
+      assertSameSeries(
+        toMap(rows),
+        countEvents(d, w.fromMs, w.toMs, w.stepSec, (e) => e.reason, wsWhere),
+        `ws reasons rollup=${rollup}`,
+      );
+    }
+  });
+
+  test('105 totals per workspace and reason; rollup equals raw', async () => {
+    const w = { fromMs: d.start, toMs: d.end };
+    const want = totals(
+      d,
+      w.fromMs,
+      w.toMs,
+      (e) => `${e.workspaceId}|${e.reason}`,
+      (e) => e.eventId === 105,
+    );
+    for (const rollup of [false, true]) {
+      const rows = await dashboardEventTotals(store, {
+        ...w,
+        rollup,
+        by: ['workspaceId', 'reason'],
+        filters: { eventIds: [EVENT.DESTINATION_NOT_ALLOWED] },
+        limit: 1000,
+      });
+      assert.deepEqual(new Map(rows.map((r) => [r.keys.join('|'), r.events])), want, `rollup=${rollup}`);
+      const counts = rows.map((r) => r.events);
+      assert.deepEqual(
+        counts,
+        [...counts].sort((a, b) => b - a),
+        'largest first',
+      );
+    }
+    assert.ok([...want.keys()].some((k) => k.endsWith('|workspace_not_configured')));
+  });
+
+  test('top rejected hosts and clients for a workspace', async () => {
+    const w = { fromMs: d.start, toMs: d.end };
+    const ws = d.events.find((e) => e.reason === 'workspace_not_configured')?.workspaceId as string;
+    const where = (e: { eventId: number; workspaceId: string }) => e.eventId === 105 && e.workspaceId === ws;
+    const hosts = await dashboardTopValues(store, {
+      ...w,
+      by: 'targetHost',
+      filters: { workspaceId: ws, eventIds: [105] },
+    });
+    const wantHosts = totals(d, w.fromMs, w.toMs, (e) => e.targetHost, where);
+    assert.deepEqual(new Map(hosts.map((h) => [h.value, h.events])), wantHosts);
+    const host = hosts[0]?.value as string;
+    const clients = await dashboardTopValues(store, {
+      ...w,
+      by: 'clientAddress',
+      limit: 5000,
+      filters: { workspaceId: ws, targetHost: host, eventIds: [105] },
+    });
+    const wantClients = totals(
+      d,
+      w.fromMs,
+      w.toMs,
+      (e) => e.clientAddress,
+      (e) => where(e) && e.targetHost === host,
+    );
+    assert.deepEqual(new Map(clients.map((c) => [c.value, c.events])), wantClients);
+    // Drill-down to raw records: workspace → host → client.
+    const client = clients[0]?.value as string;
+    const recs = await dashboardLatestEvents(store, {
+      ...w,
+      limit: 1000,
+      filters: { workspaceId: ws, targetHost: host, clientAddress: client, eventIds: [105] },
+    });
+    assert.equal(recs.length, wantClients.get(client));
+    assert.ok(recs.every((r) => r.workspaceId === ws && r.targetHost === host && r.clientAddress === client));
+    assert.ok(
+      recs.every((r, i) => i === 0 || (recs[i - 1] as { ts: number }).ts >= r.ts),
+      'newest first',
+    );
+    assert.ok(recs.every((r) => r.level === 'warning' && r.reason !== ''));
+  });
+});
+
+describe('nodes', () => {
+  test('last sample per node: last seen, version, config version, cumulative values', async () => {
+    const rows = await dashboardNodes(store, { fromMs: d.start, toMs: d.end });
+    assert.equal(rows.length, 50);
+    const last = new Map<string, (typeof d.counters)[number]>();
+    for (const c of d.counters) last.set(c.nodeId, c);
+    for (const r of rows) {
+      const c = last.get(r.nodeId);
+      assert.ok(c, r.nodeId);
+      assert.equal(r.lastSeen, c.ts);
+      assert.equal(r.startedAt, c.startedAt);
+      assert.equal(r.version, c.version);
+      assert.equal(r.configVersion, c.configVersion);
+      assert.equal(r.active, c.activeClientConnections);
+      assert.equal(r.errorCount, c.errorCount);
+      assert.equal(r.rejectionCount, c.rejectionCount);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/** Pure logic: URL → range/bucket/rollup/filters, gap filling, CSV escaping. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toCsv } from '../lib/csv.ts';
+import { pivot } from '../lib/pivot.ts';
+import { parseRange, stepSeconds, withParams } from '../lib/range.ts';
+import { buildView, eventIdsFor } from '../lib/view.ts';
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 7);
+
+test('relative and absolute ranges; invalid values fall back to 24h', () => {
+  assert.deepEqual(parseRange({ range: '1h' }, NOW), {
+    fromMs: NOW - 3_600_000,
+    toMs: NOW,
+    relative: '1h',
+    label: 'Last 1h',
+  });
+  const abs = parseRange({ from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z', range: '1h' }, NOW);
+  assert.equal(abs.relative, undefined);
+  assert.equal(abs.toMs - abs.fromMs, 86_400_000);
+  assert.equal(parseRange({ range: 'nope' }, NOW).relative, '24h');
+  assert.equal(parseRange({ from: '2026-11-02T00:00:00Z', to: '2026-11-01T00:00:00Z' }, NOW).relative, '24h');
+});
+
+test('about 600 buckets at most, whole minutes when reading rollups', () => {
+  const cases: [string, number, boolean][] = [
+    ['15m', 10, false],
+    ['1h', 10, false],
+    ['6h', 60, true],
+    ['24h', 180, true],
+    ['7d', 1200, true],
+    ['30d', 7200, true],
+  ];
+  for (const [range, step, rollup] of cases) {
+    const v = buildView({ range }, NOW);
+    assert.equal(v.stepSec, step, range);
+    assert.equal(v.rollup, rollup, range);
+    assert.ok((v.toMs - v.fromMs) / 1000 / v.stepSec <= 601, `${range}: ≤ ~600 buckets`);
+    assert.equal(v.fromMs % (step * 1000), 0, 'aligned');
+  }
+  assert.equal(
+    stepSeconds({ fromMs: 0, toMs: 60_000, label: '' }),
+    10,
+    'never finer than the 10 s sample interval',
+  );
+});
+
+test('event filters: ids and level map to catalog ids; unknown ids match nothing', () => {
+  assert.deepEqual(eventIdsFor({}), []);
+  assert.deepEqual(eventIdsFor({ event: '105' }), [105]);
+  assert.deepEqual(eventIdsFor({ level: 'error' }), [400, 401, 402, 403]);
+  assert.deepEqual(eventIdsFor({ event: '105,400', level: 'error' }), [400]);
+  assert.deepEqual(buildView({ event: '999' }, NOW).eventFilters.eventIds, [0]);
+  assert.equal(buildView({ node: 'gw-01', ws: ' ' }, NOW).eventFilters.nodeId, 'gw-01');
+  assert.equal(buildView({ node: 'gw-01', ws: ' ' }, NOW).eventFilters.workspaceId, '');
+});
+
+test('withParams keeps other params and removes emptied ones', () => {
+  assert.equal(
+    withParams(new URLSearchParams('range=1h&node=a'), { node: undefined, ws: 'w' }),
+    '?range=1h&ws=w',
+  );
+});
+
+test('pivot fills every bucket with 0 and puts "others" last', () => {
+  const { data, keys } = pivot(
+    [
+      { t: 60_000, series: 'others', value: 9 },
+      { t: 0, series: 'a', value: 1 },
+      { t: 120_000, series: 'b', value: 5 },
+    ],
+    0,
+    180_000,
+    60,
+  );
+  assert.deepEqual(keys, ['b', 'a', 'others']);
+  assert.deepEqual(data, [
+    { t: 0, b: 0, a: 1, others: 0 },
+    { t: 60_000, b: 0, a: 0, others: 9 },
+    { t: 120_000, b: 5, a: 0, others: 0 },
+  ]);
+});
+
+test('CSV quotes separators and neutralises spreadsheet formulas', () => {
+  const csv = toCsv(
+    [
+      { key: 'a', label: 'A' },
+      { key: 'b', label: 'B, "quoted"' },
+    ],
+    [
+      { a: '=cmd()', b: 'x,y' },
+      { a: -3, b: null },
+    ],
+  );
+  assert.equal(csv, `A,"B, ""quoted"""\r\n'=cmd(),"x,y"\r\n-3,\r\n`);
+});
