@@ -120,4 +120,64 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
     await ingester.stop();
     await bus.close();
   });
+
+  test('a unit inserted but not committed is replayed with the same range and token by the next owner', async () => {
+    const bus = new InProcessBus({ partitions: 1 });
+    await bus.start();
+    const nodeId = 'inproc-crash';
+    const headers = { [SCHEMA_HEADER]: EVENT_SCHEMA };
+    const records = Array.from({ length: 1000 }, () =>
+      parseEventRecord({ recordId: randomUUID(), ts: Date.now(), nodeId, eventId: EVENT.CONNECT_RECEIVED }),
+    );
+    await bus.produce(
+      bus.topic('events'),
+      records.map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+    );
+    const real = storeWriter(store);
+    const tokens: string[] = [];
+    let crashed = false;
+    // First owner: units of 300; the second unit is stored, then the process "dies" before committing.
+    const first = await runIngester({
+      bus,
+      groupId: 'crash',
+      batch: { maxRows: 300 },
+      retryBackoffMs: 60_000,
+      log: () => {},
+      writer: {
+        ...real,
+        events: async (r, t) => {
+          await real.events(r, t);
+          tokens.push(t);
+          if (tokens.length === 2) {
+            crashed = true;
+            throw new Error('simulated crash after insert, before commit');
+          }
+        },
+      },
+    });
+    await waitFor('the simulated crash', () => crashed, 10_000);
+    await first.stop();
+    // Next owner with a different batch size still replays exactly the announced unit first.
+    const replayed: string[] = [];
+    const second = await runIngester({
+      bus,
+      groupId: 'crash',
+      batch: { maxRows: 1000 },
+      log: () => {},
+      writer: {
+        ...real,
+        events: async (r, t) => {
+          replayed.push(t);
+          await real.events(r, t);
+        },
+      },
+    });
+    await waitFor('all 1000 committed', () => second.metrics().lag === 0 && replayed.length >= 1, 10_000);
+    await second.stop();
+    assert.equal(replayed[0], tokens[1]);
+    const s = await stored(store, nodeId);
+    assert.equal(s.events, 1000);
+    assert.equal(s.eventIds.size, 1000);
+    await bus.close();
+  });
 });
