@@ -198,7 +198,15 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
 
   /** Drops are reported as an event (at most every 10 s), so they are never silent. */
   const reportDrops = () => {
-    if (dropped === reportedDrops || Date.now() - lastDropReport < 10_000 || queue.length >= maxQueue) return;
+    // Only once the bus takes messages again: a report spooled behind a full spool would be dropped too.
+    if (
+      !busUp ||
+      dropped === reportedDrops ||
+      Date.now() - lastDropReport < 10_000 ||
+      queue.length >= maxQueue
+    ) {
+      return;
+    }
     const n = dropped - reportedDrops;
     reportedDrops = dropped;
     lastDropReport = Date.now();

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { decodeEventRecord, EVENT, parseEventRecord } from '@gatewatch/events';
+import {
+  type Bus,
+  type BusMessage,
+  BusUnavailableError,
+  type ConsumedMessage,
+  createTelemetry,
+  InProcessBus,
+} from '../src/index.ts';
+import { tempDir, waitFor } from './support/helpers.ts';
+
+/** A real in-process bus with a switch that makes produce fail like a dead broker. */
+class SwitchableBus extends InProcessBus implements Bus {
+  down = false;
+  override async produce(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.down) throw new BusUnavailableError('broker down (test switch)');
+    return super.produce(topic, messages);
+  }
+}
+
+const record = (nodeId: string, i: number) =>
+  parseEventRecord({
+    recordId: randomUUID(),
+    ts: Date.now(),
+    nodeId,
+    eventId: EVENT.CONNECT_RECEIVED,
+    message: String(i),
+  });
+
+async function collect(bus: Bus, topic: string, into: ConsumedMessage[]) {
+  return bus.subscribe({
+    groupId: `c-${randomUUID()}`,
+    topics: [topic],
+    handler: async (b) => {
+      into.push(...b.messages);
+      await b.commit(b.messages[b.messages.length - 1]?.offset as string);
+    },
+  });
+}
+
+test('telemetry: bus down → spool → replay in order when it returns; sink calls never wait', async () => {
+  const tmp = await tempDir('tel');
+  const bus = new SwitchableBus({ partitions: 1 });
+  await bus.start();
+  const got: ConsumedMessage[] = [];
+  const sub = await collect(bus, bus.topic('events'), got);
+  const tel = await createTelemetry({
+    nodeId: 'n1',
+    serviceVersion: 't',
+    bus,
+    spoolDir: tmp.dir,
+    registerGlobal: false,
+    retryMs: 100,
+    warn: () => {},
+  });
+  try {
+    let outageMs = 0;
+    const emit = (from: number, to: number) => {
+      const t0 = performance.now();
+      for (let i = from; i < to; i++) tel.sink.event(record('n1', i));
+      return performance.now() - t0;
+    };
+    emit(0, 100);
+    await waitFor('first 100 delivered', () => got.length === 100, 5000);
+    bus.down = true;
+    outageMs = emit(100, 5000);
+    await waitFor('spooled', () => tel.metrics().spooled > 0 && tel.metrics().queued === 0, 5000);
+    emit(5000, 6000);
+    bus.down = false;
+    assert.ok(await tel.flush(10_000));
+    await waitFor('all 6000 delivered', () => got.length === 6000, 10_000);
+    assert.deepEqual(
+      got.map((m) => decodeEventRecord(m.value).message),
+      Array.from({ length: 6000 }, (_, i) => String(i)),
+    );
+    const m = tel.metrics();
+    assert.equal(m.dropped, 0);
+    assert.ok(m.spooledTotal >= 4900, JSON.stringify(m));
+    // 4900 sink calls while the bus was down: pure in-memory pushes, nothing waited on the bus.
+    assert.ok(outageMs < 1000, `4900 sink calls took ${outageMs} ms`);
+    assert.match(tel.metricsText(), /gatewatch_telemetry_spool_messages 0/);
+  } finally {
+    await tel.shutdown(1000);
+    await sub.stop();
+    await bus.close();
+    await tmp.remove();
+  }
+});
+
+test('telemetry: a full spool drops, counts, and reports the drop as event 400', async () => {
+  const tmp = await tempDir('tel-full');
+  const bus = new SwitchableBus({ partitions: 1 });
+  await bus.start();
+  const got: ConsumedMessage[] = [];
+  const sub = await collect(bus, bus.topic('events'), got);
+  const tel = await createTelemetry({
+    nodeId: 'n2',
+    serviceVersion: 't',
+    bus,
+    spoolDir: tmp.dir,
+    registerGlobal: false,
+    retryMs: 100,
+    maxSpoolBytes: 20_000,
+    warn: () => {},
+  });
+  try {
+    bus.down = true;
+    for (let i = 0; i < 1000; i++) tel.sink.event(record('n2', i));
+    await waitFor('drops counted', () => tel.metrics().dropped > 0 && tel.metrics().queued === 0, 5000);
+    const dropped = tel.metrics().dropped;
+    bus.down = false;
+    assert.ok(await tel.flush(10_000));
+    await waitFor(
+      'the drop report',
+      () => got.some((m) => decodeEventRecord(m.value).eventId === 400),
+      15_000,
+    );
+    const report = got.map((m) => decodeEventRecord(m.value)).find((r) => r.eventId === 400);
+    assert.match(report?.message ?? '', new RegExp(`dropped ${dropped} record`));
+    assert.match(report?.message ?? '', /raise maxSpoolBytes/);
+    assert.equal(got.length, 1000 - dropped + 1);
+    // Counter samples carry the cumulative drop count.
+    const counters: ConsumedMessage[] = [];
+    const csub = await collect(bus, bus.topic('counters'), counters);
+    tel.sink.counters({
+      nodeId: 'n2',
+      ts: Date.now(),
+      startedAt: Date.now(),
+      version: '',
+      configVersion: '',
+      activeClientConnections: 0,
+      connectedClients: 0,
+      errorCount: 0,
+      rejectionCount: 0,
+      rejectionsByReason: {},
+      bytesUp: 0,
+      bytesDown: 0,
+      telemetryDropped: 0,
+    });
+    await waitFor('the sample', () => counters.length === 1, 5000);
+    assert.equal(JSON.parse(counters[0]?.value.toString() ?? '{}').telemetryDropped, dropped);
+    await csub.stop();
+  } finally {
+    await tel.shutdown(1000);
+    await sub.stop();
+    await bus.close();
+    await tmp.remove();
+  }
+});
