@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { describeError } from '../lib/errors.ts';
-import { stableColor } from '../lib/palette.ts';
+import { colorFor } from '../lib/palette.ts';
 import type { LongRow } from '../lib/pivot.ts';
 import { pivot } from '../lib/pivot.ts';
 import type { View } from '../lib/view.ts';
@@ -73,10 +73,11 @@ export function ChartPanel({
   empty,
 }: ChartPanelProps) {
   const { data, keys } = pivot(rows, view.fromMs, view.chartToMs, view.stepSec, order);
-  const series: SeriesDef[] = keys.map((k) => ({
+  // Distinct colours within a chart (by rank); fixed maps (event ids, reasons) keep theirs everywhere.
+  const series: SeriesDef[] = keys.map((k, i) => ({
     key: k,
     label: labels?.[k] ?? k,
-    color: colors?.[k] ?? stableColor(k),
+    color: colors?.[k] ?? colorFor(i, k),
   }));
   return (
     <section

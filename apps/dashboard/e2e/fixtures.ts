@@ -38,7 +38,8 @@ export { expect };
 const SHOTS = 'test-results/screenshots';
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  // Let charts measure their container before the picture.
+  // No hover tooltip in the picture; let charts measure their container first.
+  await page.mouse.move(0, 0);
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }

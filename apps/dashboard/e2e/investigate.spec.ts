@@ -10,11 +10,16 @@ test('105 investigation: unconfigured workspaces are called out with the admin c
   await expect(callouts).toHaveCount(seed.unconfiguredWorkspaces.length);
   for (const ws of seed.unconfiguredWorkspaces) {
     await expect(page.getByTestId('fix-command').filter({ hasText: ws })).toContainText(
-      `gatewatch admin config set workspaces`,
+      `npm run admin -w @gatewatch/gateway -- config set workspaces`,
     );
   }
+  // The command keeps the configured workspaces (config set replaces the list).
+  const cmd = await page.getByTestId('fix-command').first().textContent();
+  for (const ws of seed.configuredWorkspaces) expect(cmd).toContain(ws);
   // Configured workspaces may see other 105 reasons but are never called out.
-  for (const ws of seed.configuredWorkspaces) await expect(callouts.filter({ hasText: ws })).toHaveCount(0);
+  for (const ws of seed.configuredWorkspaces) {
+    await expect(callouts.locator('strong').filter({ hasText: ws })).toHaveCount(0);
+  }
   await expect(page.getByTestId('chart-trend105').locator('.recharts-area-area').first()).toBeVisible();
   const reasons = await columnTexts(page, 'reasons105', 'Reason');
   expect(reasons).toContain('Workspace not configured');

@@ -1,18 +1,18 @@
 /**
- * Admin CLI commands the dashboard tells operators to run. Kept in one place so they follow the gateway's
- * admin CLI (apps/gateway) if its syntax changes.
+ * Admin CLI commands the dashboard tells operators to run, matching the gateway's admin CLI
+ * (apps/gateway/src/admin.ts; see apps/gateway/README.md). Kept in one place so they follow its syntax.
  */
-export const ADMIN_CLI = 'gatewatch admin';
+export const ADMIN_CLI = 'npm run admin -w @gatewatch/gateway --';
 
-/** Configure a workspace on the gateways (the list is replaced: keep the ones already configured). */
-export function configureWorkspaceCommand(workspaceId: string): string {
-  return `${ADMIN_CLI} config set workspaces <already configured ids>,${workspaceId}`;
+/**
+ * `config set workspaces` replaces the whole list, so the command lists the workspaces already in use
+ * (seen with verified tunnels) plus the missing one.
+ */
+export function configureWorkspaceCommand(workspaceId: string, configured: readonly string[]): string {
+  const list = [...new Set([...configured.filter((w) => w && w !== workspaceId), workspaceId])];
+  return `${ADMIN_CLI} config set workspaces ${list.join(',')}`;
 }
 
-export function showConfigCommand(): string {
-  return `${ADMIN_CLI} config get`;
-}
-
-export function allowHostCommand(host: string): string {
-  return `${ADMIN_CLI} allowed-host add ${host}`;
+export function showWorkspacesCommand(): string {
+  return `${ADMIN_CLI} config get workspaces`;
 }

@@ -1,11 +1,11 @@
 import { EVENT, REASONS_105 } from '@gatewatch/events';
-import { dashboardEventSeries } from '@gatewatch/store';
+import { dashboardEventSeries, dashboardEventTotals } from '@gatewatch/store';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { ChartPanel, ErrorState, PageHeader } from '../../components/Panels.tsx';
-import { configureWorkspaceCommand, showConfigCommand } from '../../lib/commands.ts';
+import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/commands.ts';
 import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
@@ -40,6 +40,22 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
     const t = (name: string) => tables[name] as TableData;
     const total = t('reasons105').rows.reduce((s, r) => s + Number(r.count ?? 0), 0);
     const notConfigured = t('ws105').rows.filter((r) => Number(r.notConfigured) > 0);
+    // Workspaces with verified tunnels (event 107) are configured: the fix command keeps them.
+    const configured = notConfigured.length
+      ? (
+          await dashboardEventTotals(store, {
+            fromMs: view.fromMs,
+            toMs: view.toMs,
+            rollup: view.rollup,
+            by: ['workspaceId'],
+            filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
+            limit: 20,
+          })
+        )
+          .map((r) => r.keys[0] ?? '')
+          .filter(Boolean)
+          .sort()
+      : [];
     content = (
       <>
         <p data-testid="total-105">
@@ -57,11 +73,15 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
             — {Number(r.notConfigured).toLocaleString('en-US')} connections refused for it. Its agents reach
             the gateway but their workspace hosts are not allowed. Fix: add the workspace on every gateway:
             <p>
-              <code data-testid="fix-command">{configureWorkspaceCommand(String(r.workspace))}</code>
+              <code data-testid="fix-command">
+                {configureWorkspaceCommand(String(r.workspace), configured)}
+              </code>
             </p>
             <p className="legend-note">
-              <code>{showConfigCommand()}</code> lists the workspaces already configured (the set replaces the
-              list; at most 10). The change applies without a restart.
+              The list replaces the configured one: it keeps the {configured.length} workspace
+              {configured.length === 1 ? '' : 's'} with verified tunnels in this range (check with{' '}
+              <code>{showWorkspacesCommand()}</code>; at most 10; add <code>--config &lt;file&gt;</code> if
+              the gateway does not use <code>gatewatch.yaml</code>). Gateways apply it without a restart.
             </p>
           </div>
         ))}

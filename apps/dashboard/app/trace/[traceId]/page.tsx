@@ -67,7 +67,12 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                       </td>
                       <td>
                         <div
-                          style={{ position: 'relative', height: 10, background: 'var(--grid)' }}
+                          style={{
+                            position: 'relative',
+                            height: 10,
+                            minWidth: 240,
+                            background: 'var(--grid)',
+                          }}
                           aria-hidden="true"
                         >
                           <div
@@ -82,7 +87,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                           />
                         </div>
                       </td>
-                      <td className="mono">
+                      <td className="attrs">
                         {Object.entries(s.attributes)
                           .map(([k, v]) => `${k}=${v}`)
                           .join(' ')}
