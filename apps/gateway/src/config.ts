@@ -48,11 +48,11 @@ const limitsSchema = z
     dnsTimeoutMs: ms.default(5_000),
     clientHelloTimeoutMs: ms.default(10_000),
     maxConnections: z.number().int().min(1).max(1_000_000).default(20_000),
-    maxConnectionsPerClient: z.number().int().min(1).max(1_000_000).default(2_000),
+    maxConnectionsPerClient: z.number().int().min(1).max(1_000_000).default(5_000),
     maxHeaderBytes: z.number().int().min(512).max(65_536).default(8_192),
     /** New connections per second per client address (token bucket refill rate); 0 disables. */
-    perClientConnectionsPerSecond: z.number().min(0).max(100_000).default(100),
-    perClientBurst: z.number().int().min(1).max(1_000_000).default(200),
+    perClientConnectionsPerSecond: z.number().min(0).max(100_000).default(500),
+    perClientBurst: z.number().int().min(1).max(1_000_000).default(1_000),
     drainTimeoutMs: ms.default(10_000),
   })
   .strict();

@@ -19,9 +19,9 @@ import { type ConfigError, configVersion, type GatewayConfig } from './config.ts
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 import { createPolicy } from './policy.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { createAddressGuard, unmapIPv4 } from './ssrf.ts';
+import { createAddressGuard } from './ssrf.ts';
 import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
-import { handleConnect, normalizeSubject, type RuntimeState, respond } from './tunnel.ts';
+import { handleConnect, normalizeSubject, peerAddress, type RuntimeState, respond } from './tunnel.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -95,7 +95,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const refuse = (socket: Socket, reason: RejectionReason, message: string, status: number | null) => {
     counters.reject(reason);
     emitter.emit(REJECTION_REASONS[reason].eventId, {
-      clientAddress: clientAddr(socket),
+      clientAddress: peerAddress(socket),
       reason,
       message,
     });
@@ -105,7 +105,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
 
   /** Every accepted client socket passes here first: limits, counting, header deadline. */
   const onConnection = (socket: Socket, plainText: boolean) => {
-    const addr = clientAddr(socket);
+    const addr = peerAddress(socket);
     socket.on('error', () => socket.destroy());
     if (stopping) {
       socket.destroy();
@@ -184,7 +184,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     headerDone(req.socket);
     counters.reject('method_not_allowed');
     emitter.emit(EVENT.NOT_CONNECT, {
-      clientAddress: clientAddr(req.socket),
+      clientAddress: peerAddress(req.socket),
       reason: 'method_not_allowed',
       message: `${req.method} ${String(req.url).slice(0, 200)} refused: only CONNECT host:443 is supported`,
     });
@@ -195,7 +195,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
 
   const onClientError = (err: NodeJS.ErrnoException, socket: Socket) => {
     headerDone(socket);
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+    // The client went away mid-header: nothing to refuse, nobody to answer.
+    if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -203,14 +204,14 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       refuse(
         socket,
         'header_too_large',
-        `Request header from ${clientAddr(socket)} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
+        `Request header from ${peerAddress(socket)} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
         431,
       );
     } else {
       refuse(
         socket,
         'bad_request',
-        `Malformed request from ${clientAddr(socket)}: ${err.code ?? err.message}`,
+        `Malformed request from ${peerAddress(socket)}: ${err.code ?? err.message}`,
         400,
       );
     }
@@ -246,7 +247,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       if (err.code === 'ECONNRESET' || err.code === 'ERR_SSL_WRONG_VERSION_NUMBER') return socket.destroy();
       counters.reject('bad_request');
       emitter.emit(EVENT.NOT_CONNECT, {
-        clientAddress: clientAddr(socket),
+        clientAddress: peerAddress(socket),
         reason: 'bad_request',
         message: `TLS handshake on the mTLS listener failed: ${err.message.split('\n')[0]}`,
       });
@@ -377,11 +378,6 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     sampleCounters: () => emitter.counterSample(sample()),
   };
   return gateway;
-}
-
-/** Client address as counted and limited: IPv4-mapped IPv6 (dual-stack listeners) shown as IPv4. */
-function clientAddr(socket: Socket): string {
-  return unmapIPv4(socket.remoteAddress ?? '');
 }
 
 function compareMin(v: GatewayConfig['minTlsVersion']): boolean {

@@ -91,6 +91,18 @@ const VERSION_ATTR: Record<string, string> = {
 
 class Rejected extends Error {}
 
+const peerAddresses = new WeakMap<Socket, string>();
+
+/** Client address as counted and limited (kept past close); IPv4-mapped IPv6 shown as IPv4. */
+export function peerAddress(socket: Socket): string {
+  let addr = peerAddresses.get(socket);
+  if (addr === undefined) {
+    addr = unmapIPv4(socket.remoteAddress ?? '');
+    if (socket.remoteAddress) peerAddresses.set(socket, addr);
+  }
+  return addr;
+}
+
 export async function handleConnect(
   ctx: TunnelContext,
   req: IncomingMessage,
@@ -99,7 +111,7 @@ export async function handleConnect(
 ): Promise<void> {
   const state = ctx.state();
   const { config } = state;
-  const clientAddress = unmapIPv4(client.remoteAddress ?? '');
+  const clientAddress = peerAddress(client);
   const clientPort = client.remotePort ?? 0;
   let upstream: Socket | undefined;
   let clientClosed = false;
@@ -258,7 +270,11 @@ export async function handleConnect(
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
 
     const tlsSpan = child('tls.inspect');
-    const { result, buffered } = await readClientHello(client, head, config.limits.clientHelloTimeoutMs);
+    const { result, buffered, closed } = await readClientHello(
+      client,
+      head,
+      config.limits.clientHelloTimeoutMs,
+    );
     if (result.kind === 'hello') {
       tlsSpan.setAttributes({
         'tls.protocol.version': VERSION_ATTR[result.version] ?? '',
@@ -271,7 +287,9 @@ export async function handleConnect(
       });
     }
     tlsSpan.end();
-    if (clientClosed && result.kind === 'incomplete' && buffered.length === 0) {
+    // The client hung up before finishing its ClientHello: it went away, it was not refused.
+    if (closed && result.kind === 'incomplete') {
+      client.destroy();
       up.destroy();
       return finishQuiet();
     }
@@ -289,7 +307,7 @@ export async function handleConnect(
       const why =
         result.kind === 'error'
           ? result.message
-          : 'connection closed or timed out before a complete ClientHello';
+          : `no complete ClientHello within ${config.limits.clientHelloTimeoutMs} ms (limits.clientHelloTimeoutMs)`;
       reject('tls_parse_error', `TLS handshake parse error from ${clientAddress}: ${why}`, null);
       return;
     }
@@ -393,29 +411,32 @@ function readClientHello(
   client: Socket,
   head: Buffer,
   timeoutMs: number,
-): Promise<{ result: ClientHelloResult; buffered: Buffer }> {
+): Promise<{ result: ClientHelloResult; buffered: Buffer; closed: boolean }> {
   const reader = new ClientHelloReader();
   const first = reader.push(head);
-  if (first.kind !== 'incomplete') return Promise.resolve({ result: first, buffered: reader.buffered() });
+  if (first.kind !== 'incomplete')
+    return Promise.resolve({ result: first, buffered: reader.buffered(), closed: false });
   return new Promise((resolve) => {
-    const finish = (result: ClientHelloResult) => {
+    const finish = (result: ClientHelloResult, closed: boolean) => {
       clearTimeout(timer);
       client.off('data', onData);
       client.off('end', onEnd);
       client.off('close', onEnd);
       client.pause();
-      resolve({ result, buffered: reader.buffered() });
+      resolve({ result, buffered: reader.buffered(), closed });
     };
     const onData = (chunk: Buffer) => {
       const r = reader.push(chunk);
-      if (r.kind !== 'incomplete') finish(r);
+      if (r.kind !== 'incomplete') finish(r, false);
     };
-    const onEnd = () => finish(reader.result());
-    const timer = setTimeout(onEnd, timeoutMs);
+    const onEnd = () => finish(reader.result(), true);
+    const timer = setTimeout(() => finish(reader.result(), false), timeoutMs);
     client.on('data', onData);
     client.once('end', onEnd);
     client.once('close', onEnd);
     client.resume();
+    // net emits 'end' at EOF even while paused: the client may have hung up while we were dialling.
+    if (client.readableEnded || client.destroyed) onEnd();
   });
 }
 

@@ -126,6 +126,6 @@ describe('ClientHello inspection in the tunnel', () => {
     assert.ok(await closed(socket, 4000));
     const ev = gw.events.slice(seen).find((e) => e.eventId === EVENT.TLS_HANDSHAKE_PARSE_ERROR);
     assert.ok(ev);
-    assert.match(ev.message, /before a complete ClientHello/);
+    assert.match(ev.message, /no complete ClientHello within 1500 ms/);
   });
 });
