@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
 import {
   ConfigError,
+  type Env,
   type GatewayConfig,
   loadConfig,
   parseConfig,
@@ -82,7 +83,7 @@ function parseValue(key: string, raw: string): unknown {
 
 export function buildAdmin(
   out: Out = (l) => process.stdout.write(`${l}\n`),
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = process.env,
 ): Command {
   const program = new Command('gatewatch-admin')
     .description('Administer a Gatewatch gateway by editing its config file (the gateway reloads it live)')
@@ -183,7 +184,7 @@ export function buildAdmin(
 export function runAdmin(
   argv: string[],
   out?: Out,
-  env?: NodeJS.ProcessEnv,
+  env?: Env,
   err: Out = (l) => process.stderr.write(`${l}\n`),
 ): number {
   try {

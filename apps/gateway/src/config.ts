@@ -178,6 +178,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Environment variables as read here (process.env fits; so does a plain object in tests). */
+export type Env = Record<string, string | undefined>;
+
 type EnvKind = 'string' | 'int' | 'list' | 'relay';
 /** Environment variables and the config field each sets. */
 export const ENV_VARS: Record<string, { path: string; kind: EnvKind }> = {
@@ -237,7 +240,7 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   cur[parts[parts.length - 1] as string] = value;
 }
 
-export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function envOverrides(env: Env): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, { path, kind }] of Object.entries(ENV_VARS)) {
     const raw = env[name];
@@ -260,7 +263,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 export interface LoadConfigOptions {
   file?: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Already-parsed CLI flags as a partial config object (highest precedence). */
   overrides?: Record<string, unknown>;
 }

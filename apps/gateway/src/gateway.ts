@@ -28,6 +28,21 @@ export const GATEWAY_VERSION = '0.1.0';
 export interface GatewayOptions {
   sink?: TelemetrySink;
   logger?: Logger;
+  /** More Prometheus text appended to /metrics (e.g. the telemetry pipeline's own counters). */
+  extraMetrics?: () => string;
+}
+
+/** A listener could not be opened; `code` is the errno code (EADDRINUSE, EACCES, …). */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
 }
 
 export interface ListenInfo {
@@ -264,7 +279,16 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       configVersion: version,
     });
   const admin = createAdminServer({
-    metrics: () => prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version }),
+    metrics: () => {
+      const own = prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version });
+      let extra = '';
+      try {
+        extra = opts.extraMetrics?.() ?? '';
+      } catch {
+        // someone else's metrics must not break ours
+      }
+      return extra ? `${own}${extra.endsWith('\n') ? extra : `${extra}\n`}` : own;
+    },
     health: () => ({
       ok: !stopping,
       body: {
@@ -280,12 +304,16 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
 
   const listen = (server: Server, port: number, host: string) =>
     new Promise<number>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) =>
-        reject(
-          new Error(
-            `cannot listen on ${host}:${port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (port in use: pick another listenPort)' : ''}`,
-          ),
-        );
+      const onError = (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? 'ERROR';
+        const hint =
+          code === 'EADDRINUSE'
+            ? ' (port in use: pick another port)'
+            : code === 'EACCES'
+              ? ' (privileged port: pick one above 1023)'
+              : '';
+        reject(new ListenError(`cannot listen on ${host}:${port}: ${code}${hint}`, code, host, port));
+      };
       server.once('error', onError);
       server.listen(port, host, () => {
         server.off('error', onError);

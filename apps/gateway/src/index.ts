@@ -12,6 +12,7 @@ export {
   configSchema,
   configVersion,
   ENV_VARS,
+  type Env,
   type GatewayConfig,
   type GatewayConfigInput,
   type LimitsConfig,
@@ -30,10 +31,11 @@ export {
   GATEWAY_VERSION,
   type Gateway,
   type GatewayOptions,
+  ListenError,
   type ListenInfo,
 } from './gateway.ts';
 export { run as runGateway } from './main.ts';
 export { createPolicy, type Policy, type PolicyDecision } from './policy.ts';
 export { type ConfigWatcher, watchConfig } from './reload.ts';
 export { type AddressGuard, createAddressGuard } from './ssrf.ts';
-export { createLogger, type TelemetrySink } from './telemetry.ts';
+export { createLogger, Emitter, type EventFields, type TelemetrySink } from './telemetry.ts';

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { EVENT } from '@gatewatch/events';
 import { Command } from 'commander';
-import { type GatewayConfig, loadConfig } from './config.ts';
+import { type Env, type GatewayConfig, loadConfig } from './config.ts';
 import { Counters } from './counters.ts';
 import { createGateway } from './gateway.ts';
 import { watchConfig } from './reload.ts';
@@ -14,7 +14,7 @@ import { createLogger, Emitter } from './telemetry.ts';
 
 export interface RunOptions {
   argv?: string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   sink?: TelemetrySink;
 }
 

@@ -185,3 +185,29 @@ describe('telemetry never breaks the data plane', () => {
     assert.equal(c.tunnelsEstablished, 1);
   });
 });
+
+describe('embedding options', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+  it('extraMetrics are appended to /metrics; a busy port is a ListenError with its code', async () => {
+    const { createGateway, ListenError } = await import('../src/gateway.ts');
+    const { parseConfig } = await import('../src/config.ts');
+    const { pino } = await import('pino');
+    const config = parseConfig({ listenHost: '127.0.0.1', adminPort: 0 });
+    const logger = pino({ level: 'silent' });
+    const a = createGateway(
+      { ...config, listenPort: 0 },
+      { logger, extraMetrics: () => 'pipeline_spool_bytes 42' },
+    );
+    const info = await a.start();
+    cleanup.after(() => a.stop(100));
+    assert.match((await httpGet(info.adminPort ?? 0, '/metrics')).body, /\npipeline_spool_bytes 42\n$/);
+    const b = createGateway({ ...config, listenPort: info.port }, { logger });
+    await assert.rejects(b.start(), (err: unknown) => {
+      assert.ok(err instanceof ListenError);
+      assert.equal(err.code, 'EADDRINUSE');
+      assert.equal(err.port, info.port);
+      return true;
+    });
+  });
+});
