@@ -102,3 +102,25 @@ test('keyboard: skip link and time range buttons are reachable', async ({ page }
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/range=6h/);
 });
+
+test('auto-refresh re-fetches while visible and pauses while the tab is hidden', async ({ page }) => {
+  const isRefresh = (r: { headers(): Record<string, string>; url(): string }) =>
+    r.headers().rsc === '1' && !r.headers()['next-router-prefetch'] && new URL(r.url()).pathname === '/';
+  await page.goto('/?range=1h&refresh=10s');
+  await page.waitForRequest(isRefresh, { timeout: 15_000 });
+  const setVisibility = (state: 'hidden' | 'visible') =>
+    page.evaluate((s) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  await setVisibility('hidden');
+  let refreshed = 0;
+  page.on('request', (r) => {
+    if (isRefresh(r)) refreshed++;
+  });
+  await page.waitForTimeout(11_000);
+  expect(refreshed, 'no refresh while hidden').toBe(0);
+  const again = page.waitForRequest(isRefresh, { timeout: 3_000 });
+  await setVisibility('visible');
+  await again; // overdue → refreshes at once
+});

@@ -1,10 +1,5 @@
 import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
-
-declare global {
-  /** Set by the all-in-one launcher: only one process may open an embedded chDB directory. */
-  var __gatewatchStore: Store | undefined;
-  var __gatewatchStorePromise: Promise<Store> | undefined;
-}
+import './store-global.ts';
 
 /** The process-wide store: the launcher's if injected, else opened lazily once from env. */
 export function getStore(): Promise<Store> {

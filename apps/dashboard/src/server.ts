@@ -1,0 +1,86 @@
+/**
+ * Start the dashboard inside another process (the all-in-one launcher), sharing its already-open store:
+ * only one process may open an embedded chDB directory, so the launcher injects its store instead of
+ * letting the dashboard open DATA_DIR again. Needs a production build (`npm run build -w @gatewatch/dashboard`).
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Store } from '@gatewatch/store';
+import next from 'next';
+import '../lib/store-global.ts';
+
+export interface DashboardOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1 (set 0.0.0.0 only together with DASHBOARD_TOKEN or DASHBOARD_BASIC_AUTH). */
+  host?: string;
+  /** An open store to use instead of opening one from CLICKHOUSE_URL / DATA_DIR. */
+  store?: Store;
+}
+
+export interface RunningDashboard {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export class DashboardError extends Error {
+  override name = 'DashboardError';
+}
+
+export const DASHBOARD_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+export async function startDashboard(opts: DashboardOptions = {}): Promise<RunningDashboard> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!existsSync(join(DASHBOARD_DIR, '.next', 'BUILD_ID'))) {
+    throw new DashboardError(
+      `the dashboard has no production build in ${join(DASHBOARD_DIR, '.next')}: run \`npm run build -w @gatewatch/dashboard\` first`,
+    );
+  }
+  if (opts.store) globalThis.__gatewatchStore = opts.store;
+  process.env.NEXT_TELEMETRY_DISABLED = '1';
+  const app = next({ dev: false, dir: DASHBOARD_DIR, hostname: host, port: opts.port ?? 3000 });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error('dashboard request failed:', err);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error: see the dashboard log\n');
+    });
+  });
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new DashboardError(
+          err.code === 'EADDRINUSE'
+            ? `port ${opts.port} on ${host} is in use: pick another dashboard port (or 0 for any free port)`
+            : `cannot listen on ${host}:${opts.port} (${err.message})`,
+        ),
+      ),
+    );
+    server.listen(opts.port ?? 3000, host, resolve);
+  });
+  try {
+    await listening;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.close();
+      if (globalThis.__gatewatchStore === opts.store) globalThis.__gatewatchStore = undefined;
+    },
+  };
+}
