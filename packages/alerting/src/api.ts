@@ -3,10 +3,13 @@
  * the alerter): firing now, history, rules with current values and sparklines, silences, deliveries.
  * `createAlertsApi` wraps it as a Web-standard handler (usable as a Next.js route handler or with node:http).
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '@gatewatch/store';
 import { MINUTE } from './detect.ts';
 import {
+  type AlertEpisode,
+  firingEpisodes,
   type HistoryRow,
   latestStates,
   loadSilences,
@@ -17,7 +20,7 @@ import {
 } from './history.ts';
 import { fingerprint, type Labels } from './labels.ts';
 import { alertLabels, observeRules } from './observe.ts';
-import type { Rule, RuleConfig } from './rules.ts';
+import { parseRulesYaml, type Rule, type RuleConfig, RulesError } from './rules.ts';
 import { newSilence, type Silence, SilenceError, silencedBy } from './silences.ts';
 import type { AlertInstance, AlertState } from './state.ts';
 
@@ -53,6 +56,14 @@ export async function currentAlerts(
       generatorURL: i.annotations.dashboard ?? '',
     }))
     .sort((a, b) => order[a.state] - order[b.state] || b.since - a.since);
+}
+
+/** Firing periods for chart annotations (Overview / 105 charts). */
+export async function alertEpisodes(
+  store: Store,
+  p: { fromMs: number; toMs: number; rule?: string; limit?: number },
+): Promise<AlertEpisode[]> {
+  return firingEpisodes(store, p);
 }
 
 export async function alertHistory(
@@ -174,6 +185,10 @@ export interface AlertsApiOptions {
   clock?: () => number;
   /** Prometheus text for GET <basePath>/metrics (the alerter's metrics() when in-process). */
   metrics?: () => string;
+  /** Enables GET/PUT <basePath>/rules/file: the YAML rules file the UI may edit. */
+  rulesFile?: string;
+  /** Called with the new rules after a successful PUT (the in-process alerter's setRules). */
+  onRulesChanged?: (rules: readonly Rule[]) => void;
 }
 
 const json = (status: number, body: unknown) =>
@@ -195,6 +210,9 @@ function range(url: URL, now: number): { fromMs: number; toMs: number } {
  * GET  /api/alerts/silences         active silences (?all=1: also ended in the last 7 days)
  * POST /api/alerts/silences         { matchers: [{name, value, op}], startsAt?, endsAt, createdBy?, comment? }
  * DELETE /api/alerts/silences/<id>  expire now
+ * GET  /api/alerts/episodes         firing periods for chart annotations (?from=&to=&rule=)
+ * GET  /api/alerts/rules/file       { path, yaml }            (when rulesFile is set)
+ * PUT  /api/alerts/rules/file       YAML body: validated, then written atomically; 400 names rule and field
  * GET  /api/alerts/metrics          Prometheus text (when the alerter runs in this process)
  */
 export function createAlertsApi(opts: AlertsApiOptions): (request: Request) => Promise<Response> {
@@ -220,6 +238,33 @@ export function createAlertsApi(opts: AlertsApiOptions): (request: Request) => P
             fingerprint: url.searchParams.get('fingerprint') ?? '',
           }),
         });
+      if (m === 'GET' && path === '/episodes')
+        return json(200, {
+          episodes: await alertEpisodes(store, {
+            ...range(url, now),
+            rule: url.searchParams.get('rule') ?? '',
+          }),
+        });
+      if (path === '/rules/file' && opts.rulesFile) {
+        if (m === 'GET')
+          return json(200, { path: opts.rulesFile, yaml: await readFile(opts.rulesFile, 'utf8') });
+        if (m === 'PUT') {
+          const text = await request.text();
+          let parsed: ReturnType<typeof parseRulesYaml>;
+          try {
+            parsed = parseRulesYaml(text, opts.rulesFile);
+          } catch (err) {
+            if (err instanceof RulesError) return fail(400, err.message);
+            throw err;
+          }
+          // Write-then-rename: the alerter (maybe another process) never reads a half-written file.
+          const tmp = `${opts.rulesFile}.${process.pid}.tmp`;
+          await writeFile(tmp, text);
+          await rename(tmp, opts.rulesFile);
+          opts.onRulesChanged?.(parsed.rules);
+          return json(200, { path: opts.rulesFile, rules: parsed.rules.map((r) => r.name) });
+        }
+      }
       if (m === 'GET' && path === '/rules')
         return json(200, { rules: await ruleStatus(store, getRules(), { now }) });
       if (m === 'GET' && path === '/notifications') {

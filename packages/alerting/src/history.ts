@@ -126,6 +126,47 @@ export async function stateChanges(
   return rows.map(toHistoryRow);
 }
 
+export interface AlertEpisode {
+  rule: string;
+  fingerprint: string;
+  labels: Record<string, string>;
+  summary: string;
+  startsAt: number;
+  /** null while still firing (or nodata). */
+  endsAt: number | null;
+}
+
+/**
+ * Firing periods overlapping [fromMs, toMs), for annotating charts: each firing row's firedAt, with the
+ * resolvedAt of the same episode when there is one.
+ */
+export async function firingEpisodes(
+  store: Store,
+  p: { fromMs: number; toMs: number; rule?: string; limit?: number },
+): Promise<AlertEpisode[]> {
+  const rows = await select<Record<string, unknown>>(
+    store,
+    `SELECT rule, fingerprint, any(labels) AS anyLabels, argMax(annotations['summary'], ts) AS summaryText,
+       toUnixTimestamp64Milli(firedAt) AS firedMs, toUnixTimestamp64Milli(max(resolvedAt)) AS resolvedMs
+     FROM ${ALERT_TABLES.history}
+     WHERE firedAt IS NOT NULL AND state IN ('firing', 'resolved', 'nodata')
+       AND firedAt < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
+       AND ({rule:String} = '' OR rule = {rule:String})
+     GROUP BY rule, fingerprint, firedAt
+     HAVING resolvedMs IS NULL OR resolvedMs >= {fromMs:Int64}
+     ORDER BY firedMs DESC LIMIT {limit:UInt32}`,
+    { rule: '', limit: 1000, ...p },
+  );
+  return rows.map((r) => ({
+    rule: String(r.rule),
+    fingerprint: String(r.fingerprint),
+    labels: r.anyLabels as Record<string, string>,
+    summary: String(r.summaryText ?? ''),
+    startsAt: Number(r.firedMs),
+    endsAt: msOrNull(r.resolvedMs),
+  }));
+}
+
 /** Recorded values of one instance over time (for sparklines of an alert). */
 export async function instanceValues(
   store: Store,

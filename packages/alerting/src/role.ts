@@ -3,11 +3,19 @@
  * Exactly one alerter may run per deployment (it owns notifications); the all-in-one process starts it
  * next to the other roles with the shared store.
  */
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { Store } from '@gatewatch/store';
 import { type Alerter, type AlerterLogger, createAlerter } from './alerter.ts';
 import { createAlertsApi } from './api.ts';
 import { parseDuration } from './duration.ts';
-import { DEFAULT_RULES_PATH, loadRulesFile, parseReceiver, type Receiver, RulesError } from './rules.ts';
+import {
+  DEFAULT_RULES_PATH,
+  loadRulesFile,
+  parseReceiver,
+  type Receiver,
+  type Rule,
+  RulesError,
+} from './rules.ts';
 
 export interface AlerterRoleConfig {
   /** ALERT_RULES_FILE; default: the shipped rules/default.yaml. */
@@ -80,10 +88,37 @@ export async function startAlerterRole(opts: {
       'no alert receivers configured: alerts are evaluated and recorded but not sent (set ALERT_WEBHOOK_URLS or add receivers to the rules file)',
     );
   await alerter.start();
+  // Hot reload: an edited rules file (UI, editor, config management) applies at its next check; an
+  // invalid one is refused with the reason and the last good rules keep running.
+  const onChange = (cur: Stats, prev: Stats) => {
+    if (cur.mtimeMs === prev.mtimeMs) return;
+    try {
+      alerter.setRules(loadRulesFile(config.rulesFile).rules);
+      opts.logger?.info({ rules: alerter.rules().map((r) => r.name) }, 'rules file reloaded');
+    } catch (err) {
+      opts.logger?.error(
+        {},
+        `rules file not reloaded, keeping the last good rules: ${(err as Error).message}`,
+      );
+    }
+  };
+  watchFile(config.rulesFile, { interval: 2000, persistent: false }, onChange);
+  const editable = config.rulesFile !== DEFAULT_RULES_PATH;
   const api = createAlertsApi({
     store: opts.store,
     rules: () => alerter.rules(),
     metrics: () => alerter.metrics(),
+    ...(editable
+      ? { rulesFile: config.rulesFile, onRulesChanged: (r: readonly Rule[]) => alerter.setRules(r) }
+      : {}),
   });
-  return { alerter, api, receivers, stop: () => alerter.stop() };
+  return {
+    alerter,
+    api,
+    receivers,
+    stop: async () => {
+      unwatchFile(config.rulesFile, onChange);
+      await alerter.stop();
+    },
+  };
 }

@@ -282,6 +282,12 @@ test('alerts API: current alerts, history, rules with sparklines, silences CRUD,
     assert.equal(n2?.state, 'resolved');
     assert.equal(n2?.silencedBy.length, 1, 'the silence still covers it');
     assert.match(n2?.generatorURL ?? '', /^http:\/\/dashboard\.test\/events\?node=n2&/);
+    const { episodes } = await get(
+      `/episodes?from=${new Date(at(0)).toISOString()}&to=${new Date(at(END)).toISOString()}&rule=RejectionSpikePerNode`,
+    );
+    const eps = episodes as { labels: { node: string }; startsAt: number; endsAt: number | null }[];
+    assert.deepEqual(eps.map((e) => e.labels.node).sort(), ['n1', 'n2']);
+    assert.ok(eps.every((e) => e.endsAt !== null && e.endsAt > e.startsAt));
     // Rules with current values at minute 116 (n2 mid-spike) and a 60-point sparkline.
     const { rules } = await get('/rules');
     const perNode = (

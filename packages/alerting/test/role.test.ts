@@ -1,13 +1,19 @@
 /** The standalone alerter role as a real child process: serves metrics and the API, stops on SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+const children = new Set<ReturnType<typeof spawn>>();
+// A failed assertion must not leave a child alerter behind (it would keep the test file alive).
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
 
 function run(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -22,6 +28,7 @@ function run(args: string[], env: NodeJS.ProcessEnv) {
   child.stderr.on('data', (c: Buffer) => {
     err += c.toString();
   });
+  children.add(child);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, exited, out: () => out, err: () => err };
 }
@@ -69,6 +76,63 @@ test('alerter role: a bad rules file exits 1 with one line naming the rule and f
       p.err(),
       /^gatewatch-alerter: .*rules\.yaml: rules\[0\] "X" field condition\.spike\.floor: /,
     );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('alerter role: the rules file is editable over the API (validated) and hot-reloaded when edited on disk', {
+  timeout: 60_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerter-rules-'));
+  try {
+    const file = join(dir, 'rules.yaml');
+    await copyFile(fileURLToPath(new URL('../rules/default.yaml', import.meta.url)), file);
+    const p = run(['--listen', '127.0.0.1:0', '--rules', file], {
+      DATA_DIR: join(dir, 'data'),
+      CLICKHOUSE_URL: '',
+    });
+    let url = '';
+    for (let i = 0; i < 300 && !url; i++) {
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.out());
+      if (m?.[1]) url = m[1];
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(url, p.err());
+    const names = async () =>
+      ((await (await fetch(`${url}/api/alerts/rules`)).json()) as { rules: { name: string }[] }).rules.map(
+        (r) => r.name,
+      );
+    const original = await readFile(file, 'utf8');
+    const got = (await (await fetch(`${url}/api/alerts/rules/file`)).json()) as { yaml: string };
+    assert.equal(got.yaml, original);
+
+    const bad = await fetch(`${url}/api/alerts/rules/file`, {
+      method: 'PUT',
+      body: original.replace('floor: 10', 'floor: -10'),
+    });
+    assert.equal(bad.status, 400);
+    assert.match(
+      ((await bad.json()) as { error: string }).error,
+      /rules\[0\] "RejectionSpikePerNode" field condition\.spike\.floor/,
+    );
+    assert.equal(await readFile(file, 'utf8'), original, 'an invalid edit is not written');
+
+    const onlyFirst = original.slice(0, original.indexOf('  - name: RejectionSpikeFleet'));
+    const ok = await fetch(`${url}/api/alerts/rules/file`, { method: 'PUT', body: onlyFirst });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await names(), ['RejectionSpikePerNode']);
+
+    // Edited on disk: picked up by the file watch within a few seconds.
+    await writeFile(file, original);
+    let now: string[] = [];
+    for (let i = 0; i < 80 && now.length !== 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await names();
+    }
+    assert.equal(now.length, 5);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
