@@ -11,6 +11,7 @@ import {
   type AlertEpisode,
   firingEpisodes,
   type HistoryRow,
+  lastEvaluation,
   latestStates,
   loadSilences,
   type NotificationRow,
@@ -229,7 +230,11 @@ export function createAlertsApi(opts: AlertsApiOptions): (request: Request) => P
     try {
       const store = await getStore();
       const m = request.method;
-      if (m === 'GET' && path === '/') return json(200, { alerts: await currentAlerts(store, { now }) });
+      if (m === 'GET' && path === '/') {
+        const [alerts, last] = await Promise.all([currentAlerts(store, { now }), lastEvaluation(store)]);
+        // lastEvaluation lets a page warn when the alerter has stopped (states would be stale).
+        return json(200, { alerts, lastEvaluation: last });
+      }
       if (m === 'GET' && path === '/history')
         return json(200, {
           changes: await alertHistory(store, {

@@ -138,7 +138,21 @@ export async function deliver(
   opts: { signal?: AbortSignal; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<DeliveryResult> {
   const started = Date.now();
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // Backoff sleeps end early on abort, so stopping the alerter never waits out a long backoff.
+  const sleep =
+    opts.sleep ??
+    ((ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        opts.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      }));
   const body = JSON.stringify(payload);
   let httpStatus = 0;
   let error = '';

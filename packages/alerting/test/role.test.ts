@@ -47,8 +47,15 @@ test('alerter role: /healthz, /metrics, /api/alerts; SIGTERM exits 0', { timeout
     assert.equal(await (await fetch(`${url}/healthz`)).text(), 'ok\n');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /^gatewatch_alerting_evaluations_total 1$/m, 'evaluated once at start');
-    const alerts = (await (await fetch(`${url}/api/alerts`)).json()) as { alerts: unknown[] };
-    assert.deepEqual(alerts, { alerts: [] });
+    const alerts = (await (await fetch(`${url}/api/alerts`)).json()) as {
+      alerts: unknown[];
+      lastEvaluation: number;
+    };
+    assert.deepEqual(alerts.alerts, []);
+    assert.ok(
+      Math.abs(alerts.lastEvaluation - Date.now()) < 120_000,
+      'evaluated on start, on the minute grid',
+    );
     const rules = (await (await fetch(`${url}/api/alerts/rules`)).json()) as { rules: { name: string }[] };
     assert.equal(rules.rules.length, 5);
     assert.match(p.out(), /no alert receivers configured/);
