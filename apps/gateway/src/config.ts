@@ -68,6 +68,8 @@ export const configSchema = z
     nodeId: z.string().min(1).max(128).default(hostname()),
     listenHost: z.string().default('0.0.0.0'),
     listenPort: port.default(8080),
+    /** Expect a PROXY protocol v1/v2 header (HAProxy send-proxy) on every proxy-port connection. */
+    proxyProtocol: z.boolean().default(false),
     adminHost: z.string().default('127.0.0.1'),
     /** Port of /metrics and /healthz; 0 picks a free port. */
     adminPort: z.number().int().min(0).max(65535).default(8081),
@@ -181,12 +183,13 @@ export function readConfigFile(file: string): Record<string, unknown> {
 /** Environment variables as read here (process.env fits; so does a plain object in tests). */
 export type Env = Record<string, string | undefined>;
 
-type EnvKind = 'string' | 'int' | 'list' | 'relay';
+type EnvKind = 'string' | 'int' | 'bool' | 'list' | 'relay';
 /** Environment variables and the config field each sets. */
 export const ENV_VARS: Record<string, { path: string; kind: EnvKind }> = {
   GATEWATCH_NODE_ID: { path: 'nodeId', kind: 'string' },
   GATEWATCH_LISTEN_HOST: { path: 'listenHost', kind: 'string' },
   GATEWATCH_LISTEN_PORT: { path: 'listenPort', kind: 'int' },
+  GATEWATCH_PROXY_PROTOCOL: { path: 'proxyProtocol', kind: 'bool' },
   GATEWATCH_ADMIN_HOST: { path: 'adminHost', kind: 'string' },
   GATEWATCH_ADMIN_PORT: { path: 'adminPort', kind: 'int' },
   GATEWATCH_ALLOWED_HOSTS: { path: 'allowedHosts', kind: 'list' },
@@ -203,6 +206,12 @@ function convert(kind: EnvKind, raw: string): unknown {
   switch (kind) {
     case 'int':
       return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    case 'bool':
+      return raw === 'true' || raw === '1'
+        ? true
+        : raw === 'false' || raw === '0' || raw === ''
+          ? false
+          : raw;
     case 'list':
       return raw
         .split(',')

@@ -10,7 +10,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -18,10 +23,18 @@ import { createAdminServer } from './admin-server.ts';
 import { type ConfigError, configVersion, type GatewayConfig } from './config.ts';
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 import { createPolicy } from './policy.ts';
+import { readProxyHeader } from './proxy-protocol.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { createAddressGuard } from './ssrf.ts';
 import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
-import { handleConnect, normalizeSubject, peerAddress, type RuntimeState, respond } from './tunnel.ts';
+import {
+  handleConnect,
+  normalizeSubject,
+  peerAddress,
+  type RuntimeState,
+  respond,
+  setPeerAddress,
+} from './tunnel.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -244,6 +257,56 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
 
   const proxy = createHttpServer({ maxHeaderSize: initial.limits.maxHeaderBytes });
   wire(proxy, true);
+  // With PROXY protocol a plain TCP listener reads the header, then hands the socket to the HTTP server.
+  const front: Server | NetServer = initial.proxyProtocol
+    ? createNetServer({ allowHalfOpen: true }, (socket) => acceptProxied(socket))
+    : proxy;
+  const acceptProxied = (socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(
+      () => fail('no PROXY protocol header in time (limits.headerTimeoutMs)'),
+      state.config.limits.headerTimeoutMs,
+    );
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('end', onEnd);
+    };
+    const fail = (why: string) => {
+      done();
+      if (stopping || buf.length === 0) return socket.destroy(); // a bare TCP health probe is fine
+      counters.reject('bad_request');
+      emitter.emit(EVENT.NOT_CONNECT, {
+        clientAddress: peerAddress(socket),
+        reason: 'bad_request',
+        message: `Connection from ${peerAddress(socket)} refused: ${why} (proxyProtocol is on: only the load balancer may connect)`,
+      });
+      socket.destroy();
+    };
+    const onClose = () => done();
+    const onEnd = () => {
+      done(); // hung up before a complete header: gone, not refused
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const r = readProxyHeader(buf);
+      if (r.kind === 'incomplete') return;
+      if (r.kind === 'error') return fail(r.message);
+      done();
+      if (r.source) setPeerAddress(socket, r.source.address);
+      proxy.emit('connection', socket);
+      // The HTTP parser may read the handle natively (unshift would not reach it): hand it the bytes that
+      // followed the header through its 'data' listener, synchronously, before any newer read.
+      const rest = buf.subarray(r.length);
+      if (rest.length && !socket.destroyed) socket.emit('data', rest);
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.once('end', onEnd);
+  };
   let tlsProxy: Server | undefined;
   if (initial.tlsListener) {
     const t = initial.tlsListener;
@@ -302,7 +365,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     }),
   });
 
-  const listen = (server: Server, port: number, host: string) =>
+  const listen = (server: Server | NetServer, port: number, host: string) =>
     new Promise<number>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         const code = err.code ?? 'ERROR';
@@ -321,7 +384,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       });
     });
 
-  const closeServer = (server: Server) =>
+  const closeServer = (server: Server | NetServer) =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
       server.close(() => resolve());
@@ -332,7 +395,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     async start() {
       const c = state.config;
       try {
-        const port = await listen(proxy, c.listenPort, c.listenHost);
+        const port = await listen(front, c.listenPort, c.listenHost);
         const info: ListenInfo = { host: c.listenHost, port };
         if (tlsProxy && c.tlsListener)
           info.tlsPort = await listen(tlsProxy, c.tlsListener.port, c.tlsListener.host);
@@ -362,7 +425,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     async stop(drainTimeoutMs = state.config.limits.drainTimeoutMs) {
       if (stopping) return;
       stopping = true;
-      const closed = Promise.all([closeServer(proxy), tlsProxy ? closeServer(tlsProxy) : undefined]);
+      const closed = Promise.all([closeServer(front), tlsProxy ? closeServer(tlsProxy) : undefined]);
       // Connections still waiting for a header are not tunnels yet: close them now.
       for (const s of headerTimers.keys()) s.destroy();
       const deadline = Date.now() + drainTimeoutMs;
@@ -387,7 +450,15 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       emitter.setNodeId(config.nodeId);
       limiter.configure(config.limits.perClientConnectionsPerSecond, config.limits.perClientBurst);
       const restart = (
-        ['listenHost', 'listenPort', 'adminHost', 'adminPort', 'tlsListener', 'counterIntervalMs'] as const
+        [
+          'listenHost',
+          'listenPort',
+          'proxyProtocol',
+          'adminHost',
+          'adminPort',
+          'tlsListener',
+          'counterIntervalMs',
+        ] as const
       ).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k])) as string[];
       if (before.limits.maxHeaderBytes !== config.limits.maxHeaderBytes)
         restart.push('limits.maxHeaderBytes');

@@ -93,6 +93,11 @@ class Rejected extends Error {}
 
 const peerAddresses = new WeakMap<Socket, string>();
 
+/** The real client behind a load balancer, from its PROXY protocol header. */
+export function setPeerAddress(socket: Socket, address: string): void {
+  peerAddresses.set(socket, unmapIPv4(address));
+}
+
 /** Client address as counted and limited (kept past close); IPv4-mapped IPv6 shown as IPv4. */
 export function peerAddress(socket: Socket): string {
   let addr = peerAddresses.get(socket);

@@ -33,7 +33,7 @@ describe('clients that hang up anywhere', () => {
       workspaces: [WS],
       allowedHosts: ['dead.test'],
       resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}`, 'dead.test:443': '127.0.0.1:1' },
-      limits: { clientHelloTimeoutMs: 2000, headerTimeoutMs: 2000 },
+      limits: { clientHelloTimeoutMs: 5000, headerTimeoutMs: 5000 },
     });
   });
 

@@ -84,7 +84,7 @@ describe('limits', () => {
     const c = gw.gateway.counters();
     const limited = (c.rejectionsByReason.connection_limit ?? 0) + (c.rejectionsByReason.rate_limited ?? 0);
     assert.ok(limited > 100, `flood refused: ${JSON.stringify(c.rejectionsByReason)}`);
-    assert.ok(agentMs < 8000, `agent uploads took ${agentMs} ms`);
+    assert.ok(agentMs < 20_000, `agent uploads took ${agentMs} ms`);
     assert.ok(gw.events.some((e) => e.reason === 'header_timeout' && e.eventId === EVENT.NOT_CONNECT));
     assert.ok(
       gw.events.some(

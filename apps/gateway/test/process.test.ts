@@ -108,7 +108,11 @@ describe('gateway executable', () => {
       if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
     });
     await waitFor(() => m.lines.some((l) => l.eventId === EVENT.SERVICE_STARTED), 15_000, 'event 101');
-    assert.match(m.stderr(), new RegExp(`listening on 127\\.0\\.0\\.1:${port}`));
+    await waitFor(
+      () => m.stderr().includes(`listening on 127.0.0.1:${port}`),
+      5000,
+      'the listening line on stderr',
+    );
 
     assert.equal((await rawConnect(port, 'api.contoso.test:443')).status, 403);
 
