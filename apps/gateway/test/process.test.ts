@@ -41,7 +41,8 @@ function startMain(args: string[], env: NodeJS.ProcessEnv = {}) {
   proc.stderr?.on('data', (c: Buffer) => {
     stderr += c;
   });
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close', not 'exit': stdout may still hold the last lines when the process has exited.
+  const exit = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return { proc, lines, stderr: () => stderr, exit };
 }
 
