@@ -10,7 +10,7 @@ export interface UploadTarget {
   port?: number;
   /** CA that signed the endpoint's certificate. */
   ca: string;
-  tls?: { minVersion?: SecureVersion; maxVersion?: SecureVersion; servername?: string };
+  tls?: { minVersion?: SecureVersion; maxVersion?: SecureVersion; servername?: string; ciphers?: string };
 }
 
 export type UploadResult =
@@ -80,6 +80,7 @@ export async function uploadThroughGateway(target: UploadTarget, bytes: number):
       ca: target.ca,
       minVersion: target.tls?.minVersion,
       maxVersion: target.tls?.maxVersion,
+      ciphers: target.tls?.ciphers,
     });
     secure.on('error', (err) => done({ ok: false, latencyMs: elapsed(), stage: 'tls', error: err.message }));
     const body = Buffer.alloc(bytes, 0x61);

@@ -1,0 +1,121 @@
+/**
+ * `gatewatch [role]`: one codebase, several roles (in the manner of Loki/Tempo's -target).
+ *   all (default)  gateway + in-process bus + ingester + embedded chDB + alerter + dashboard in one process
+ *   gateway        the proxy; telemetry to Kafka (KAFKA_BROKERS) with a disk spool
+ *   ingester       Kafka consumer group → ClickHouse
+ *   alerter        rule evaluation and webhooks (run exactly one per deployment)
+ *   dashboard      the Next.js dashboard
+ *   admin …        edit a gateway's config file (the running gateway reloads it)
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { UsageError } from './errors.ts';
+import { runRoles } from './run.ts';
+
+const program = new Command('gatewatch')
+  .description('Observability-first egress gateway for Azure Monitor agents')
+  .showHelpAfterError('(run with --help for the options)');
+
+const common = (cmd: Command) =>
+  cmd
+    .addOption(
+      new Option('--data-dir <dir>', 'embedded ClickHouse, spool and default config live here')
+        .env('DATA_DIR')
+        .default('./data'),
+    )
+    .addOption(
+      new Option(
+        '-c, --config <file>',
+        'gateway config file (JSON or YAML); default <data-dir>/gateway.yaml',
+      ).env('GATEWATCH_CONFIG'),
+    )
+    .addOption(new Option('--listen-port <port>', 'gateway proxy port').argParser(portArg))
+    .addOption(new Option('--admin-port <port>', 'gateway /metrics and /healthz port').argParser(portArg))
+    .addOption(new Option('--node-id <id>', 'gateway node id').env('GATEWATCH_NODE_ID'))
+    .addOption(
+      new Option('--dashboard-port <port>', 'dashboard port')
+        .env('DASHBOARD_PORT')
+        .default(3000)
+        .argParser(portArg),
+    )
+    .addOption(
+      new Option('--dashboard-host <host>', 'dashboard bind address')
+        .env('DASHBOARD_HOST')
+        .default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--metrics-port <port>', 'ingester/alerter /metrics port (scale-out roles)')
+        .default(9464)
+        .argParser(portArg),
+    )
+    .addOption(
+      new Option('--rules <file>', 'alert rules YAML (default: the shipped rules)').env('GATEWATCH_RULES'),
+    )
+    .addOption(
+      new Option(
+        '--alert-interval <seconds>',
+        'alert evaluation interval (default 60; env ALERT_INTERVAL)',
+      ).argParser(Number),
+    )
+    .addOption(
+      new Option('--external-url <url>', 'dashboard URL used in alert links').env('GATEWATCH_EXTERNAL_URL'),
+    );
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`port must be an integer 0-65535, got "${value}"`);
+  return n;
+}
+
+for (const role of ['all', 'gateway', 'ingester', 'alerter', 'dashboard'] as const) {
+  const cmd = common(program.command(role, { isDefault: role === 'all' }));
+  if (role === 'all') cmd.option('--demo', 'also run simulated agents and stand-in Azure endpoints');
+  cmd.description(
+    {
+      all: 'everything in one process on embedded defaults (default)',
+      gateway: 'the CONNECT proxy; telemetry to Kafka (KAFKA_BROKERS)',
+      ingester: 'Kafka → ClickHouse (one consumer group; run several)',
+      alerter: 'alert rules and webhooks (exactly one per deployment)',
+      dashboard: 'the web dashboard',
+    }[role],
+  );
+  cmd.action(async (opts) => {
+    const dataDir = resolve(opts.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    await runRoles(role === 'all' ? ['gateway', 'ingester', 'alerter', 'dashboard'] : [role], {
+      ...opts,
+      dataDir,
+    });
+  });
+}
+
+program
+  .command('admin')
+  .description('edit a gateway config file: config, relay-proxy, allowed-host, allowed-client-certificate')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    const { runAdmin } = await import('@gatewatch/gateway');
+    const hasConfig = args.some((a) => a === '-c' || a.startsWith('--config'));
+    const dataDir = resolve(process.env.DATA_DIR ?? './data');
+    process.exitCode = runAdmin(
+      hasConfig || process.env.GATEWATCH_CONFIG ? args : ['--config', `${dataDir}/gateway.yaml`, ...args],
+    );
+  });
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (
+    err instanceof UsageError ||
+    (err as Error).name === 'StoreError' ||
+    (err as Error).name === 'ConfigError'
+  ) {
+    process.stderr.write(`gatewatch: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,82 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { EVENT } from '@gatewatch/events';
+import {
+  ConfigError,
+  Counters,
+  createGateway,
+  createLogger,
+  Emitter,
+  GATEWAY_VERSION,
+  type Gateway,
+  type ListenInfo,
+  loadConfig,
+  watchConfig,
+} from '@gatewatch/gateway';
+import { type Bus, createTelemetry, type Telemetry } from '@gatewatch/pipeline';
+import { describeListenError, UsageError } from '../errors.ts';
+
+export interface GatewayRoleOptions {
+  /** Config file (JSON or YAML); watched for live reload. */
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  /** Flag values, highest precedence. */
+  overrides: Record<string, unknown>;
+  bus: Bus;
+  /** Parent of the per-node telemetry spool. */
+  dataDir: string;
+}
+
+export interface GatewayRole {
+  gateway: Gateway;
+  info: ListenInfo;
+  telemetry: Telemetry;
+  stop(): Promise<void>;
+}
+
+/** The gateway data plane with its telemetry going to the bus (spooled to disk while the bus is away). */
+export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRole> {
+  const loadOpts = { file: o.configFile, env: o.env, overrides: o.overrides };
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(loadOpts);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Event 401 goes to stdout like every event; the launcher exits non-zero with the same one line.
+    const nodeId = o.env.GATEWATCH_NODE_ID ?? hostname();
+    new Emitter(createLogger(), undefined, new Counters(), nodeId).emit(EVENT.WRONG_CONFIGURATION, {
+      message: `${err.message}; the gateway did not start`,
+    });
+    throw new UsageError(`${err.message} (fix it, or see: npm run admin -- config get)`);
+  }
+  const telemetry = await createTelemetry({
+    nodeId: config.nodeId,
+    serviceVersion: GATEWAY_VERSION,
+    bus: o.bus,
+    spoolDir: join(o.dataDir, 'spool'),
+  });
+  const gateway = createGateway(config, {
+    sink: telemetry.sink,
+    extraMetrics: () => telemetry.metricsText(),
+  });
+  let info: ListenInfo;
+  try {
+    info = await gateway.start();
+  } catch (err) {
+    await telemetry.shutdown(1000);
+    const port = (err as { port?: number }).port ?? config.listenPort;
+    const flag = port === config.adminPort ? '--admin-port' : '--listen-port';
+    throw describeListenError(err, port === config.adminPort ? 'gateway admin' : 'gateway proxy', port, flag);
+  }
+  const watcher = watchConfig(gateway, loadOpts);
+  return {
+    gateway,
+    info,
+    telemetry,
+    async stop() {
+      watcher.close();
+      await gateway.stop();
+      await telemetry.shutdown();
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
+import { createLogger } from '@gatewatch/gateway';
+import { busFromEnv, type Ingester } from '@gatewatch/pipeline';
+import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
+import { startDemoAgents } from './demo/agents.ts';
+import { startDemoEnvironment } from './demo/environment.ts';
+import { describeListenError } from './errors.ts';
+import { startDashboardRole } from './roles/dashboard.ts';
+import { startGatewayRole } from './roles/gateway.ts';
+import { startIngesterRole } from './roles/ingester.ts';
+
+export type Role = 'gateway' | 'ingester' | 'alerter' | 'dashboard';
+
+export interface RunOptions {
+  dataDir: string;
+  config?: string;
+  listenPort?: number;
+  adminPort?: number;
+  nodeId?: string;
+  dashboardPort: number;
+  dashboardHost: string;
+  metricsPort: number;
+  rules?: string;
+  alertInterval?: number;
+  externalUrl?: string;
+  demo?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const DEFAULT_GATEWAY_CONFIG = `# Gatewatch gateway configuration (reloaded live on change; see README "Configuration").
+# Edit with the admin CLI, e.g.: npm run admin -- allowed-host add '*.blob.core.windows.net'
+listenPort: 8080
+adminPort: 8081
+# Workspaces whose agents this gateway serves (up to 10); their endpoint hosts are allowed automatically.
+workspaces: []
+# Azure regions whose <region>.handler.control.monitor.azure.com is allowed.
+regions: []
+allowedHosts:
+  - global.handler.control.monitor.azure.com
+minTlsVersion: TLS1.2
+`;
+
+/**
+ * Start the given roles in this process, wired together: one bus (Kafka when KAFKA_BROKERS is set, else
+ * in-process), one store (ClickHouse at CLICKHOUSE_URL, else embedded chDB under <data-dir>/clickhouse).
+ * Stops them in data-path order on SIGINT/SIGTERM so nothing in flight is lost.
+ */
+export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
+  const has = (r: Role) => roles.includes(r);
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const logger = createLogger();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      say('second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal}: stopping (Ctrl-C again to force)…`);
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        say(`  ${name}: ${(err as Error).message}`);
+      }
+    }
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    const env = process.env;
+    const dashboardUrl = o.externalUrl ?? `http://${o.dashboardHost}:${o.dashboardPort}`;
+    let store: Store | undefined;
+    if (has('ingester') || has('alerter') || has('dashboard')) {
+      // The launcher's DATA_DIR is the root of its state; embedded chDB gets its own folder inside it.
+      const storeOpts = { ...storeOptionsFromEnv(env), dataDir: join(o.dataDir, 'clickhouse') };
+      say(
+        storeOpts.url ? `ClickHouse: ${storeOpts.url}` : `ClickHouse: embedded chDB in ${storeOpts.dataDir}`,
+      );
+      const opened = await openStore(storeOpts);
+      store = opened;
+      stops.push({ name: 'store', stop: () => opened.close() });
+    }
+
+    const needsBus = has('gateway') || has('ingester');
+    const bus = needsBus ? busFromEnv(env) : undefined;
+    if (bus) {
+      say(bus.kind === 'kafka' ? `Bus: Kafka at ${env.KAFKA_BROKERS}` : 'Bus: in-process');
+      await bus.start();
+      stops.push({ name: 'bus', stop: () => bus.close() });
+    }
+
+    let ingester: Ingester | undefined;
+    if (has('ingester') && bus && store) {
+      const ing = await startIngesterRole({
+        bus,
+        store,
+        log: (level, m) => logger[level]({ role: 'ingester' }, m),
+      });
+      ingester = ing;
+      stops.push({
+        name: 'ingester',
+        stop: async () => {
+          // In-process mode: everything the gateway flushed must be inserted before the process goes.
+          const deadline = Date.now() + 10_000;
+          while (bus?.kind === 'in-process' && ing.metrics().lag > 0 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          await ing.stop();
+        },
+      });
+    }
+
+    let demo: Awaited<ReturnType<typeof startDemoEnvironment>> | undefined;
+    if (has('gateway') && bus) {
+      let configFile = o.config ?? join(o.dataDir, 'gateway.yaml');
+      if (o.demo) {
+        demo = await startDemoEnvironment(join(o.dataDir, 'demo'), o.listenPort ?? 8080, o.adminPort ?? 8081);
+        configFile = demo.configFile;
+        const d = demo;
+        stops.push({ name: 'demo endpoint', stop: () => d.close() });
+      } else if (!o.config && !existsSync(configFile)) {
+        writeFileSync(configFile, DEFAULT_GATEWAY_CONFIG);
+        say(`wrote a default gateway config to ${configFile}`);
+      }
+      const overrides: Record<string, unknown> = {};
+      if (o.listenPort !== undefined) overrides.listenPort = o.listenPort;
+      if (o.adminPort !== undefined) overrides.adminPort = o.adminPort;
+      if (o.nodeId !== undefined) overrides.nodeId = o.nodeId;
+      const gw = await startGatewayRole({ configFile, env, overrides, bus, dataDir: o.dataDir });
+      // Stopped before the ingester (pushed later → stopped earlier): drain tunnels, flush telemetry.
+      stops.push({ name: 'gateway', stop: () => gw.stop() });
+      say(
+        `Gateway listening on ${gw.info.host}:${gw.info.port} (config ${configFile}), metrics http://127.0.0.1:${gw.info.adminPort}/metrics`,
+      );
+      if (demo) {
+        const agents = startDemoAgents({ proxy: { host: '127.0.0.1', port: gw.info.port }, ca: demo.ca });
+        stops.push({ name: 'demo agents', stop: () => agents.stop() });
+        say(
+          `Demo: simulated agents upload through the gateway to a stand-in Azure endpoint on ${demo.endpoint.address}`,
+        );
+      }
+    }
+
+    let alerter: Alerter | undefined;
+    if (has('alerter') && store) {
+      const config = alerterConfigFromEnv(env);
+      if (o.rules) config.rulesFile = o.rules;
+      if (o.demo) config.intervalMs = 10_000;
+      else if (o.alertInterval) config.intervalMs = o.alertInterval * 1000;
+      config.externalUrl = dashboardUrl;
+      const role = await startAlerterRole({ store, config, logger: logger.child({ role: 'alerter' }) });
+      alerter = role.alerter;
+      stops.push({ name: 'alerter', stop: () => role.stop() });
+    }
+    if (alerter) globalThis.__gatewatchAlerter = alerter;
+
+    // Scale-out roles without a dashboard serve their own /metrics.
+    if (!has('gateway') && !has('dashboard') && (ingester || alerter)) {
+      const text = () => `${ingester?.metricsText() ?? ''}${alerter?.metrics() ?? ''}`;
+      const srv = createServer((req, res) => {
+        if (req.url?.startsWith('/metrics'))
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text());
+        else if (req.url?.startsWith('/healthz')) res.writeHead(200).end('ok\n');
+        else res.writeHead(404).end('try /metrics or /healthz\n');
+      });
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', (err) =>
+          reject(describeListenError(err, 'metrics', o.metricsPort, '--metrics-port')),
+        );
+        srv.listen(o.metricsPort, '127.0.0.1', resolve);
+      });
+      stops.push({ name: 'metrics', stop: () => new Promise((r) => srv.close(r)) });
+      say(`Metrics at http://127.0.0.1:${o.metricsPort}/metrics`);
+    }
+
+    if (has('dashboard')) {
+      const dash = await startDashboardRole({
+        host: o.dashboardHost,
+        port: o.dashboardPort,
+        store,
+        progress: say,
+      });
+      stops.unshift({ name: 'dashboard', stop: () => dash.close() }); // stopped last, after the data path
+      say(`Dashboard at ${dash.url}`);
+    }
+    say(`Ready (${roles.join(', ')}). Ctrl-C stops.`);
+  } catch (err) {
+    // A failed start still releases what did start (ports, the chDB lock) before the one-line error.
+    for (const { stop } of stops.reverse()) await stop().catch(() => {});
+    throw err;
+  }
+}
+
+declare global {
+  var __gatewatchAlerter: Alerter | undefined;
+}
