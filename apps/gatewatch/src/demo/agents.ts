@@ -110,8 +110,8 @@ export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(
       inFlight.add(p);
       p.then((r) => {
         inFlight.delete(p);
-        stats.byKind[b.kind] ??= { ok: 0, refused: 0 };
-        const k = stats.byKind[b.kind];
+        const k = stats.byKind[b.kind] ?? { ok: 0, refused: 0 };
+        stats.byKind[b.kind] = k;
         if (r.ok) {
           stats.ok++;
           k.ok++;
