@@ -50,6 +50,8 @@ export interface AlerterOptions {
   nodeLookbackMs?: number;
   /** Resolved instances are kept (and reloaded after a restart) this long. Default 1 h. */
   resolvedRetentionMs?: number;
+  /** A firing instance without data this long is resolved (e.g. a decommissioned node). Default 24 h. */
+  nodataRetireMs?: number;
 }
 
 export interface EvaluationResult {
@@ -75,7 +77,7 @@ export interface Alerter {
   /** Prometheus text exposition of the alerter's own metrics. */
   metrics(): string;
   rules(): readonly Rule[];
-  /** Replaces the rules (already validated with parseRule/parseRulesYaml); instances of removed rules are dropped. */
+  /** Replaces the rules (validated with parseRule/parseRulesYaml); alerts of removed rules resolve next evaluation. */
   setRules(rules: readonly Rule[]): void;
   /** Every known instance (pending, firing, nodata, recently resolved), with silencing and link. */
   alerts(): AlertView[];
@@ -95,6 +97,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   const maxCatchUp = opts.maxCatchUpTicks ?? 30;
   const nodeLookbackMs = opts.nodeLookbackMs ?? 24 * 3_600_000;
   const resolvedRetentionMs = opts.resolvedRetentionMs ?? 3_600_000;
+  const nodataRetireMs = opts.nodataRetireMs ?? 86_400_000;
   const externalUrl = opts.externalUrl.replace(/\/+$/, '');
   let rules: readonly Rule[] = opts.rules;
   const receivers = opts.receivers;
@@ -120,9 +123,9 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       latestStates(store, now - 7 * 86_400_000),
       deliveredKeys(store, now - 7 * 86_400_000),
     ]);
-    const ruleNames = new Set(rules.map((r) => r.name));
     for (const { instance } of states) {
-      if (!ruleNames.has(instance.rule) || instance.state === 'inactive') continue;
+      // Instances of rules removed meanwhile are kept: the next evaluation resolves them.
+      if (instance.state === 'inactive') continue;
       if (instance.state === 'resolved' && (instance.resolvedAt ?? 0) < now - resolvedRetentionMs) continue;
       instances.set(keyOf(instance.rule, instance.fingerprint), instance);
     }
@@ -198,7 +201,13 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     }
     result.errors.push(...observed.errors);
 
-    const history: HistoryRow[] = [];
+    // One row per instance and evaluation (a retire after a visit replaces the visit's row).
+    const history = new Map<string, HistoryRow>();
+    const record = (row: HistoryRow) => {
+      const key = keyOf(row.instance.rule, row.instance.fingerprint);
+      const earlier = history.get(key);
+      history.set(key, earlier ? { ...row, prevState: earlier.prevState } : row);
+    };
     const silencedNow = new Set<string>();
     for (const rule of rules) {
       const obs = observed.byRule.get(rule.name);
@@ -218,12 +227,17 @@ export function createAlerter(opts: AlerterOptions): Alerter {
         if (prev.state !== next.state)
           result.transitions.push({ rule: rule.name, fingerprint: fp, from: prev.state, to: next.state });
         if (prev.state !== next.state || ['pending', 'firing', 'nodata'].includes(next.state))
-          history.push({ ts: t, prevState: prev.state, silencedBy: muted, instance: next });
+          record({ ts: t, prevState: prev.state, silencedBy: muted, instance: next });
       };
       for (const o of obs) visit(o.scope, o.obs);
       // Known instances the data no longer mentions: no data (never a silent resolve).
       for (const [key, inst] of instances)
-        if (inst.rule === rule.name && !seen.has(key))
+        if (
+          inst.rule === rule.name &&
+          !seen.has(key) &&
+          !retiring(inst, t) &&
+          fingerprint(alertLabels(rule, scopeOf(inst.labels, rule))) === inst.fingerprint
+        )
           visit(scopeOf(inst.labels, rule), {
             hasData: false,
             active: false,
@@ -232,8 +246,41 @@ export function createAlerter(opts: AlerterOptions): Alerter {
             baseline: null,
           });
     }
+    // Instances of removed or relabelled rules, and ones without data for too long, end as resolved
+    // (recorded and notified), so no receiver is left with an alert that can never clear.
+    for (const [key, inst] of instances) {
+      if (!retiring(inst, t)) continue;
+      const open = inst.state === 'firing' || (inst.state === 'nodata' && inst.nodataFrom === 'firing');
+      if (!open) {
+        if (inst.state !== 'resolved' && inst.state !== 'inactive')
+          record({
+            ts: t,
+            prevState: inst.state,
+            silencedBy: [],
+            instance: { ...inst, state: 'inactive', since: t },
+          });
+        instances.delete(key);
+        continue;
+      }
+      const next: AlertInstance = {
+        ...inst,
+        state: 'resolved',
+        since: t,
+        resolvedAt: t,
+        nodataFrom: null,
+        lastEvalAt: t,
+      };
+      instances.set(key, next);
+      result.transitions.push({
+        rule: inst.rule,
+        fingerprint: inst.fingerprint,
+        from: inst.state,
+        to: 'resolved',
+      });
+      record({ ts: t, prevState: inst.state, silencedBy: [], instance: next });
+    }
     try {
-      await writeHistory(store, history);
+      await writeHistory(store, [...history.values()]);
     } catch (err) {
       result.errors.push(`history: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -326,6 +373,14 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     return result;
   }
 
+  /** The instance no longer belongs to a current rule, or has had no data for nodataRetireMs. */
+  function retiring(inst: AlertInstance, t: number): boolean {
+    if (inst.state === 'resolved' || inst.state === 'inactive') return false;
+    const rule = rules.find((r) => r.name === inst.rule);
+    if (!rule || fingerprint(alertLabels(rule, scopeOf(inst.labels, rule))) !== inst.fingerprint) return true;
+    return inst.state === 'nodata' && t - inst.since >= nodataRetireMs;
+  }
+
   function scopeOf(labels: Labels, rule: Rule): Labels {
     if (rule.scope === 'fleet') return {};
     const key = rule.scope === 'node' ? 'node' : 'workspace';
@@ -388,9 +443,8 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     metrics: () => metrics.text(),
     rules: () => rules,
     setRules(next) {
+      // Instances of removed or relabelled rules are resolved (and notified) at the next evaluation.
       rules = next;
-      const names = new Set(next.map((r) => r.name));
-      for (const [key, inst] of instances) if (!names.has(inst.rule)) instances.delete(key);
     },
     alerts() {
       const t = clock();

@@ -33,12 +33,12 @@ function run(args: string[], env: NodeJS.ProcessEnv) {
   return { child, exited, out: () => out, err: () => err };
 }
 
-test('alerter role: /healthz, /metrics, /api/alerts; SIGTERM exits 0', { timeout: 60_000 }, async () => {
+test('alerter role: /healthz, /metrics, /api/alerts; SIGTERM exits 0', { timeout: 120_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatewatch-alerter-role-'));
   try {
     const p = run(['--listen', '127.0.0.1:0', '--interval', '1m'], { DATA_DIR: dataDir, CLICKHOUSE_URL: '' });
     let url = '';
-    for (let i = 0; i < 300 && !url; i++) {
+    for (let i = 0; i < 600 && !url; i++) {
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.out());
       if (m?.[1]) url = m[1];
       else await new Promise((r) => setTimeout(r, 100));
@@ -100,7 +100,7 @@ test('alerter role: the rules file is editable over the API (validated) and hot-
       CLICKHOUSE_URL: '',
     });
     let url = '';
-    for (let i = 0; i < 300 && !url; i++) {
+    for (let i = 0; i < 600 && !url; i++) {
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.out());
       if (m?.[1]) url = m[1];
       else await new Promise((r) => setTimeout(r, 100));
@@ -133,7 +133,7 @@ test('alerter role: the rules file is editable over the API (validated) and hot-
     // Edited on disk: picked up by the file watch within a few seconds.
     await writeFile(file, original);
     let now: string[] = [];
-    for (let i = 0; i < 80 && now.length !== 5; i++) {
+    for (let i = 0; i < 150 && now.length !== 5; i++) {
       await new Promise((r) => setTimeout(r, 100));
       now = await names();
     }

@@ -1,0 +1,134 @@
+/**
+ * Alert lifecycle edges on a real embedded chDB: a relabelled rule resolves its old alerts and fires
+ * under the new labels, a removed rule resolves its alerts, and a firing alert whose node stopped sending
+ * data is nodata (not resolved) until nodataRetireMs, then resolved — every step notified exactly once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { CounterSample } from '@gatewatch/events';
+import { insertCounters, openStore, type Store } from '@gatewatch/store';
+import { createAlerter } from '../src/alerter.ts';
+import { stateChanges } from '../src/history.ts';
+import { parseReceiver, parseRule, type Rule } from '../src/rules.ts';
+import { type WebhookPayload, webhookPayloadSchema } from '../src/webhook.ts';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 4, 1);
+const at = (m: number) => T0 + m * MIN;
+
+let dir: string;
+let store: Store;
+let server: Server;
+let url: string;
+const got: WebhookPayload[] = [];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerting-life-'));
+  store = await openStore({ dataDir: dir });
+  // n1: 2 rejections/min, 60/min from minute 70 until its data stops at minute 90.
+  const samples: CounterSample[] = [];
+  let value = 0;
+  for (let m = 0; m < 90; m++)
+    for (let s = 0; s < 6; s++) {
+      value += m >= 70 ? 10 : s % 3 === 0 ? 1 : 0;
+      samples.push({
+        nodeId: 'n1',
+        ts: at(m) + s * 10_000,
+        startedAt: T0 - 1000,
+        version: '',
+        configVersion: '',
+        activeClientConnections: 0,
+        connectedClients: 0,
+        errorCount: 0,
+        rejectionCount: value,
+        rejectionsByReason: {},
+        bytesUp: 0,
+        bytesDown: 0,
+        telemetryDropped: 0,
+      });
+    }
+  await insertCounters(store, samples);
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got.push(webhookPayloadSchema.parse(JSON.parse(body)));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+after(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rule = (labels: Record<string, string>): Rule =>
+  parseRule({
+    name: 'Spike',
+    metric: 'rejection_rate',
+    scope: 'node',
+    condition: { spike: { floor: 10 } },
+    for: '1m',
+    labels,
+    annotations: { summary: 'spike on {{ $labels.node }}' },
+  });
+
+const seen = () => got.map((p) => `${p.status}:${p.alerts.map((a) => a.labels.severity).join(',')}`);
+
+test('relabelled rule: old alert resolved, new one fires; removed rule: resolved', async () => {
+  const alerter = createAlerter({
+    store,
+    rules: [rule({ severity: 'warning' })],
+    receivers: [parseReceiver({ name: 'r', url })],
+    externalUrl: 'http://dash',
+    clock: () => at(80),
+  });
+  for (let m = 66; m <= 73; m++) await alerter.evaluateAt(at(m));
+  assert.deepEqual(seen(), ['firing:warning']);
+
+  alerter.setRules([rule({ severity: 'critical' })]);
+  await alerter.evaluateAt(at(74));
+  await alerter.evaluateAt(at(75));
+  assert.deepEqual(seen(), ['firing:warning', 'resolved:warning', 'firing:critical']);
+
+  alerter.setRules([]);
+  await alerter.evaluateAt(at(76));
+  assert.deepEqual(seen(), ['firing:warning', 'resolved:warning', 'firing:critical', 'resolved:critical']);
+  await alerter.evaluateAt(at(77));
+  assert.equal(got.length, 4, 'nothing more');
+});
+
+test('node stops sending while firing: nodata (no resolve), then resolved after nodataRetireMs', async () => {
+  got.length = 0;
+  const alerter = createAlerter({
+    store,
+    rules: [rule({ severity: 'page' })],
+    receivers: [parseReceiver({ name: 'r', url })],
+    externalUrl: 'http://dash',
+    clock: () => at(100),
+    nodataRetireMs: 5 * MIN,
+  });
+  for (let m = 80; m <= 95; m++) await alerter.evaluateAt(at(m));
+  // Fires on the spike; data stops at minute 90; the 5-minute window is empty from minute 95.
+  const states = (await stateChanges(store, { fromMs: at(80), toMs: at(200), rule: 'Spike' }))
+    .filter((c) => c.instance.labels.severity === 'page')
+    .map((c) => `${c.prevState}→${c.instance.state}`)
+    .reverse();
+  assert.deepEqual(states, ['inactive→pending', 'pending→firing', 'firing→nodata']);
+  assert.deepEqual(seen(), ['firing:page'], 'nodata is not a resolve');
+  for (let m = 96; m <= 101; m++) await alerter.evaluateAt(at(m));
+  assert.deepEqual(seen(), ['firing:page', 'resolved:page']);
+  const last = (await stateChanges(store, { fromMs: at(80), toMs: at(200), rule: 'Spike', limit: 1 }))[0];
+  assert.equal(`${last?.prevState}→${last?.instance.state}`, 'nodata→resolved');
+});
