@@ -1,12 +1,15 @@
 /**
- * `npm run test:e2e` after `next build`: picks a free loopback port and a temp DATA_DIR once (the Playwright
- * config is evaluated again in every worker, so it must not choose them), runs Playwright, cleans up.
+ * `npm run test:e2e`: builds the production app into a private directory (a concurrent `next build` by
+ * someone else in this shared checkout must not swap files under the test server), runs the launcher test,
+ * then Playwright on a free loopback port with a temp DATA_DIR. Port and directories are chosen once here
+ * (the Playwright config is evaluated again in every worker, so it must not choose them).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,15 +23,34 @@ async function freePort(): Promise<number> {
   });
 }
 
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const distDir = `test-results/.next-${process.pid}`;
 const tmp = mkdtempSync(join(tmpdir(), 'gatewatch-dash-e2e-'));
 const env: NodeJS.ProcessEnv = {
   ...process.env,
+  NEXT_DIST_DIR: distDir,
+  NEXT_TELEMETRY_DISABLED: '1',
   E2E_PORT: String(await freePort()),
   DATA_DIR: join(tmp, 'data'),
   E2E_INFO: join(tmp, 'seed.json'),
-  NEXT_TELEMETRY_DISABLED: '1',
 };
 delete env.CLICKHOUSE_URL; // the e2e store is always a fresh embedded one
-const r = spawnSync('npx', ['playwright', 'test', ...process.argv.slice(2)], { stdio: 'inherit', env });
+
+function run(cmd: string, args: string[]): number {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env, cwd: appDir });
+  return r.status ?? 1;
+}
+
+let status = run('npx', ['next', 'build']);
+if (status === 0)
+  status = run(process.execPath, [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    'e2e/launcher.test.ts',
+  ]);
+if (status === 0) status = run('npx', ['playwright', 'test', ...process.argv.slice(2)]);
 rmSync(tmp, { recursive: true, force: true });
-process.exit(r.status ?? 1);
+rmSync(join(appDir, distDir), { recursive: true, force: true });
+process.exit(status);

@@ -35,9 +35,10 @@ export const DASHBOARD_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export async function startDashboard(opts: DashboardOptions = {}): Promise<RunningDashboard> {
   const host = opts.host ?? '127.0.0.1';
-  if (!existsSync(join(DASHBOARD_DIR, '.next', 'BUILD_ID'))) {
+  const distDir = join(DASHBOARD_DIR, process.env.NEXT_DIST_DIR || '.next');
+  if (!existsSync(join(distDir, 'BUILD_ID'))) {
     throw new DashboardError(
-      `the dashboard has no production build in ${join(DASHBOARD_DIR, '.next')}: run \`npm run build -w @gatewatch/dashboard\` first`,
+      `the dashboard has no production build in ${distDir}: run \`npm run build -w @gatewatch/dashboard\` first`,
     );
   }
   if (opts.store) globalThis.__gatewatchStore = opts.store;

@@ -10,7 +10,7 @@ import type { Metadata } from 'next';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { ChartPanel, ErrorState, PageHeader } from '../../components/Panels.tsx';
-import { LEVEL_COLOR, PALETTE } from '../../lib/palette.ts';
+import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
 import { reasonLabel, TABLES } from '../../lib/tables.ts';
@@ -111,7 +111,7 @@ function EventInfo({ id }: { id: number }) {
   return (
     <div className="callout info" data-testid="event-info">
       <strong>
-        Event {e.id} · <span style={{ color: LEVEL_COLOR[e.level] }}>{e.level}</span> · {e.name}
+        Event {e.id} · {e.level} · {e.name}
       </strong>
       <p>{e.description}</p>
       {e.remedy ? (
