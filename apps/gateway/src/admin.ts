@@ -3,6 +3,7 @@
  * …AllowedHost, …AllowedClientCertificate). It edits the config file atomically; a running gateway reloads it.
  *   node --import tsx src/admin.ts --config gateway.yaml allowed-host add '*.contoso.com'
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
 import {
@@ -94,7 +95,8 @@ export function buildAdmin(
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => process.stderr.write(s) });
-  const file = () => program.opts<{ config: string }>().config;
+  // `npm run admin -w …` runs in the workspace directory: relative paths are the caller's (INIT_CWD).
+  const file = () => resolve(env.INIT_CWD ?? process.cwd(), program.opts<{ config: string }>().config);
   const effective = (): GatewayConfig => loadConfig({ file: file(), env });
 
   const config = program

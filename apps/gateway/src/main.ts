@@ -3,6 +3,7 @@
  * Config = defaults < file < GATEWATCH_* env < flags. Invalid config → event 401 and exit code 2.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { EVENT } from '@gatewatch/events';
 import { Command } from 'commander';
 import { type Env, type GatewayConfig, loadConfig } from './config.ts';
@@ -46,7 +47,9 @@ export async function run(opts: RunOptions = {}) {
     .parse(opts.argv ?? process.argv);
   const flags = program.opts<Record<string, string | undefined>>();
   const env = opts.env ?? process.env;
-  const file = flags.config ?? env.GATEWATCH_CONFIG;
+  const given = flags.config ?? env.GATEWATCH_CONFIG;
+  // `npm run gateway -w …` runs in the workspace directory: relative paths are the caller's (INIT_CWD).
+  const file = given ? resolve(env.INIT_CWD ?? process.cwd(), given) : undefined;
   const loadOpts = { file, env, overrides: flagOverrides(flags) };
 
   let config: GatewayConfig;
