@@ -89,8 +89,13 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
       stops.push({ name: 'store', stop: () => opened.close() });
     }
 
-    const needsBus = has('gateway') || has('ingester');
+    // The in-process bus only makes sense with an ingester in the same process.
+    const needsBus = has('ingester') || (has('gateway') && Boolean(env.KAFKA_BROKERS));
     const bus = needsBus ? busFromEnv(env) : undefined;
+    if (has('gateway') && !bus)
+      say(
+        'No KAFKA_BROKERS: gateway telemetry goes to its event log only (set KAFKA_BROKERS to feed the pipeline)',
+      );
     if (bus) {
       say(bus.kind === 'kafka' ? `Bus: Kafka at ${env.KAFKA_BROKERS}` : 'Bus: in-process');
       await bus.start();
@@ -119,7 +124,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     }
 
     let demo: Awaited<ReturnType<typeof startDemoEnvironment>> | undefined;
-    if (has('gateway') && bus) {
+    if (has('gateway')) {
       let configFile = o.config ?? join(o.dataDir, 'gateway.yaml');
       if (o.demo) {
         demo = await startDemoEnvironment(join(o.dataDir, 'demo'), o.listenPort ?? 8080, o.adminPort ?? 8081);

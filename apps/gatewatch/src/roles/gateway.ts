@@ -22,7 +22,8 @@ export interface GatewayRoleOptions {
   env: NodeJS.ProcessEnv;
   /** Flag values, highest precedence. */
   overrides: Record<string, unknown>;
-  bus: Bus;
+  /** Where telemetry goes; without one the gateway only logs its events (JSON lines on stdout). */
+  bus?: Bus;
   /** Parent of the per-node telemetry spool. */
   dataDir: string;
 }
@@ -30,7 +31,7 @@ export interface GatewayRoleOptions {
 export interface GatewayRole {
   gateway: Gateway;
   info: ListenInfo;
-  telemetry: Telemetry;
+  telemetry?: Telemetry;
   stop(): Promise<void>;
 }
 
@@ -49,21 +50,24 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
     });
     throw new UsageError(`${err.message} (fix it, or see: npm run admin -- config get)`);
   }
-  const telemetry = await createTelemetry({
-    nodeId: config.nodeId,
-    serviceVersion: GATEWAY_VERSION,
-    bus: o.bus,
-    spoolDir: join(o.dataDir, 'spool'),
-  });
-  const gateway = createGateway(config, {
-    sink: telemetry.sink,
-    extraMetrics: () => telemetry.metricsText(),
-  });
+  const bus = o.bus;
+  const telemetry = bus
+    ? await createTelemetry({
+        nodeId: config.nodeId,
+        serviceVersion: GATEWAY_VERSION,
+        bus,
+        spoolDir: join(o.dataDir, 'spool'),
+      })
+    : undefined;
+  const gateway = createGateway(
+    config,
+    telemetry ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText() } : {},
+  );
   let info: ListenInfo;
   try {
     info = await gateway.start();
   } catch (err) {
-    await telemetry.shutdown(1000);
+    await telemetry?.shutdown(1000);
     const port = (err as { port?: number }).port ?? config.listenPort;
     const flag = port === config.adminPort ? '--admin-port' : '--listen-port';
     throw describeListenError(err, port === config.adminPort ? 'gateway admin' : 'gateway proxy', port, flag);
@@ -76,7 +80,7 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
     async stop() {
       watcher.close();
       await gateway.stop();
-      await telemetry.shutdown();
+      await telemetry?.shutdown();
     },
   };
 }
