@@ -15,7 +15,7 @@ import {
 export interface InProcessBusOptions {
   prefix?: string;
   partitions?: number;
-  /** Max messages handed to one handler call (default 5000). */
+  /** Max messages handed to one handler call (default 20,000). */
   maxBatchMessages?: number;
   /** Produce is refused (BusUnavailableError) above this many unconsumed messages per partition. */
   maxBufferedPerPartition?: number;
@@ -75,7 +75,7 @@ export class InProcessBus implements Bus {
   constructor(opts: InProcessBusOptions = {}) {
     this.prefix = opts.prefix ?? '';
     this.partitions = opts.partitions ?? 3;
-    this.maxBatch = opts.maxBatchMessages ?? 5000;
+    this.maxBatch = opts.maxBatchMessages ?? 20_000;
     this.maxBuffered = opts.maxBufferedPerPartition ?? 1_000_000;
   }
 

@@ -133,7 +133,6 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
       // kafkajs' idempotent producer is experimental; replays are deduplicated at ingest instead.
       idempotent: false,
-      maxInFlightRequests: 1,
     });
     await producer.connect();
     this.producer = producer;

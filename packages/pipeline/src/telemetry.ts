@@ -34,8 +34,12 @@ export interface TelemetryOptions {
   maxQueue?: number;
   /** Disk spool bound (default 256 MiB); beyond it messages are dropped and counted. */
   maxSpoolBytes?: number;
-  /** Messages per produce request (default 2000). */
+  /** Messages taken from the queue per forwarding step (default 10,000). */
   batchSize?: number;
+  /** Bytes per produce request at most (default 900 kB: under Kafka's default message.max.bytes of 1 MB). */
+  maxBatchBytes?: number;
+  /** Produce requests in flight at once on the live path (default 4; the spool replays one at a time). */
+  inFlight?: number;
   /** Wait before retrying a bus that failed (default 1000 ms). */
   retryMs?: number;
   /** BatchSpanProcessor tuning. */
@@ -82,7 +86,9 @@ export interface Telemetry {
 export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
   const { bus, nodeId } = opts;
   const maxQueue = opts.maxQueue ?? 100_000;
-  const batchSize = opts.batchSize ?? 2000;
+  const batchSize = opts.batchSize ?? 10_000;
+  const maxBatchBytes = opts.maxBatchBytes ?? 900_000;
+  const inFlight = opts.inFlight ?? 4;
   const retryMs = opts.retryMs ?? 1000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const spool = new Spool(join(opts.spoolDir, nodeId), { maxBytes: opts.maxSpoolBytes });
@@ -157,31 +163,66 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   });
   if (opts.registerGlobal ?? true) trace.setGlobalTracerProvider(tracerProvider);
 
-  /** Produces in order, one topic run at a time; returns how many were accepted before a failure. */
+  /** Splits into requests: one topic each, under maxBatchBytes (Kafka's default limit even uncompressed). */
+  const requests = (msgs: SpooledMessage[]): SpooledMessage[][] => {
+    const out: SpooledMessage[][] = [];
+    let cur: SpooledMessage[] = [];
+    let bytes = 0;
+    for (const m of msgs) {
+      const size = m.value.length + 100;
+      if (cur.length > 0 && (m.topic !== (cur[0] as SpooledMessage).topic || bytes + size > maxBatchBytes)) {
+        out.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+      cur.push(m);
+      bytes += size;
+    }
+    if (cur.length > 0) out.push(cur);
+    return out;
+  };
+
+  const send = async (req: SpooledMessage[]): Promise<boolean> => {
+    try {
+      await bus.produce(
+        (req[0] as SpooledMessage).topic,
+        req.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      );
+    } catch (err) {
+      produceFailures++;
+      if (busUp) warn(`telemetry: bus unavailable, spooling to disk (${errorMessage(err)})`);
+      busUp = false;
+      nextRetry = Date.now() + retryMs;
+      return false;
+    }
+    if (!busUp) warn('telemetry: bus is back, replaying the spool');
+    busUp = true;
+    sent += req.length;
+    return true;
+  };
+
+  /** Spool replay: strictly in order, one request at a time; returns how many were accepted. */
   const produceInOrder = async (msgs: SpooledMessage[]): Promise<number> => {
     let done = 0;
-    while (done < msgs.length) {
-      const topic = (msgs[done] as SpooledMessage).topic;
-      let end = done;
-      while (end < msgs.length && (msgs[end] as SpooledMessage).topic === topic) end++;
-      try {
-        await bus.produce(
-          topic,
-          msgs.slice(done, end).map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        );
-      } catch (err) {
-        produceFailures++;
-        if (busUp) warn(`telemetry: bus unavailable, spooling to disk (${errorMessage(err)})`);
-        busUp = false;
-        nextRetry = Date.now() + retryMs;
-        return done;
-      }
-      if (!busUp) warn('telemetry: bus is back, replaying the spool');
-      busUp = true;
-      sent += end - done;
-      done = end;
+    for (const req of requests(msgs)) {
+      if (!(await send(req))) return done;
+      done += req.length;
     }
     return done;
+  };
+
+  /** Live path: up to `inFlight` requests at once (throughput); returns what was refused, in order. */
+  const produceConcurrently = async (msgs: SpooledMessage[]): Promise<SpooledMessage[]> => {
+    const reqs = requests(msgs);
+    const refused: SpooledMessage[][] = [];
+    for (let i = 0; i < reqs.length; i += inFlight) {
+      const group = reqs.slice(i, i + inFlight);
+      const ok = await Promise.all(group.map(send));
+      group.forEach((r, j) => {
+        if (!ok[j]) refused.push(r);
+      });
+    }
+    return refused.flat();
   };
 
   const toSpool = async (msgs: SpooledMessage[]) => {
@@ -257,8 +298,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
       await toSpool(chunk);
       return true;
     }
-    const ok = await produceInOrder(chunk);
-    await toSpool(chunk.slice(ok));
+    await toSpool(await produceConcurrently(chunk));
     return true;
   };
 
