@@ -93,8 +93,8 @@ function buildState(config: GatewayConfig): RuntimeState {
 export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {}): Gateway {
   let state = buildState(initial);
   let version = configVersion(initial);
-  const logger = opts.logger ?? createLogger(initial.logLevel);
   const counters = new Counters();
+  const logger = opts.logger ?? createLogger(initial.logLevel, () => counters.telemetryDropped++);
   const emitter = new Emitter(logger, opts.sink, counters, initial.nodeId);
   const tracer = trace.getTracer('gatewatch-gateway', GATEWAY_VERSION);
   const limiter = new RateLimiter(
@@ -440,6 +440,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
         message: `Gatewatch gateway stopped (${counters.tunnelsEstablished} tunnels served, ${counters.rejectionCount} refused)`,
       });
       await closeServer(admin);
+      await emitter.flush();
     },
     reload(config) {
       const before = state.config;

@@ -61,7 +61,7 @@ export async function run(opts: RunOptions = {}) {
     emitter.emit(EVENT.WRONG_CONFIGURATION, {
       message: `${(err as Error).message}; the gateway did not start`,
     });
-    logger.flush();
+    await emitter.flush();
     process.exitCode = 2;
     return undefined;
   }

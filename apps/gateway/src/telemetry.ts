@@ -11,7 +11,7 @@ import {
   type RejectionReason,
 } from '@gatewatch/events';
 import { isSpanContextValid, type Span, SpanStatusCode } from '@opentelemetry/api';
-import { type Logger, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 import type { Counters } from './counters.ts';
 
 export interface TelemetrySink {
@@ -34,8 +34,14 @@ export interface EventFields {
 
 const cut = (s: string | undefined, max: number) => (s ?? '').slice(0, max);
 
-export function createLogger(level = 'info'): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+/** Lines buffered at most while stdout is slow; beyond that they are dropped (and counted), never blocking. */
+const MAX_LOG_BUFFER = 16 * 1024 * 1024;
+
+/** JSON lines on stdout, written asynchronously so a slow reader never stalls a tunnel. */
+export function createLogger(level = 'info', onDrop?: () => void): Logger {
+  const dest = destination({ dest: 1, sync: false, maxLength: MAX_LOG_BUFFER });
+  if (onDrop) dest.on('drop', onDrop);
+  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
 }
 
 export class Emitter {
@@ -88,6 +94,22 @@ export class Emitter {
     }
     this.toSink(() => this.sink?.event(record));
     return record;
+  }
+
+  /** Resolves once buffered log lines are written (bounded wait), e.g. before the process exits. */
+  flush(timeoutMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        this.logger.flush(done);
+      } catch {
+        done();
+      }
+    });
   }
 
   counterSample(sample: CounterSample): void {
