@@ -65,12 +65,15 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
+    // Overview last: by then counter samples have arrived, and its node row must show open tunnels.
+    const activeConns = async (p: Page) => {
+      const row = p.locator('tr', { hasText: 'demo-gw-1' });
+      if ((await row.count()) === 0) return 0;
+      const headers = await p.locator('th').allTextContents();
+      const cells = await row.first().locator('td').allTextContents();
+      return Number(cells[headers.indexOf('Active conns')] ?? 0);
+    };
     const pages: [string, string, (p: Page) => Promise<boolean>][] = [
-      [
-        'overview',
-        '/?range=15m',
-        async (p) => (await p.getByRole('link', { name: 'demo-gw-1' }).count()) > 0,
-      ],
       [
         'events',
         '/events?range=15m',
@@ -86,6 +89,7 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
         '/nodes/demo-gw-1?range=15m',
         async (p) => (await p.getByText('tls_session_verified').count()) > 0,
       ],
+      ['overview', '/?range=15m', async (p) => (await activeConns(p)) > 0],
     ];
     for (const [name, path, probe] of pages) {
       await eventually(page, path, deadline, probe);

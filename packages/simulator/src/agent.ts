@@ -11,6 +11,10 @@ export interface UploadTarget {
   /** CA that signed the endpoint's certificate. */
   ca: string;
   tls?: { minVersion?: SecureVersion; maxVersion?: SecureVersion; servername?: string; ciphers?: string };
+  /** Source address of the agent (any of 127.0.0.0/8 on Linux), so one machine can play many clients. */
+  localAddress?: string;
+  /** Keep the tunnel open this long after the upload, as agents with persistent connections do. */
+  holdMs?: number;
 }
 
 export type UploadResult =
@@ -25,7 +29,7 @@ export type UploadResult =
 
 /** Open a tunnel through the gateway with CONNECT and resolve with the raw socket, or the proxy's refusal. */
 export function openTunnel(
-  target: Pick<UploadTarget, 'proxy' | 'host' | 'port'>,
+  target: Pick<UploadTarget, 'proxy' | 'host' | 'port' | 'localAddress'>,
   timeoutMs = 10_000,
 ): Promise<{ socket: Socket } | { status: number; error: string }> {
   return new Promise((resolve, reject) => {
@@ -35,6 +39,7 @@ export function openTunnel(
       method: 'CONNECT',
       path: `${target.host}:${target.port ?? 443}`,
       headers: { host: `${target.host}:${target.port ?? 443}` },
+      localAddress: target.localAddress,
       timeout: timeoutMs,
     });
     req.on('connect', (res, socket) => {
@@ -74,6 +79,7 @@ export async function uploadThroughGateway(target: UploadTarget, bytes: number):
       raw.destroy();
       resolve(r);
     };
+    const holdThen = (fn: () => void) => (target.holdMs ? setTimeout(fn, target.holdMs) : fn());
     const secure = tlsConnect({
       socket: raw,
       servername: target.tls?.servername ?? target.host,
@@ -97,7 +103,7 @@ export async function uploadThroughGateway(target: UploadTarget, bytes: number):
         res.resume();
         res.on('end', () =>
           res.statusCode === 200
-            ? done({ ok: true, latencyMs: elapsed(), bytes })
+            ? ((latencyMs) => holdThen(() => done({ ok: true, latencyMs, bytes })))(elapsed())
             : done({
                 ok: false,
                 latencyMs: elapsed(),

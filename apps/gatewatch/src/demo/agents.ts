@@ -23,6 +23,8 @@ interface Behaviour {
   host: (i: number) => string;
   port?: number;
   tls?: UploadTarget['tls'];
+  /** Keep the tunnel open after an upload (persistent agent connections). */
+  holdMs?: number;
   active?: (elapsedMs: number) => boolean;
 }
 
@@ -42,6 +44,7 @@ export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(
       count: 8,
       everyMs: 6000,
       bytes: 200_000,
+      holdMs: 20_000,
       host: (i) => ods(i % 2 ? DEMO_WORKSPACES.contoso : DEMO_WORKSPACES.fabrikam),
     },
     {
@@ -97,14 +100,22 @@ export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(
   const inFlight = new Set<Promise<UploadResult>>();
   let stopped = false;
 
-  const schedule = (b: Behaviour, i: number, delay: number) => {
+  const schedule = (b: Behaviour, i: number, localAddress: string, delay: number) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (stopped) return;
-      const next = () => schedule(b, i, b.everyMs * (0.8 + Math.random() * 0.4));
+      const next = () => schedule(b, i, localAddress, b.everyMs * (0.8 + Math.random() * 0.4));
       if (b.active && !b.active(Date.now() - started)) return next();
       const p = uploadThroughGateway(
-        { proxy: o.proxy, host: b.host(i), port: b.port ?? 443, ca: o.ca, tls: b.tls },
+        {
+          proxy: o.proxy,
+          host: b.host(i),
+          port: b.port ?? 443,
+          ca: o.ca,
+          tls: b.tls,
+          localAddress,
+          holdMs: b.holdMs,
+        },
         b.bytes,
       );
       inFlight.add(p);
@@ -124,7 +135,11 @@ export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(
     }, delay);
     timers.add(timer);
   };
-  for (const b of behaviours) for (let i = 0; i < b.count; i++) schedule(b, i, Math.random() * b.everyMs);
+  // Each simulated agent has its own loopback source address, so the gateway sees distinct clients.
+  let agentNo = 10;
+  for (const b of behaviours)
+    for (let i = 0; i < b.count; i++)
+      schedule(b, i, `127.0.${1 + (agentNo >> 8)}.${agentNo++ & 255}`, Math.random() * b.everyMs);
 
   return {
     stats,
