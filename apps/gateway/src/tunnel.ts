@@ -1,5 +1,5 @@
 /**
- * One CONNECT tunnel, in data-path order: policy → client certificate → resolve + SSRF guard → upstream
+ * One CONNECT tunnel, in data-path order: client certificate → policy → resolve + SSRF guard → upstream
  * connect → 200 → ClientHello inspection → byte pump. Every refusal is one event, one counted reason, one
  * span status; every socket is destroyed on every exit path.
  */
