@@ -12,7 +12,8 @@ export function PageHeader({ title, view, children }: { title: string; view: Vie
     <>
       <h1>{title}</h1>
       <p className="sub">
-        {view.range.label} (UTC) · {step} buckets · {view.rollup ? 'per-minute rollups' : 'raw samples'}
+        {view.range.label} (UTC) · {step} buckets ·{' '}
+        {view.rollup === '1h' ? 'per-hour rollups' : view.rollup ? 'per-minute rollups' : 'raw samples'}
         {children}
       </p>
     </>

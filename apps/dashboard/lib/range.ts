@@ -72,19 +72,24 @@ const STEPS = [
   10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 43200, 86400,
 ];
 export const TARGET_BUCKETS = 600;
-/** Ranges longer than this read the per-minute rollups instead of raw rows. */
+/** Ranges longer than this read the per-minute rollups instead of raw rows… */
 export const ROLLUP_AFTER_MS = 3 * 60 * 60_000;
+/** …and longer than this the per-hour rollups (buckets of whole hours). */
+export const HOURLY_AFTER_MS = 3 * 24 * 60 * 60_000;
+export type RollupTier = false | '1m' | '1h';
 
 /** The smallest nice step giving at most ~TARGET_BUCKETS points (one per pixel of a wide chart). */
 export function stepSeconds(range: TimeRange, buckets = TARGET_BUCKETS): number {
   const want = (range.toMs - range.fromMs) / 1000 / buckets;
   const s = STEPS.find((x) => x >= want) ?? STEPS[STEPS.length - 1] ?? 86400;
-  // Rollups are per minute: their buckets must be whole minutes.
-  return isRollupRange(range) ? Math.max(60, s) : s;
+  // Rollup buckets must be whole rollup periods (every step ≥ 60 s / ≥ 3600 s in STEPS is a multiple).
+  const tier = rollupFor(range);
+  return tier === '1h' ? Math.max(3600, s) : tier === '1m' ? Math.max(60, s) : s;
 }
 
-export function isRollupRange(range: TimeRange): boolean {
-  return range.toMs - range.fromMs > ROLLUP_AFTER_MS;
+export function rollupFor(range: TimeRange): RollupTier {
+  const span = range.toMs - range.fromMs;
+  return span > HOURLY_AFTER_MS ? '1h' : span > ROLLUP_AFTER_MS ? '1m' : false;
 }
 
 /** Range snapped outward to whole steps, so bucket edges are stable between refreshes. */

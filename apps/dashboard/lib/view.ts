@@ -4,9 +4,10 @@ import type { DashboardEventFilters } from '@gatewatch/store';
 import {
   alignedRange,
   type Filters,
-  isRollupRange,
   parseFilters,
   parseRange,
+  type RollupTier,
+  rollupFor,
   type SearchParams,
   stepSeconds,
   type TimeRange,
@@ -21,7 +22,7 @@ export interface View {
   /** Charts end at the last complete bucket (a partial one would dip). */
   chartToMs: number;
   stepSec: number;
-  rollup: boolean;
+  rollup: RollupTier;
   filters: Filters;
   eventFilters: DashboardEventFilters;
   /** Range + filters as URL params, for links and CSV exports. */
@@ -70,7 +71,7 @@ export function buildView(sp: SearchParams | URLSearchParams, nowMs: number = Da
     toMs,
     chartToMs: Math.max(fromMs + stepSec * 1000, Math.floor(range.toMs / (stepSec * 1000)) * stepSec * 1000),
     stepSec,
-    rollup: isRollupRange(range),
+    rollup: rollupFor(range),
     filters,
     eventFilters,
     params: viewParams(sp),

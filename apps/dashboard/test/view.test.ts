@@ -23,19 +23,20 @@ test('relative and absolute ranges; invalid values fall back to 24h', () => {
 });
 
 test('about 600 buckets at most, whole minutes when reading rollups', () => {
-  const cases: [string, number, boolean][] = [
+  const cases: [string, number, false | '1m' | '1h'][] = [
     ['15m', 10, false],
     ['1h', 10, false],
-    ['6h', 60, true],
-    ['24h', 180, true],
-    ['7d', 1200, true],
-    ['30d', 7200, true],
+    ['6h', 60, '1m'],
+    ['24h', 180, '1m'],
+    ['7d', 3600, '1h'],
+    ['30d', 7200, '1h'],
   ];
   for (const [range, step, rollup] of cases) {
     const v = buildView({ range }, NOW);
     assert.equal(v.stepSec, step, range);
     assert.equal(v.rollup, rollup, range);
     assert.ok((v.toMs - v.fromMs) / 1000 / v.stepSec <= 601, `${range}: ≤ ~600 buckets`);
+    if (v.rollup) assert.equal(v.stepSec % (v.rollup === '1h' ? 3600 : 60), 0, 'whole rollup periods');
     assert.equal(v.fromMs % (step * 1000), 0, 'aligned');
   }
   assert.equal(

@@ -64,6 +64,20 @@ export function eventParams(
 }
 
 /** Host and client filters exist only in raw data, so they force a raw read. */
+/**
+ * Which table answers: raw rows, or the per-minute / per-hour rollups (`true` means per-minute). The
+ * bucket must be a whole number of the rollup's period.
+ */
+export type DashboardRollup = boolean | '1m' | '1h';
+export function rollupTier(
+  r: DashboardRollup,
+): { suffix: '_1m' | '_1h'; col: 'minute' | 'hour'; period: string } | null {
+  if (r === false) return null;
+  return r === '1h'
+    ? { suffix: '_1h', col: 'hour', period: 'HOUR' }
+    : { suffix: '_1m', col: 'minute', period: 'MINUTE' };
+}
+
 export function needsRaw(f: DashboardEventFilters): boolean {
   return Boolean(f.targetHost || f.clientAddress);
 }

@@ -3,11 +3,19 @@
  * Gauges (active connections, connected clients) are averaged per node and bucket, then summed over nodes.
  * Cumulative counters (errors, rejections) become increases per minute: per-sample deltas, where a new
  * `startedAt` (process restart) or a decrease means the counter restarted at 0, so the new value is the delta.
- * The rollup path does the same on per-minute first/last values (exact unless a restart falls strictly
- * inside one minute).
+ * The rollup path does the same on per-minute (or per-hour) first/last values (exact unless a restart
+ * falls strictly inside one rollup period).
  */
 import type { Store } from '../open.ts';
-import { BUCKET_MS, type DashboardWindow, FROM, selectRows, TO } from './dashboard-common.ts';
+import {
+  BUCKET_MS,
+  type DashboardRollup,
+  type DashboardWindow,
+  FROM,
+  rollupTier,
+  selectRows,
+  TO,
+} from './dashboard-common.ts';
 
 export const DASHBOARD_COUNTERS = {
   active: { kind: 'gauge', column: 'activeClientConnections', rollup: 'activeAvg' },
@@ -19,8 +27,8 @@ export type DashboardCounter = keyof typeof DASHBOARD_COUNTERS;
 
 export interface DashboardCounterSeriesParams extends DashboardWindow {
   counter: DashboardCounter;
-  /** Read gateway_counters_1m (bucket must then be a whole number of minutes). */
-  rollup: boolean;
+  /** Read gateway_counters_1m / _1h (bucket must then be a whole number of minutes / hours). */
+  rollup: DashboardRollup;
   /** Only this node ('' or undefined = fleet). */
   nodeId?: string;
   /** Named series for the N largest nodes; the rest are summed into "others". */
@@ -38,11 +46,12 @@ const NODE = "({nodeId:String} = '' OR nodeId = {nodeId:String})";
 
 function perNodeSql(p: DashboardCounterSeriesParams): string {
   const c = DASHBOARD_COUNTERS[p.counter];
+  const tier = rollupTier(p.rollup);
   if (c.kind === 'gauge') {
-    return p.rollup
-      ? `SELECT ${BUCKET_MS('minute')} AS t, nodeId, avgMerge(${c.rollup}) AS v
-         FROM gateway_counters_1m
-         WHERE minute >= ${FROM} AND minute < ${TO} AND ${NODE}
+    return tier
+      ? `SELECT ${BUCKET_MS(tier.col)} AS t, nodeId, avgMerge(${c.rollup}) AS v
+         FROM gateway_counters${tier.suffix}
+         WHERE ${tier.col} >= ${FROM} AND ${tier.col} < ${TO} AND ${NODE}
          GROUP BY t, nodeId`
       : `SELECT ${BUCKET_MS('ts')} AS t, nodeId, avg(${c.column}) AS v
          FROM gateway_counters
@@ -50,26 +59,27 @@ function perNodeSql(p: DashboardCounterSeriesParams): string {
          GROUP BY t, nodeId`;
   }
   // Cumulative: one minute of look-back gives the first in-range sample its predecessor.
-  if (p.rollup) {
+  if (tier) {
     const r = c.rollup;
-    return `SELECT ${BUCKET_MS('minute')} AS t, nodeId,
+    const m = tier.col;
+    return `SELECT ${BUCKET_MS(m)} AS t, nodeId,
         sum(if(rn = 1, 0, if(SF = pS AND F >= pL, toInt64(F) - toInt64(pL), toInt64(F)))
             + if(SF = SL AND L >= F, toInt64(L) - toInt64(F), toInt64(L))) * 60 / {stepSec:UInt32} AS v
       FROM (
-        SELECT minute, nodeId, F, L, SF, SL,
+        SELECT ${m}, nodeId, F, L, SF, SL,
           lagInFrame(L, 1, toUInt64(0)) OVER w AS pL,
           lagInFrame(SL, 1, toDateTime64(0, 3, 'UTC')) OVER w AS pS,
           row_number() OVER w AS rn
         FROM (
-          SELECT minute, nodeId, argMinMerge(${r}First) AS F, argMaxMerge(${r}Last) AS L,
+          SELECT ${m}, nodeId, argMinMerge(${r}First) AS F, argMaxMerge(${r}Last) AS L,
             argMinMerge(startedAtFirst) AS SF, argMaxMerge(startedAtLast) AS SL
-          FROM gateway_counters_1m
-          WHERE minute >= ${FROM} - INTERVAL 1 MINUTE AND minute < ${TO} AND ${NODE}
-          GROUP BY minute, nodeId
+          FROM gateway_counters${tier.suffix}
+          WHERE ${m} >= ${FROM} - INTERVAL 1 ${tier.period} AND ${m} < ${TO} AND ${NODE}
+          GROUP BY ${m}, nodeId
         )
-        WINDOW w AS (PARTITION BY nodeId ORDER BY minute ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        WINDOW w AS (PARTITION BY nodeId ORDER BY ${m} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
       )
-      WHERE minute >= ${FROM}
+      WHERE ${m} >= ${FROM}
       GROUP BY t, nodeId`;
   }
   return `SELECT ${BUCKET_MS('ts')} AS t, nodeId,

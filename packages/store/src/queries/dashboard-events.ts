@@ -1,18 +1,20 @@
 /**
  * Event queries for the dashboard: bucketed trends, grouped totals, top values and the latest raw records.
- * Trends and totals read the per-minute rollup when asked (long ranges) unless a host/client filter needs
+ * Trends and totals read the per-minute or per-hour rollup when asked (long ranges) unless a host/client filter needs
  * raw rows; top hosts/clients and raw records always read gateway_events.
  */
 import type { Store } from '../open.ts';
 import {
   BUCKET_MS,
   type DashboardEventFilters,
+  type DashboardRollup,
   type DashboardWindow,
   eventParams,
   FROM,
   needsRaw,
   RAW_EVENT_FILTERS,
   ROLLUP_EVENT_FILTERS,
+  rollupTier,
   selectRows,
   TO,
 } from './dashboard-common.ts';
@@ -21,16 +23,21 @@ import type { DashboardSeriesRow } from './dashboard-counters.ts';
 export type DashboardEventGroupKey = 'eventId' | 'reason' | 'workspaceId' | 'nodeId';
 const GROUP_KEYS: readonly DashboardEventGroupKey[] = ['eventId', 'reason', 'workspaceId', 'nodeId'];
 
-function source(rollup: boolean, f: DashboardEventFilters) {
-  const useRollup = rollup && !needsRaw(f);
-  return useRollup
-    ? { table: 'gateway_events_1m', ts: 'minute', count: 'countMerge(events)', where: ROLLUP_EVENT_FILTERS }
+function source(rollup: DashboardRollup, f: DashboardEventFilters) {
+  const tier = needsRaw(f) ? null : rollupTier(rollup);
+  return tier
+    ? {
+        table: `gateway_events${tier.suffix}`,
+        ts: tier.col,
+        count: 'countMerge(events)',
+        where: ROLLUP_EVENT_FILTERS,
+      }
     : { table: 'gateway_events', ts: 'ts', count: 'count()', where: RAW_EVENT_FILTERS };
 }
 
 export interface DashboardEventSeriesParams extends DashboardWindow {
   filters?: DashboardEventFilters;
-  rollup: boolean;
+  rollup: DashboardRollup;
   /** Series key: event id (default) or rejection reason. */
   by?: 'eventId' | 'reason';
 }
@@ -58,7 +65,7 @@ export interface DashboardEventTotalsParams {
   fromMs: number;
   toMs: number;
   filters?: DashboardEventFilters;
-  rollup: boolean;
+  rollup: DashboardRollup;
   by: DashboardEventGroupKey[];
   limit?: number;
 }

@@ -1,5 +1,5 @@
 /** The dashboard's queries (the store index re-exports this file). */
-export type { DashboardEventFilters, DashboardWindow } from './dashboard-common.ts';
+export type { DashboardEventFilters, DashboardRollup, DashboardWindow } from './dashboard-common.ts';
 export {
   DASHBOARD_COUNTERS,
   DASHBOARD_OTHERS,
