@@ -4,10 +4,14 @@
  * inside the all-in-one process). After a restart it reloads states and the delivery log from ClickHouse
  * and evaluates the missed ticks, so nothing is sent twice.
  */
+
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Store } from '@gatewatch/store';
 import { createSilence, expireSilence } from './api.ts';
 import type { Observation } from './detect.ts';
 import {
+  deliveredAmong,
   deliveredKeys,
   type HistoryRow,
   lastEvaluation,
@@ -15,6 +19,7 @@ import {
   loadSilences,
   markEvaluation,
   type NotificationRow,
+  otherAlerters,
   writeHistory,
   writeNotifications,
 } from './history.ts';
@@ -110,6 +115,8 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let abort = new AbortController();
+  /** Identifies this process in the evaluation marks, so a second alerter is noticed. */
+  const alerterId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   const generatorUrl = (inst: AlertInstance) => {
     const link = inst.annotations.dashboard ?? '';
@@ -285,16 +292,37 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       result.errors.push(`history: ${(err as Error).message.split('\n')[0]}`);
     }
 
-    const plans = planNotifications({
-      instances: [...instances.values()],
-      receivers,
-      routes: new Map(rules.map((r) => [r.name, r.receivers])),
-      silenced: silencedNow,
-      log: deliveries,
-      externalUrl,
-      generatorUrl,
-      now: t,
-    });
+    const plan = () =>
+      planNotifications({
+        instances: [...instances.values()],
+        receivers,
+        routes: new Map(rules.map((r) => [r.name, r.receivers])),
+        silenced: silencedNow,
+        log: deliveries,
+        externalUrl,
+        generatorUrl,
+        now: t,
+      });
+    let plans = plan();
+    if (plans.length) {
+      // Defense in depth against a second alerter on the same store: re-read what was delivered.
+      try {
+        const fresh = await deliveredAmong(store, [
+          ...new Set(plans.flatMap((p) => p.entries.map((e) => e.key))),
+        ]);
+        let changed = false;
+        for (const d of fresh) {
+          const k = logKey(d.receiver, d.idempotencyKey);
+          if ((deliveries.get(k) ?? -1) < d.ts) {
+            deliveries.set(k, d.ts);
+            changed = true;
+          }
+        }
+        if (changed) plans = plan();
+      } catch (err) {
+        result.errors.push(`notification log: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
     const logRows: NotificationRow[] = [];
     await Promise.all(
       plans.map(async (p) => {
@@ -365,7 +393,15 @@ export function createAlerter(opts: AlerterOptions): Alerter {
         instances: instances.size,
         firing: metrics.alerts.firing,
         errors: result.errors,
+        alerter: alerterId,
       });
+      const others = await otherAlerters(store, alerterId, t - 3 * intervalMs);
+      metrics.otherAlerters = others.length;
+      if (others.length)
+        log.warn(
+          { others },
+          'another alerter evaluates the same store: run exactly one alerter per deployment (stop the others)',
+        );
     } catch (err) {
       result.errors.push(`evaluation mark: ${(err as Error).message.split('\n')[0]}`);
     }

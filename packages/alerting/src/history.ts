@@ -253,6 +253,22 @@ export async function writeNotifications(store: Store, rows: readonly Notificati
   );
 }
 
+/** Last successful delivery of these idempotency keys (any alerter), to re-check just before sending. */
+export async function deliveredAmong(
+  store: Store,
+  keys: readonly string[],
+): Promise<{ receiver: string; idempotencyKey: string; ts: number }[]> {
+  if (keys.length === 0) return [];
+  const rows = await select<{ receiver: string; idempotencyKey: string; lastMs: string }>(
+    store,
+    `SELECT receiver, idempotencyKey, toUnixTimestamp64Milli(max(ts)) AS lastMs FROM ${ALERT_TABLES.notifications}
+     WHERE outcome = 'delivered' AND idempotencyKey IN {keys:Array(String)}
+     GROUP BY receiver, idempotencyKey`,
+    { keys },
+  );
+  return rows.map((r) => ({ receiver: r.receiver, idempotencyKey: r.idempotencyKey, ts: Number(r.lastMs) }));
+}
+
 /** Last successful delivery per receiver and idempotency key since `sinceMs`. */
 export async function deliveredKeys(
   store: Store,
@@ -294,9 +310,28 @@ export async function notificationLog(
 
 export async function markEvaluation(
   store: Store,
-  e: { ts: number; durationMs: number; rules: number; instances: number; firing: number; errors: string[] },
+  e: {
+    ts: number;
+    durationMs: number;
+    rules: number;
+    instances: number;
+    firing: number;
+    errors: string[];
+    alerter: string;
+  },
 ): Promise<void> {
   await insert(store, ALERT_TABLES.evaluations, [{ ...e, ts: chTime(e.ts) }]);
+}
+
+/** Other alerters that marked evaluations since `sinceMs` (there should be none: one per deployment). */
+export async function otherAlerters(store: Store, me: string, sinceMs: number): Promise<string[]> {
+  const rows = await select<{ alerter: string }>(
+    store,
+    `SELECT DISTINCT alerter FROM ${ALERT_TABLES.evaluations}
+     WHERE ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND alerter != {me:String} AND alerter != ''`,
+    { since: sinceMs, me },
+  );
+  return rows.map((r) => r.alerter);
 }
 
 export async function lastEvaluation(store: Store): Promise<number | null> {

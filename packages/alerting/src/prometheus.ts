@@ -8,6 +8,8 @@ export class AlerterMetrics {
   lastEvaluationSeconds = 0;
   alerts: Record<AlertState, number> = { inactive: 0, pending: 0, firing: 0, resolved: 0, nodata: 0 };
   silenced = 0;
+  /** Other alerters seen writing to the same store recently (should be 0). */
+  otherAlerters = 0;
   /** receiver → outcome → count */
   notifications = new Map<string, { delivered: number; failed: number }>();
   ruleFailures = new Map<string, number>();
@@ -55,6 +57,12 @@ export class AlerterMetrics {
     metric('gatewatch_alerting_alerts_silenced', 'gauge', 'Firing alert instances muted by a silence.', [
       ['', this.silenced],
     ]);
+    metric(
+      'gatewatch_alerting_other_alerters',
+      'gauge',
+      'Other alerter processes evaluating the same store (must be 0: run one alerter per deployment).',
+      [['', this.otherAlerters]],
+    );
     metric(
       'gatewatch_alerting_notifications_total',
       'counter',

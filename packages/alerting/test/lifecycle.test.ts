@@ -132,3 +132,35 @@ test('node stops sending while firing: nodata (no resolve), then resolved after 
   const last = (await stateChanges(store, { fromMs: at(80), toMs: at(200), rule: 'Spike', limit: 1 }))[0];
   assert.equal(`${last?.prevState}→${last?.instance.state}`, 'nodata→resolved');
 });
+
+test('a second alerter on the same store is detected and does not send duplicates', async () => {
+  got.length = 0;
+  const twin = parseRule({
+    name: 'Twin',
+    metric: 'rejection_rate',
+    scope: 'node',
+    condition: { spike: { floor: 10 } },
+    for: '1m',
+    annotations: { summary: 'twin' },
+  });
+  const make = () =>
+    createAlerter({
+      store,
+      rules: [twin],
+      receivers: [parseReceiver({ name: 'r', url })],
+      externalUrl: 'http://dash',
+      clock: () => at(66),
+    });
+  const a = make();
+  const b = make();
+  for (let m = 66; m <= 76; m++) {
+    await a.evaluateAt(at(m));
+    await b.evaluateAt(at(m));
+  }
+  assert.deepEqual(
+    got.map((p) => `${p.status}:${p.groupLabels.alertname}`),
+    ['firing:Twin'],
+    'one firing although two alerters evaluated it',
+  );
+  assert.match(b.metrics(), /^gatewatch_alerting_other_alerters [1-9]\d*$/m);
+});
