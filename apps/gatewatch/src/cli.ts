@@ -7,7 +7,7 @@
  *   dashboard      the Next.js dashboard
  *   admin …        edit a gateway's config file (the running gateway reloads it)
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.ts';
@@ -100,10 +100,13 @@ program
   .action(async (args: string[]) => {
     const { runAdmin } = await import('@gatewatch/gateway');
     const hasConfig = args.some((a) => a === '-c' || a.startsWith('--config'));
-    const dataDir = resolve(process.env.DATA_DIR ?? './data');
-    process.exitCode = runAdmin(
-      hasConfig || process.env.GATEWATCH_CONFIG ? args : ['--config', `${dataDir}/gateway.yaml`, ...args],
-    );
+    const file = resolve(process.env.DATA_DIR ?? './data', 'gateway.yaml');
+    const explicit = hasConfig || Boolean(process.env.GATEWATCH_CONFIG);
+    if (!explicit && !existsSync(file))
+      process.stderr.write(
+        `note: ${file} does not exist yet (npm start writes it); showing/editing defaults\n`,
+      );
+    process.exitCode = runAdmin(explicit ? args : ['--config', file, ...args]);
   });
 
 try {

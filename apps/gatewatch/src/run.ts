@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
+import { EVENT } from '@gatewatch/events';
 import { createLogger } from '@gatewatch/gateway';
 import { busFromEnv, type Ingester } from '@gatewatch/pipeline';
 import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
@@ -139,9 +140,21 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
       if (o.listenPort !== undefined) overrides.listenPort = o.listenPort;
       if (o.adminPort !== undefined) overrides.adminPort = o.adminPort;
       if (o.nodeId !== undefined) overrides.nodeId = o.nodeId;
-      const gw = await startGatewayRole({ configFile, env, overrides, bus, dataDir: o.dataDir });
+      // With the dashboard in the same process the console is for status lines; events go to a file.
+      const logFile = has('dashboard') ? join(o.dataDir, 'logs', 'gateway.jsonl') : undefined;
+      const gw = await startGatewayRole({ configFile, env, overrides, bus, dataDir: o.dataDir, logFile });
+      // Unexpected exceptions are event 400; the process keeps serving.
+      process.on('uncaughtException', (err) =>
+        gw.gateway.emitter.emit(EVENT.APPLICATION_ERROR, { message: `Unexpected exception: ${err.message}` }),
+      );
+      process.on('unhandledRejection', (err) =>
+        gw.gateway.emitter.emit(EVENT.APPLICATION_ERROR, {
+          message: `Unhandled rejection: ${(err as Error)?.message ?? String(err)}`,
+        }),
+      );
       // Stopped before the ingester (pushed later → stopped earlier): drain tunnels, flush telemetry.
       stops.push({ name: 'gateway', stop: () => gw.stop() });
+      if (logFile) say(`Gateway events (JSON lines): ${logFile}`);
       say(
         `Gateway listening on ${gw.info.host}:${gw.info.port} (config ${configFile}), metrics http://127.0.0.1:${gw.info.adminPort}/metrics`,
       );

@@ -41,6 +41,8 @@ export const GATEWAY_VERSION = '0.1.0';
 export interface GatewayOptions {
   sink?: TelemetrySink;
   logger?: Logger;
+  /** Write the event log (JSON lines) to this file instead of stdout. */
+  logFile?: string;
   /** More Prometheus text appended to /metrics (e.g. the telemetry pipeline's own counters). */
   extraMetrics?: () => string;
 }
@@ -94,7 +96,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   let state = buildState(initial);
   let version = configVersion(initial);
   const counters = new Counters();
-  const logger = opts.logger ?? createLogger(initial.logLevel, () => counters.telemetryDropped++);
+  const logger =
+    opts.logger ?? createLogger(initial.logLevel, () => counters.telemetryDropped++, opts.logFile);
   const emitter = new Emitter(logger, opts.sink, counters, initial.nodeId);
   const tracer = trace.getTracer('gatewatch-gateway', GATEWAY_VERSION);
   const limiter = new RateLimiter(

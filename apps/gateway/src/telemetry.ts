@@ -38,8 +38,8 @@ const cut = (s: string | undefined, max: number) => (s ?? '').slice(0, max);
 const MAX_LOG_BUFFER = 16 * 1024 * 1024;
 
 /** JSON lines on stdout, written asynchronously so a slow reader never stalls a tunnel. */
-export function createLogger(level = 'info', onDrop?: () => void): Logger {
-  const dest = destination({ dest: 1, sync: false, maxLength: MAX_LOG_BUFFER });
+export function createLogger(level = 'info', onDrop?: () => void, file?: string): Logger {
+  const dest = destination({ dest: file ?? 1, sync: false, maxLength: MAX_LOG_BUFFER, mkdir: true });
   if (onDrop) dest.on('drop', onDrop);
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
 }

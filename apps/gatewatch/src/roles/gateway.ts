@@ -26,6 +26,8 @@ export interface GatewayRoleOptions {
   bus?: Bus;
   /** Parent of the per-node telemetry spool. */
   dataDir: string;
+  /** Event log file instead of stdout (the all-in-one console is for status lines). */
+  logFile?: string;
 }
 
 export interface GatewayRole {
@@ -61,7 +63,9 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
     : undefined;
   const gateway = createGateway(
     config,
-    telemetry ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText() } : {},
+    telemetry
+      ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText(), logFile: o.logFile }
+      : { logFile: o.logFile },
   );
   let info: ListenInfo;
   try {
