@@ -306,6 +306,31 @@ describe('events', () => {
   });
 });
 
+test('latest records are the newest ones of the whole range (newest hour first, widened when short)', async () => {
+  const w = { fromMs: d.start, toMs: d.end };
+  const byNewest = (a: { ts: number; recordId: string }, b: { ts: number; recordId: string }) =>
+    b.ts - a.ts || (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0);
+  const got = await dashboardLatestEvents(store, { ...w, limit: 50 });
+  assert.deepEqual(
+    got.map((r) => r.recordId),
+    [...d.events]
+      .sort(byNewest)
+      .slice(0, 50)
+      .map((e) => e.recordId),
+  );
+  // 400-level errors are rare: the first hour is not enough, the query widens to the whole range.
+  const errors = await dashboardLatestEvents(store, { ...w, limit: 300, filters: { eventIds: [400] } });
+  const want = d.events
+    .filter((e) => e.eventId === 400)
+    .sort(byNewest)
+    .slice(0, 300);
+  assert.ok(want.length === 300, 'enough 400s for the check');
+  assert.deepEqual(
+    errors.map((r) => r.recordId),
+    want.map((e) => e.recordId),
+  );
+});
+
 describe('nodes', () => {
   test('last sample per node: last seen, version, config version, cumulative values', async () => {
     const rows = await dashboardNodes(store, { fromMs: d.start, toMs: d.end });

@@ -180,15 +180,23 @@ export async function dashboardLatestEvents(
   p: { fromMs: number; toMs: number; filters?: DashboardEventFilters; limit?: number },
 ): Promise<DashboardEventRow[]> {
   const f = p.filters ?? {};
-  const rows = await selectRows<Record<string, string | number>>(
-    store,
-    `SELECT toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level, workspaceId,
-       clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId
-     FROM gateway_events
-     WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
-     ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
-    { ...eventParams(p, f), limit: p.limit ?? 200 },
-  );
+  const limit = p.limit ?? 200;
+  // The table is ordered by (eventId, nodeId, ts), not by time: look at the newest hour first and widen
+  // only when it holds too few rows, so "latest" does not scan a month.
+  let rows: Record<string, string | number>[] = [];
+  for (const span of [3_600_000, 6 * 3_600_000, 24 * 3_600_000, Number.POSITIVE_INFINITY]) {
+    const fromMs = Math.max(p.fromMs, p.toMs - span);
+    rows = await selectRows<Record<string, string | number>>(
+      store,
+      `SELECT toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level, workspaceId,
+         clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId
+       FROM gateway_events
+       WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
+       ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
+      { ...eventParams({ fromMs, toMs: p.toMs }, f), limit },
+    );
+    if (rows.length >= limit || fromMs <= p.fromMs) break;
+  }
   return rows.map((r) => ({
     recordId: String(r.id),
     ts: Number(r.tsMs),
