@@ -7,4 +7,6 @@ const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
 const before = readFileSync(readme, 'utf8');
 const after = withCatalog(before);
 writeFileSync(readme, after);
-process.stdout.write(before === after ? 'README event catalog already up to date\n' : 'README event catalog updated\n');
+process.stdout.write(
+  before === after ? 'README event catalog already up to date\n' : 'README event catalog updated\n',
+);
