@@ -16,8 +16,10 @@ import {
 } from '../src/index.ts';
 import {
   BROKERS,
+  complete,
   emitTunnel,
   emptyEmitted,
+  exactlyOnceReport,
   kafkaSkipReason,
   stored,
   tempDir,
@@ -197,6 +199,65 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
       });
       assert.ok(ingesterMetrics.insertFailures >= 1);
     } finally {
+      await b.close();
+    }
+  });
+
+  test('two ingesters share the partitions; joins and leaves (rebalances) lose and duplicate nothing', async () => {
+    const b = bus('scale', 4);
+    await b.start();
+    const nodes = ['scale-a', 'scale-b', 'scale-c', 'scale-d'];
+    const tels = await Promise.all(
+      nodes.map((nodeId) =>
+        createTelemetry({
+          nodeId,
+          serviceVersion: '0.1.0',
+          bus: b,
+          spoolDir: `${tmp.dir}/spool`,
+          registerGlobal: false,
+          spans: { scheduledDelayMillis: 100 },
+          warn: () => {},
+        }),
+      ),
+    );
+    const outs = nodes.map((n) => emptyEmitted(n));
+    const wave = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        tels.forEach((t, j) => {
+          emitTunnel(t, outs[j] as ReturnType<typeof emptyEmitted>, i);
+        });
+      }
+      for (const t of tels) assert.ok(await t.flush(20_000));
+    };
+    const opts = {
+      bus: b,
+      store,
+      groupId: 'scale',
+      batch: { maxRows: 150 },
+      retryBackoffMs: 100,
+      log: () => {},
+    };
+    const first = await runIngester(opts);
+    await wave(150);
+    const second = await runIngester(opts); // join → rebalance while the first is busy
+    await wave(150);
+    await new Promise((r) => setTimeout(r, 1500));
+    await first.stop(); // leave → the second takes every partition
+    await wave(150);
+    try {
+      for (const out of outs) {
+        await waitFor(
+          `all rows of ${out.nodeId}`,
+          async () => complete(await stored(store, out.nodeId), out),
+          60_000,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const out of outs) assert.deepEqual(exactlyOnceReport(await stored(store, out.nodeId), out), []);
+      assert.ok(second.metrics().messages > 0);
+    } finally {
+      for (const t of tels) await t.shutdown(1000);
+      await second.stop();
       await b.close();
     }
   });
