@@ -1,4 +1,5 @@
 export * from './agent.ts';
 export * from './certs.ts';
 export * from './endpoint.ts';
+export * from './persistent-agent.ts';
 export * from './squid.ts';

@@ -1,0 +1,134 @@
+/** The processes a bench run needs: the TLS sink, the gateway (cluster) and squid, each with its CPU meter. */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type KeyPair, startSquid } from '@gatewatch/simulator';
+import type { GatewayConfigInput } from '../src/index.ts';
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+export interface Running {
+  port: number;
+  /** Root pid of the target's process tree (for CPU accounting). */
+  pid: number;
+  close(): Promise<void>;
+}
+
+/** Every child process the bench started, so Ctrl-C and failures can end them all. */
+export const children = new Set<ChildProcess>();
+
+export function forkChild(file: string, env: Record<string, string>): ChildProcess {
+  const child = fork(here(file), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Fork a cluster launcher and wait for `{ port }` (or `{ error }`) from it. */
+async function startCluster(file: string, env: Record<string, string>, what: string): Promise<Running> {
+  const child = forkChild(file, env);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s`)), 30_000);
+    child.once('message', (m: { port?: number; error?: string }) => {
+      clearTimeout(timer);
+      if (m.port) resolve(m.port);
+      else reject(new Error(`${what} failed to start: ${m.error}`));
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with code ${code} while starting`)));
+  });
+  return { port, pid: child.pid ?? 0, close: () => stopChild(child) };
+}
+
+export function startSink(pair: KeyPair, workers: number): Promise<Running> {
+  const env = { GATEWATCH_BENCH_SINK: JSON.stringify({ ...pair, workers }) };
+  return startCluster('./sink.ts', env, 'bench TLS sink');
+}
+
+export function startGatewayCluster(config: GatewayConfigInput, workers: number): Promise<Running> {
+  const env = {
+    GATEWATCH_BENCH_GATEWAY: JSON.stringify(config),
+    GATEWATCH_BENCH_WORKERS: String(workers),
+  };
+  return startCluster('./gateway-cluster.ts', env, 'gateway cluster');
+}
+
+/** Squid with the same ACL as the gateway: CONNECT only to the sink's port; no access log. */
+export async function startBenchSquid(sinkPort: number, workers: number): Promise<Running> {
+  const before = new Set(childPids(process.pid));
+  const squid = await startSquid({ connectPorts: [sinkPort], accessLog: false, workers });
+  const pid = childPids(process.pid).find((p) => !before.has(p) && comm(p) === 'squid') ?? 0;
+  return { port: squid.port, pid, close: () => squid.close() };
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants, from /proc. */
+export function treeCpuSeconds(root: number): number {
+  const tree = processTable();
+  let total = 0;
+  const walk = (pid: number) => {
+    const p = tree.get(pid);
+    if (!p) return;
+    total += p.cpu;
+    for (const [child, info] of tree) if (info.ppid === pid) walk(child);
+  };
+  walk(root);
+  return total;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function processTable(): Map<number, { ppid: number; cpu: number }> {
+  const table = new Map<number, { ppid: number; cpu: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    // After "pid (comm)": state ppid … utime(14) stime(15), counted from the field after comm.
+    if (fields)
+      table.set(Number(name), {
+        ppid: Number(fields[1]),
+        cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+      });
+  }
+  return table;
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function childPids(parent: number): number[] {
+  return [...processTable()].filter(([, p]) => p.ppid === parent).map(([pid]) => pid);
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Busy and total jiffies of the whole machine (all processes, including other people's), from /proc/stat. */
+export function machineJiffies(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
