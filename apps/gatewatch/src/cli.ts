@@ -2,16 +2,18 @@
  * `gatewatch [role]`: one codebase, several roles (in the manner of Loki/Tempo's -target).
  *   all (default)  gateway + in-process bus + ingester + embedded chDB + alerter + dashboard in one process
  *   gateway        the proxy; telemetry to Kafka (KAFKA_BROKERS) with a disk spool
- *   ingester       Kafka consumer group → ClickHouse
+ *   ingester       Kafka consumer group → ClickHouse; `--ingesters N --with dashboard,alerter` runs a whole
+ *                  backend on one embedded store (embedded chDB allows one process per data directory)
  *   alerter        rule evaluation and webhooks (run exactly one per deployment)
  *   dashboard      the Next.js dashboard
  *   admin …        edit a gateway's config file (the running gateway reloads it)
+ *   cluster-ddl    print the ClickHouse cluster schema (infra/clickhouse/cluster.sql is its output)
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.ts';
-import { runRoles } from './run.ts';
+import { type Role, runRoles } from './run.ts';
 
 const program = new Command('gatewatch')
   .description('Observability-first egress gateway for Azure Monitor agents')
@@ -62,6 +64,25 @@ const common = (cmd: Command) =>
       new Option('--external-url <url>', 'dashboard URL used in alert links').env('GATEWATCH_EXTERNAL_URL'),
     );
 
+function countArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new UsageError(`--ingesters must be an integer 1-32, got "${value}"`);
+  return n;
+}
+
+/** `--with dashboard,alerter`: the roles that may share the ingester's process and store. */
+function withArg(value: string): Role[] {
+  const roles = value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roles)
+    if (r !== 'dashboard' && r !== 'alerter')
+      throw new UsageError(`--with takes dashboard and/or alerter (comma separated), got "${r}"`);
+  return [...new Set(roles)] as Role[];
+}
+
 function portArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -72,6 +93,25 @@ function portArg(value: string): number {
 for (const role of ['all', 'gateway', 'ingester', 'alerter', 'dashboard'] as const) {
   const cmd = common(program.command(role, { isDefault: role === 'all' }));
   if (role === 'all') cmd.option('--demo', 'also run simulated agents and stand-in Azure endpoints');
+  if (role === 'ingester')
+    cmd
+      .addOption(
+        new Option('--ingesters <n>', 'consumer-group members in this process (they share one store)')
+          .env('GATEWATCH_INGESTERS')
+          .default(1)
+          .argParser(countArg),
+      )
+      .addOption(
+        new Option('--with <roles>', 'also run these roles on the same store: dashboard,alerter')
+          .env('GATEWATCH_WITH')
+          .argParser(withArg),
+      )
+      .addOption(
+        new Option(
+          '--group-id <id>',
+          'Kafka consumer group (default <KAFKA_TOPIC_PREFIX>gatewatch-ingester)',
+        ).env('KAFKA_GROUP_ID'),
+      );
   cmd.description(
     {
       all: 'everything in one process on embedded defaults (default)',
@@ -84,12 +124,26 @@ for (const role of ['all', 'gateway', 'ingester', 'alerter', 'dashboard'] as con
   cmd.action(async (opts) => {
     const dataDir = resolve(opts.dataDir);
     mkdirSync(dataDir, { recursive: true });
-    await runRoles(role === 'all' ? ['gateway', 'ingester', 'alerter', 'dashboard'] : [role], {
+    const roles: Role[] =
+      role === 'all' ? ['gateway', 'ingester', 'alerter', 'dashboard'] : [role, ...(opts.with ?? [])];
+    await runRoles(roles, {
       ...opts,
       dataDir,
     });
   });
 }
+
+program
+  .command('cluster-ddl')
+  .description(
+    'print the ClickHouse cluster DDL (ON CLUSTER, Replicated + Distributed) derived from the migrations',
+  )
+  .option('--cluster <name>', 'cluster name in remote_servers (default: the {cluster} macro)', '{cluster}')
+  .option('--database <db>', 'database', 'gatewatch')
+  .action(async (opts: { cluster: string; database: string }) => {
+    const { clusterDdl } = await import('./cluster-ddl.ts');
+    process.stdout.write(clusterDdl(opts));
+  });
 
 program
   .command('admin')

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
 import { EVENT } from '@gatewatch/events';
 import { createLogger } from '@gatewatch/gateway';
-import { busFromEnv, type Ingester } from '@gatewatch/pipeline';
+import { type Bus, busFromEnv, type Ingester } from '@gatewatch/pipeline';
 import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
 import { startDemoAgents } from './demo/agents.ts';
 import { startDemoEnvironment } from './demo/environment.ts';
-import { describeListenError } from './errors.ts';
+import { describeListenError, UsageError } from './errors.ts';
+import { ingesterMetricsText } from './metrics.ts';
 import { startDashboardRole } from './roles/dashboard.ts';
 import { startGatewayRole } from './roles/gateway.ts';
 import { startIngesterRole } from './roles/ingester.ts';
@@ -28,6 +29,10 @@ export interface RunOptions {
   alertInterval?: number;
   externalUrl?: string;
   demo?: boolean;
+  /** Ingester consumer-group members in this process (scale-out backend on one embedded store; default 1). */
+  ingesters?: number;
+  /** Kafka consumer group of the ingesters (default `<KAFKA_TOPIC_PREFIX>gatewatch-ingester`). */
+  groupId?: string;
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -103,25 +108,36 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
       stops.push({ name: 'bus', stop: () => bus.close() });
     }
 
-    let ingester: Ingester | undefined;
+    const ingesters: Ingester[] = [];
     if (has('ingester') && bus && store) {
-      const ing = await startIngesterRole({
-        bus,
-        store,
-        log: (level, m) => logger[level]({ role: 'ingester' }, m),
-      });
-      ingester = ing;
-      stops.push({
-        name: 'ingester',
-        stop: async () => {
-          // In-process mode: everything the gateway flushed must be inserted before the process goes.
-          const deadline = Date.now() + 10_000;
-          while (bus?.kind === 'in-process' && ing.metrics().lag > 0 && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 100));
-          }
-          await ing.stop();
-        },
-      });
+      const count = o.ingesters ?? 1;
+      if (count > 1 && bus.kind !== 'kafka')
+        throw new UsageError(`--ingesters ${count} needs Kafka: set KAFKA_BROKERS, or run one ingester`);
+      const groupId = o.groupId ?? `${env.KAFKA_TOPIC_PREFIX ?? ''}gatewatch-ingester`;
+      for (let i = 1; i <= count; i++) {
+        // Each member gets its own Kafka client, so the group really has `count` members sharing partitions.
+        const own: Bus = i === 1 ? bus : busFromEnv(env, `gatewatch-ingester-${i}`);
+        if (own !== bus) stops.push({ name: `bus ${i}`, stop: () => own.close() });
+        const ing = await startIngesterRole({
+          bus: own,
+          store,
+          groupId,
+          log: (level, m) => logger[level]({ role: 'ingester', member: i }, m),
+        });
+        ingesters.push(ing);
+        stops.push({
+          name: `ingester ${i}`,
+          stop: async () => {
+            // In-process mode: everything the gateway flushed must be inserted before the process goes.
+            const deadline = Date.now() + 10_000;
+            while (bus?.kind === 'in-process' && ing.metrics().lag > 0 && Date.now() < deadline) {
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            await ing.stop();
+          },
+        });
+      }
+      if (count > 1) say(`Ingesters: ${count} members of consumer group ${groupId}, one store`);
     }
 
     let demo: Awaited<ReturnType<typeof startDemoEnvironment>> | undefined;
@@ -181,8 +197,8 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     if (alerter) globalThis.__gatewatchAlerter = alerter;
 
     // Scale-out roles without a dashboard serve their own /metrics.
-    if (!has('gateway') && !has('dashboard') && (ingester || alerter)) {
-      const text = () => `${ingester?.metricsText() ?? ''}${alerter?.metrics() ?? ''}`;
+    if (!has('gateway') && !has('dashboard') && (ingesters.length > 0 || alerter)) {
+      const text = () => `${ingesterMetricsText(ingesters)}${alerter?.metrics() ?? ''}`;
       const srv = createServer((req, res) => {
         if (req.url?.startsWith('/metrics'))
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text());
