@@ -46,7 +46,7 @@ export interface IngesterOptions {
   groupId?: string;
   /** Rows per insert at most (default 20,000). Time/size bounds of a fetch are the bus's `fetch` options. */
   batch?: { maxRows?: number };
-  /** Recently inserted ids remembered to drop producer-retry duplicates (default 200,000 per table). */
+  /** Recently inserted ids remembered to drop producer-retry duplicates (at least 200,000 per table). */
   dedupWindow?: number;
   /** First redelivery delay after a failed insert (default 500 ms, doubled up to 10 s). */
   retryBackoffMs?: number;
@@ -72,19 +72,20 @@ export interface Ingester {
   stop(): Promise<void>;
 }
 
-/** Bounded FIFO set of ids recently stored. */
+/** Ids recently stored: two generations of at most `max` each, so eviction is O(1). */
 class RecentIds {
-  private readonly ids = new Set<string>();
+  private current = new Set<string>();
+  private previous = new Set<string>();
   constructor(private readonly max: number) {}
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.current.has(id) || this.previous.has(id);
   }
   add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.max) {
-      const oldest = this.ids.values().next().value;
-      if (oldest !== undefined) this.ids.delete(oldest);
+    if (this.current.size >= this.max) {
+      this.previous = this.current;
+      this.current = new Set();
     }
+    this.current.add(id);
   }
 }
 

@@ -109,12 +109,12 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       await new Promise((r) => setTimeout(r, 3000));
       emitting = false;
       await emitter;
-      assert.ok(await tel.flush(90_000), `spool drained: ${JSON.stringify(tel.metrics())}`);
+      assert.ok(await tel.flush(150_000), `spool drained: ${JSON.stringify(tel.metrics())}`);
       mark('spool drained');
       await waitFor(
         'all rows in ClickHouse',
         async () => complete(await stored(store, out.nodeId), out),
-        90_000,
+        150_000,
       );
       mark('all stored');
       await new Promise((r) => setTimeout(r, 1000));
@@ -123,7 +123,8 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       const m = tel.metrics();
       assert.ok(spooledDuringOutage > 0, 'records went to the disk spool during the outage');
       assert.ok(m.spooledTotal > 0 && m.spooled === 0 && m.dropped === 0, JSON.stringify(m));
-      assert.ok(maxEmitMs < 50, `emitting never waited on Kafka (slowest emit ${maxEmitMs.toFixed(1)} ms)`);
+      // Emits are synchronous pushes; the bound only allows for a starved CPU / GC pause, not for I/O waits.
+      assert.ok(maxEmitMs < 250, `emitting never waited on Kafka (slowest emit ${maxEmitMs.toFixed(1)} ms)`);
       assert.ok(warnings.some((w) => /spooling to disk/.test(w)));
       console.log(
         `outage: ${out.recordIds.length} events, ${out.spanIds.length} spans, ${out.counterTs.length} samples; ` +

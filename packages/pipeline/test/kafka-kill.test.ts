@@ -90,7 +90,7 @@ describe('faults: ingester SIGKILLed between insert and commit', { skip }, () =>
       await waitFor(
         'two inserts by the first ingester',
         () => first.lines.filter((l) => l.startsWith('inserted')).length >= 2,
-        60_000,
+        150_000,
         20,
       );
     } finally {
@@ -115,7 +115,7 @@ describe('faults: ingester SIGKILLed between insert and commit', { skip }, () =>
           const lag = metrics ? (JSON.parse(metrics.slice(8)) as { lag: number }).lag : -1;
           return inserts > 0 && lag === 0 && Date.now() - quietSince > 2000;
         },
-        90_000,
+        150_000,
         100,
       );
       // The replayed unit carries the token of the unit the killed ingester inserted last.
