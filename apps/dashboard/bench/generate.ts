@@ -1,0 +1,268 @@
+/**
+ * Fleet generation inside ClickHouse: `INSERT … SELECT … FROM numbers(n)` in time-ordered chunks, so the
+ * engine makes the rows (far faster than JS) and the store's materialized views fill the 1m/1h rollups as
+ * it goes. A marker row (database gatewatch_bench) records the parameters once a fleet is complete, so a
+ * later run on the same directory reuses it.
+ */
+
+import { loadavg } from 'node:os';
+import {
+  EVENT,
+  EVENT_CATALOG,
+  REJECTION_REASONS,
+  type RejectionReason,
+  WORKSPACE_HOST_SUFFIXES,
+} from '@gatewatch/events';
+import { type Store, TABLES } from '@gatewatch/store';
+
+export interface FleetParams {
+  nodes: number;
+  days: number;
+  events: number;
+  /** End of the data (exclusive), epoch ms, multiple of 10 s. */
+  endMs: number;
+}
+
+export const SAMPLE_MS = 10_000;
+const MARKER = 'gatewatch_bench.fleet';
+/** Rows per INSERT … SELECT: big enough for engine speed, small enough for the 2-core box's memory. */
+const CHUNK_ROWS = 4_000_000;
+
+/** Workspace ids are GUIDs: derive stable ones so drill-down URLs are the same on every run. */
+const wsId = (kind: number, i: number) =>
+  `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+export const CONFIGURED_WORKSPACES = Array.from({ length: 40 }, (_, i) => wsId(0xc0f16, i + 1));
+export const UNCONFIGURED_WORKSPACES = Array.from({ length: 8 }, (_, i) => wsId(0xbad, i + 1));
+const OTHER_HOSTS = [
+  'evil.example',
+  'www.bing.com',
+  'login.microsoftonline.com',
+  'storage.example.net',
+  ...Array.from({ length: 36 }, (_, i) => `api-${i + 1}.contoso.example`),
+];
+const CLIENTS_PER_NODE = 50;
+
+/** Event kinds and weights (per 1000 events): mostly connects, then refusals by reason, a few errors. */
+const REJECTION_WEIGHTS: [RejectionReason, number][] = [
+  ['workspace_not_configured', 30],
+  ['host_not_allowed', 25],
+  ['port_not_allowed', 8],
+  ['client_certificate_invalid', 4],
+  ['address_not_allowed', 3],
+  ['sni_mismatch', 3],
+  ['tls_version_unsupported', 8],
+  ['tls_parse_error', 3],
+  ['method_not_allowed', 6],
+  ['header_timeout', 2],
+  ['header_too_large', 1],
+  ['bad_request', 2],
+  ['connection_limit', 3],
+  ['rate_limited', 2],
+];
+const KINDS: { eventId: number; reason: string; weight: number }[] = [
+  { eventId: EVENT.CONNECT_RECEIVED, reason: '', weight: 420 },
+  { eventId: EVENT.TLS_SESSION_VERIFIED, reason: '', weight: 400 },
+  // Refusals: 150 per 1000, split like the store fixture's reason weights.
+  ...REJECTION_WEIGHTS.map(([reason, w]) => ({
+    eventId: REJECTION_REASONS[reason].eventId,
+    reason,
+    weight: (150 * w) / 100,
+  })),
+  { eventId: EVENT.NETWORKING_ERROR, reason: '', weight: 18 },
+  { eventId: EVENT.APPLICATION_ERROR, reason: '', weight: 8 },
+  { eventId: EVENT.WRONG_CONFIGURATION, reason: '', weight: 0.5 },
+  { eventId: EVENT.SERVICE_STOPPED, reason: '', weight: 1.5 },
+  { eventId: EVENT.SERVICE_STARTED, reason: '', weight: 1.5 },
+];
+
+const lit = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const strArr = (xs: readonly string[]) => `[${xs.map(lit).join(',')}]`;
+const numArr = (xs: readonly number[]) => `[${xs.join(',')}]`;
+
+/** Node name for index k (0-based): gw-0001 … */
+export const nodeName = (k: number) => `gw-${String(k + 1).padStart(4, '0')}`;
+const NODE_SQL = "concat('gw-', leftPad(toString(k + 1), 4, '0'))";
+
+export async function readMarker(store: Store): Promise<FleetParams | null> {
+  await store.client.command({ query: 'CREATE DATABASE IF NOT EXISTS gatewatch_bench' });
+  await store.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${MARKER} (nodes UInt32, days UInt32, events UInt64, endMs Int64,
+      samples UInt64, records UInt64, seconds Float64, createdAt DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY tuple()`,
+  });
+  const rs = await store.client.query({
+    query: `SELECT nodes, days, events, endMs FROM ${MARKER} ORDER BY createdAt DESC LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<Record<string, string | number>>();
+  return row
+    ? {
+        nodes: Number(row.nodes),
+        days: Number(row.days),
+        events: Number(row.events),
+        endMs: Number(row.endMs),
+      }
+    : null;
+}
+
+const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${Math.round(n / 1e3)} k`);
+const fmtSec = (s: number) =>
+  s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(0)} s`;
+
+/** Empty every fleet table (a previous run may have stopped half-way), then generate and mark. */
+export async function generateFleet(
+  store: Store,
+  p: FleetParams,
+  log: (line: string) => void,
+): Promise<{ samples: number; records: number; seconds: number }> {
+  const c = store.client;
+  for (const t of [
+    TABLES.events,
+    TABLES.counters,
+    TABLES.events1m,
+    TABLES.events1h,
+    TABLES.counters1m,
+    TABLES.counters1h,
+  ]) {
+    await c.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` });
+  }
+  await c.command({ query: `TRUNCATE TABLE IF EXISTS ${MARKER}` });
+  // Two insert threads: the box has two cores (other engineers' tests share them).
+  await c.command({ query: 'SET max_insert_threads = 2, max_threads = 2' });
+  const t0 = performance.now();
+  const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
+  const startMs = p.endMs - intervals * SAMPLE_MS;
+  const samples = intervals * p.nodes;
+  const total = samples + p.events;
+  let done = 0;
+  const progress = (what: string, chunkRows: number, chunkStart: number) => {
+    done += chunkRows;
+    const el = (performance.now() - t0) / 1000;
+    const rate = done / el;
+    const chunkRate = chunkRows / ((performance.now() - chunkStart) / 1000);
+    log(
+      `  ${what}: ${((100 * done) / total).toFixed(1)}% (${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} rows), ` +
+        `${fmtRate(chunkRate)} rows/s, ETA ${fmtSec((total - done) / rate)}, load ${loadAvg()}`,
+    );
+  };
+
+  const perChunk = Math.max(1, Math.floor(CHUNK_ROWS / p.nodes));
+  for (let i0 = 0; i0 < intervals; i0 += perChunk) {
+    const n = Math.min(perChunk, intervals - i0) * p.nodes;
+    const t = performance.now();
+    await c.command({ query: countersSql(p, startMs, i0, n) });
+    progress('counter samples', n, t);
+  }
+  for (let e0 = 0; e0 < p.events; e0 += CHUNK_ROWS) {
+    const n = Math.min(CHUNK_ROWS, p.events - e0);
+    const t = performance.now();
+    await c.command({ query: eventsSql(p, startMs, e0, n) });
+    progress('event records', n, t);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await c.command({
+    query: `INSERT INTO ${MARKER} (nodes, days, events, endMs, samples, records, seconds) VALUES
+      (${p.nodes}, ${p.days}, ${p.events}, ${p.endMs}, ${samples}, ${p.events}, ${seconds})`,
+  });
+  return { samples, records: p.events, seconds };
+}
+
+export function loadAvg(): string {
+  // Per machine: other engineers' jobs count too.
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+/**
+ * Counter samples for intervals [i0, i0 + n/nodes) of every node. Each node restarts every 5–11 h (at a
+ * minute boundary, phase per node); cumulative counters count from 0 since the restart at per-node rates,
+ * gauges follow a daily wave plus noise.
+ */
+function countersSql(p: FleetParams, startMs: number, i0: number, n: number): string {
+  // Each node sees three reasons (a sparse map, as on real nodes): argMaxState over a Map in the counter
+  // rollups costs ~0.4 µs per entry per row, the bulk of generation time with all 14.
+  const reasons = strArr(REJECTION_WEIGHTS.map(([r]) => r));
+  const n14 = REJECTION_WEIGHTS.length;
+  const byReason = [
+    `${reasons}[1 + k % ${n14}], toUInt64(floor(rejectionCount * 0.5))`,
+    `${reasons}[1 + (k + 5) % ${n14}], toUInt64(floor(rejectionCount * 0.3))`,
+    `${reasons}[1 + (k + 9) % ${n14}], rejectionCount - toUInt64(floor(rejectionCount * 0.5)) - toUInt64(floor(rejectionCount * 0.3))`,
+  ];
+  const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
+  return `INSERT INTO ${TABLES.counters} (nodeId, ts, startedAt, version, configVersion, activeClientConnections,
+      connectedClients, errorCount, rejectionCount, rejectionsByReason, bytesUp, bytesDown, telemetryDropped)
+    SELECT ${NODE_SQL} AS nodeId,
+      fromUnixTimestamp64Milli(toInt64(${startMs} + i * ${SAMPLE_MS}), 'UTC') AS ts,
+      fromUnixTimestamp64Milli(toInt64(${startMs} + seg0 * ${SAMPLE_MS} - 1000), 'UTC') AS startedAt,
+      if(i < ${Math.floor((intervals * 2) / 3)}, '1.0.0', '1.1.0') AS version,
+      concat('cfg-', toString(1 + intDiv(i, 8640 * 7))) AS configVersion,
+      toUInt32(greatest(0, 60 + 40 * sin(2 * pi() * i / 8640 + k) + toInt32(cityHash64(k, i) % 11) - 5)) AS active,
+      toUInt32(least(active, ${CLIENTS_PER_NODE}, ceil(active / 3))) AS connected,
+      toUInt64(floor(x * (0.02 + (k % 5) * 0.01))) AS errorCount,
+      toUInt64(floor(x * (0.1 + (k % 13) * 0.05))) AS rejectionCount,
+      map(${byReason.join(', ')}) AS rejectionsByReason,
+      toUInt64(x * (2000 + k % 1000)) AS bytesUp,
+      toUInt64(x * (9000 + k % 3000)) AS bytesDown,
+      toUInt64(floor(x * 0.005)) AS telemetryDropped
+    FROM (
+      SELECT intDiv(number, ${p.nodes}) + ${i0} AS i, number % ${p.nodes} AS k,
+        (30 + k % 37) * 60 AS period, (k * 97) % period AS phase,
+        intDiv(i + phase, period) * period - phase AS seg0, i - seg0 AS x
+      FROM numbers(${n})
+    )`;
+}
+
+/**
+ * Event records [e0, e0 + n), spread evenly over the range (time-ordered chunks), nodes skewed so top-N
+ * charts have leaders. Kind by weight; workspace, host, client, trace from per-row hashes.
+ */
+function eventsSql(p: FleetParams, startMs: number, e0: number, n: number): string {
+  const spanMs = p.endMs - startMs;
+  let cum = 0;
+  const cums = KINDS.map((k) => (cum += k.weight));
+  const ids = EVENT_CATALOG.map((e) => e.id);
+  const levels = EVENT_CATALOG.map((e) => e.level);
+  const labels = REJECTION_WEIGHTS.map(([r]) => r);
+  const suffixes = WORKSPACE_HOST_SUFFIXES.slice(0, 3);
+  const h = (salt: number) => `cityHash64(e, ${salt})`;
+  return `INSERT INTO ${TABLES.events} (recordId, ts, nodeId, eventId, level, reason, workspaceId, clientAddress,
+      targetHost, targetPort, tlsVersion, sni, message, traceId, spanId)
+    SELECT generateUUIDv4(e) AS recordId,
+      fromUnixTimestamp64Milli(toInt64(${startMs} + floor((e + u) * ${spanMs / p.events})), 'UTC') AS ts,
+      ${NODE_SQL} AS nodeId,
+      toUInt16(${numArr(KINDS.map((x) => x.eventId))}[kind]) AS eventId,
+      transform(toUInt16(eventId), ${numArr(ids)}, ${strArr(levels)}, '') AS level,
+      ${strArr(KINDS.map((x) => x.reason))}[kind] AS reason,
+      multiIf(
+        eventId IN (${EVENT.CONNECT_RECEIVED}, ${EVENT.TLS_SESSION_VERIFIED})
+          OR reason IN ('client_certificate_invalid', 'sni_mismatch'),
+          ${strArr(CONFIGURED_WORKSPACES)}[1 + ${h(3)} % ${CONFIGURED_WORKSPACES.length}],
+        reason = 'workspace_not_configured',
+          ${strArr(UNCONFIGURED_WORKSPACES)}[1 + ${h(3)} % ${UNCONFIGURED_WORKSPACES.length}],
+        reason = 'port_not_allowed',
+          ${strArr([...CONFIGURED_WORKSPACES, ...UNCONFIGURED_WORKSPACES])}[1 + ${h(3)} % ${CONFIGURED_WORKSPACES.length + UNCONFIGURED_WORKSPACES.length}],
+        '') AS workspaceId,
+      if(eventId IN (${EVENT.SERVICE_STARTED}, ${EVENT.SERVICE_STOPPED}, ${EVENT.WRONG_CONFIGURATION}), '',
+        concat('10.', toString(intDiv(k, 256)), '.', toString(k % 256), '.', toString(1 + ${h(4)} % ${CLIENTS_PER_NODE}))) AS clientAddress,
+      multiIf(workspaceId != '', concat(workspaceId, '.', ${strArr(suffixes)}[1 + ${h(5)} % ${suffixes.length}]),
+        eventId IN (${EVENT.SERVICE_STARTED}, ${EVENT.SERVICE_STOPPED}, ${EVENT.WRONG_CONFIGURATION}, ${EVENT.APPLICATION_ERROR}), '',
+        ${strArr(OTHER_HOSTS)}[1 + ${h(5)} % ${OTHER_HOSTS.length}]) AS targetHost,
+      toUInt16(multiIf(targetHost = '', 0, reason = 'port_not_allowed', [80, 8080, 22][1 + ${h(6)} % 3], 443)) AS targetPort,
+      multiIf(eventId = ${EVENT.TLS_SESSION_VERIFIED}, if(${h(6)} % 5 = 0, 'TLSv1.2', 'TLSv1.3'),
+        reason = 'tls_version_unsupported', if(${h(6)} % 2 = 0, 'SSLv3', 'TLSv1'), '') AS tlsVersion,
+      if(eventId = ${EVENT.TLS_SESSION_VERIFIED}, targetHost, '') AS sni,
+      multiIf(reason != '', transform(reason, ${strArr(labels)}, ${strArr(labels.map((r) => REJECTION_REASONS[r].label))}, ''),
+        eventId = ${EVENT.NETWORKING_ERROR}, 'connect ETIMEDOUT',
+        eventId = ${EVENT.APPLICATION_ERROR}, 'unexpected state',
+        eventId = ${EVENT.SERVICE_STARTED}, 'gatewatch 1.1.0 started',
+        eventId = ${EVENT.SERVICE_STOPPED}, 'stopping: SIGTERM',
+        eventId = ${EVENT.WRONG_CONFIGURATION}, 'listenPort: expected integer, received "text"', '') AS message,
+      if(clientAddress = '', '', lower(concat(hex(${h(7)}), hex(${h(8)})))) AS traceId,
+      if(clientAddress = '', '', lower(hex(${h(9)}))) AS spanId
+    FROM (
+      SELECT number + ${e0} AS e, ${h(1)} / 18446744073709551616.0 AS u,
+        toUInt32(floor(${p.nodes} * pow(${h(2)} / 18446744073709551616.0, 1.5))) AS k,
+        arrayFirstIndex(c -> c > (${h(10)} / 18446744073709551616.0) * ${cum}, ${numArr(cums)}) AS kind
+      FROM numbers(${n})
+    )`;
+}
