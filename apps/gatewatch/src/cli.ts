@@ -48,8 +48,14 @@ const common = (cmd: Command) =>
     )
     .addOption(
       new Option('--metrics-port <port>', 'ingester/alerter /metrics port (scale-out roles)')
+        .env('METRICS_PORT')
         .default(9464)
         .argParser(portArg),
+    )
+    .addOption(
+      new Option('--metrics-host <host>', 'ingester/alerter /metrics bind address (0.0.0.0 in containers)')
+        .env('METRICS_HOST')
+        .default('127.0.0.1'),
     )
     .addOption(
       new Option('--rules <file>', 'alert rules YAML (default: the shipped rules)').env('GATEWATCH_RULES'),

@@ -25,6 +25,7 @@ export interface RunOptions {
   dashboardPort: number;
   dashboardHost: string;
   metricsPort: number;
+  metricsHost?: string;
   rules?: string;
   alertInterval?: number;
   externalUrl?: string;
@@ -209,10 +210,10 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         srv.once('error', (err) =>
           reject(describeListenError(err, 'metrics', o.metricsPort, '--metrics-port')),
         );
-        srv.listen(o.metricsPort, '127.0.0.1', resolve);
+        srv.listen(o.metricsPort, o.metricsHost ?? '127.0.0.1', resolve);
       });
       stops.push({ name: 'metrics', stop: () => new Promise((r) => srv.close(r)) });
-      say(`Metrics at http://127.0.0.1:${o.metricsPort}/metrics`);
+      say(`Metrics at http://${o.metricsHost ?? '127.0.0.1'}:${o.metricsPort}/metrics`);
     }
 
     if (has('dashboard')) {
