@@ -165,3 +165,34 @@ test('a second alerter on the same store is detected and does not send duplicate
   );
   assert.match(b.metrics(), /^gatewatch_alerting_other_alerters [1-9]\d*$/m);
 });
+
+test('a store that cannot be read changes no state and is counted, not thrown', async () => {
+  got.length = 0;
+  const alerter = createAlerter({
+    store,
+    rules: [rule({ severity: 'x' })],
+    receivers: [parseReceiver({ name: 'r', url })],
+    externalUrl: 'http://dash',
+    clock: () => at(73),
+  });
+  for (let m = 66; m <= 73; m++) await alerter.evaluateAt(at(m));
+  const before = alerter.alerts().map((a) => `${a.labels.severity}:${a.state}`);
+  assert.ok(before.includes('x:firing'), before.join());
+  const sent = got.length;
+  // The rollup disappears (a broken server, a bad migration): reads fail.
+  await store.client.command({ query: 'RENAME TABLE gateway_counters_1m TO gateway_counters_1m_away' });
+  try {
+    const r = await alerter.evaluateAt(at(74));
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0] ?? '', /^cannot read the store: /);
+    assert.deepEqual(
+      alerter.alerts().map((a) => `${a.labels.severity}:${a.state}`),
+      before,
+      'states unchanged: a failed read is not "no data"',
+    );
+    assert.match(alerter.metrics(), /^gatewatch_alerting_evaluation_failures_total 1$/m);
+    assert.equal(got.length, sent, 'nothing sent by a failed evaluation');
+  } finally {
+    await store.client.command({ query: 'RENAME TABLE gateway_counters_1m_away TO gateway_counters_1m' });
+  }
+});
