@@ -29,6 +29,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'gatewatch-dash-e2e-'));
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   NEXT_DIST_DIR: distDir,
+  E2E_RUN_ID: String(process.pid),
   NEXT_TELEMETRY_DISABLED: '1',
   E2E_PORT: String(await freePort()),
   DATA_DIR: join(tmp, 'data'),
@@ -49,8 +50,12 @@ if (status === 0)
     '--test',
     '--test-reporter=spec',
     'e2e/launcher.test.ts',
+    'e2e/launcher-errors.test.ts',
   ]);
 if (status === 0) status = run('npx', ['playwright', 'test', ...process.argv.slice(2)]);
 rmSync(tmp, { recursive: true, force: true });
 rmSync(join(appDir, distDir), { recursive: true, force: true });
+// Keep traces only when something failed.
+if (status === 0)
+  rmSync(join(appDir, `test-results/artifacts-${process.pid}`), { recursive: true, force: true });
 process.exit(status);
