@@ -371,3 +371,11 @@ ALTER TABLE gatewatch.alert_evaluations ON CLUSTER '{cluster}' ADD COLUMN IF NOT
 ALTER TABLE gatewatch.alert_state_history_local ON CLUSTER '{cluster}' MODIFY TTL toDateTime(ts) + INTERVAL 90 DAY;
 ALTER TABLE gatewatch.alert_notifications_local ON CLUSTER '{cluster}' MODIFY TTL toDateTime(ts) + INTERVAL 90 DAY;
 ALTER TABLE gatewatch.alert_evaluations_local ON CLUSTER '{cluster}' MODIFY TTL toDateTime(ts) + INTERVAL 30 DAY;
+
+-- the migration ledger: every server sees these migrations as applied
+CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
+  version UInt32,
+  name String,
+  appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

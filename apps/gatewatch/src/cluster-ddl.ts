@@ -7,7 +7,7 @@ import { MIGRATIONS, type Migration } from '@gatewatch/store';
  *                      and T as a Distributed table over T_local (what the ingester and queries use);
  *   materialized view → on the local tables (each shard rolls up the rows it holds);
  *   ALTER TABLE T    → applied to T_local (and column changes to T as well).
- * The application's own migrations are then no-ops on the cluster (IF NOT EXISTS / IF NOT EXISTS columns).
+ * and the migration ledger, replicated cluster-wide and marked applied, so the roles' own migrations skip.
  */
 export interface ClusterDdlOptions {
   cluster?: string;
@@ -46,7 +46,8 @@ export function clusterDdl(o: ClusterDdlOptions = {}): string {
     `-- Needs the macros {shard} and {replica} on every server, and ClickHouse Keeper (see infra/clickhouse/README.md).`,
     `CREATE DATABASE IF NOT EXISTS ${db} ${on};`,
   ];
-  for (const m of o.migrations ?? MIGRATIONS) {
+  const list = o.migrations ?? MIGRATIONS;
+  for (const m of list) {
     out.push('', `-- migration ${m.version}: ${m.name}`);
     for (const raw of m.statements) {
       const sql = raw.trim();
@@ -85,5 +86,18 @@ export function clusterDdl(o: ClusterDdlOptions = {}): string {
       );
     }
   }
+  // The migration ledger (columns as in packages/store/src/migrate.ts), replicated to every server of every
+  // shard (no {shard} in its path), marked applied: the roles' own migrations then skip statements that
+  // would not work on Distributed tables (e.g. MODIFY TTL).
+  out.push(
+    '',
+    '-- the migration ledger: every server sees these migrations as applied',
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations ${on} (
+  version UInt32,
+  name String,
+  appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{replica}') ORDER BY version;`,
+    `INSERT INTO ${db}.schema_migrations (version, name) VALUES ${list.map((m) => `(${m.version}, '${m.name}')`).join(', ')};`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -454,7 +454,11 @@ test('infra/clickhouse/cluster.sql is `gatewatch cluster-ddl` output and every s
   assert.ok(
     statements.some((s) => /ENGINE = Distributed\('\{cluster\}', gatewatch, gateway_events_local, /.test(s)),
   );
-  assert.ok(statements.every((s) => s.includes("ON CLUSTER '{cluster}'")));
+  assert.ok(statements.every((s) => s.startsWith('INSERT') || s.includes("ON CLUSTER '{cluster}'")));
+  assert.match(
+    statements.at(-1) ?? '',
+    /^INSERT INTO gatewatch\.schema_migrations .*\(1, 'gateway_events'\)/,
+  );
   // No ClickHouse server here: the embedded engine's parser checks the syntax (EXPLAIN AST runs nothing).
   const dir = await mkdtemp(join(tmpdir(), 'gatewatch-ddl-'));
   const store = await openStore({ dataDir: dir });
