@@ -74,7 +74,10 @@ export interface AlertView extends AlertInstance {
 }
 
 export interface Alerter {
-  /** Reloads state, evaluates missed ticks, then evaluates every interval until stop(). */
+  /**
+   * Reloads state and evaluates the missed ticks (resolves when done; rejects if that failed), and
+   * evaluates every interval until stop() either way.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** One evaluation at time t (ms); calls are serialized. */
@@ -454,19 +457,23 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       if (!stopped) return;
       stopped = false;
       abort = new AbortController();
-      await ensureLoaded();
-      const now = align(clock());
-      const last = await lastEvaluation(store);
-      if (last !== null && last < now) {
-        const missed = Math.floor((now - last) / intervalMs);
-        const first = now - (Math.min(missed, maxCatchUp) - 1) * intervalMs;
-        if (missed > maxCatchUp)
-          log.warn({ missed, evaluated: maxCatchUp }, 'too many missed ticks: catching up the newest only');
-        for (let t = first; t <= now && !stopped; t += intervalMs) await evaluateAt(t);
-      } else if (last === null || last > now) {
-        if (!stopped) await evaluateAt(now);
+      try {
+        await ensureLoaded();
+        const now = align(clock());
+        const last = await lastEvaluation(store);
+        if (last !== null && last < now) {
+          const missed = Math.floor((now - last) / intervalMs);
+          const first = now - (Math.min(missed, maxCatchUp) - 1) * intervalMs;
+          if (missed > maxCatchUp)
+            log.warn({ missed, evaluated: maxCatchUp }, 'too many missed ticks: catching up the newest only');
+          for (let t = first; t <= now && !stopped; t += intervalMs) await evaluateAt(t);
+        } else if (last === null || last > now) {
+          if (!stopped) await evaluateAt(now);
+        }
+      } finally {
+        // Even when the catch-up failed (store down), keep evaluating on the interval: it retries the load.
+        schedule();
       }
-      schedule();
     },
     async stop() {
       stopped = true;

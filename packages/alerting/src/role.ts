@@ -87,7 +87,14 @@ export async function startAlerterRole(opts: {
       {},
       'no alert receivers configured: alerts are evaluated and recorded but not sent (set ALERT_WEBHOOK_URLS or add receivers to the rules file)',
     );
-  await alerter.start();
+  // The catch-up after a restart may take a while on a big fleet: it runs in the background so the
+  // process (and the other roles of an all-in-one process) start at once.
+  const started = alerter.start().catch((err: Error) => {
+    opts.logger?.error(
+      {},
+      `alerter catch-up failed, evaluating on the interval from now: ${err.message.split('\n')[0]}`,
+    );
+  });
   // Hot reload: an edited rules file (UI, editor, config management) applies at its next check; an
   // invalid one is refused with the reason and the last good rules keep running.
   const onChange = (cur: Stats, prev: Stats) => {
@@ -119,6 +126,7 @@ export async function startAlerterRole(opts: {
     stop: async () => {
       unwatchFile(config.rulesFile, onChange);
       await alerter.stop();
+      await started;
     },
   };
 }

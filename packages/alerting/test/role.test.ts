@@ -45,7 +45,12 @@ test('alerter role: /healthz, /metrics, /api/alerts; SIGTERM exits 0', { timeout
     }
     assert.ok(url, `listening line in stdout; stderr: ${p.err()}`);
     assert.equal(await (await fetch(`${url}/healthz`)).text(), 'ok\n');
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    // The first evaluation runs in the background right after start.
+    let metrics = '';
+    for (let i = 0; i < 300 && !/^gatewatch_alerting_evaluations_total 1$/m.test(metrics); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${url}/metrics`)).text();
+    }
     assert.match(metrics, /^gatewatch_alerting_evaluations_total 1$/m, 'evaluated once at start');
     const alerts = (await (await fetch(`${url}/api/alerts`)).json()) as {
       alerts: unknown[];
