@@ -108,7 +108,11 @@ function decode(kind: Kind, m: ConsumedMessage): Row[] {
   }
   if (kind === 'events') return [decodeEventRecord(m.value)];
   if (kind === 'counters') return [decodeCounterSample(m.value)];
-  return decodeSpans(m.value);
+  const rows = decodeSpans(m.value);
+  // Random bytes can parse as an empty request; no exporter sends one, so it is poison too.
+  if (rows.length === 0)
+    throw new Error('OTLP ExportTraceServiceRequest holds no spans (not an otlp_proto message?)');
+  return rows;
 }
 
 interface Decoded {

@@ -90,6 +90,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
     ]);
     await bus.produce(bus.topic('spans'), [
       { key: nodeId, value: Buffer.from([0xff, 0xff, 0xff]), headers: {} },
+      { key: nodeId, value: Buffer.alloc(0), headers: {} },
     ]);
     const dead: ConsumedMessage[] = [];
     const dl = await bus.subscribe({
@@ -101,13 +102,14 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
       },
     });
     await waitFor('10 good rows', async () => (await stored(store, nodeId)).events === 10, 10_000);
-    await waitFor('3 dead letters', () => dead.length === 3, 10_000);
+    await waitFor('4 dead letters', () => dead.length === 4, 10_000);
     const errors = dead.map((d) => d.headers['gatewatch-error'] ?? '');
     assert.match(errors.join('\n'), /JSON/);
     assert.match(errors.join('\n'), /eventId/);
     assert.match(errors.join('\n'), /ExportTraceServiceRequest/);
+    assert.match(errors.join('\n'), /holds no spans/);
     assert.ok(dead.every((d) => /\/\d+\/\d+$/.test(d.headers['gatewatch-source'] ?? '')));
-    assert.equal(ingester.metrics().deadLetters, 3);
+    assert.equal(ingester.metrics().deadLetters, 4);
     assert.match(
       ingester.metricsText(),
       /gatewatch_ingester_dead_letters_total\{topic="gatewatch_events"\} 2/,
