@@ -29,6 +29,11 @@ const program = new Command('bench:dashboard')
   .option('--days <n>', 'days of data ending now', int('--days'), 7)
   .option('--events <n>', 'event records in total', int('--events'), 5_000_000)
   .option(
+    '--raw-days <n>',
+    'newest days kept as raw 10 s samples; older history goes straight into the 1m/1h rollups (default: all)',
+    int('--raw-days'),
+  )
+  .option(
     '--data-dir <dir>',
     'chDB directory (default /tmp/gatewatch-bench-dashboard/<nodes>n-<days>d-<events>e)',
   )
@@ -43,6 +48,7 @@ interface Opts {
   nodes: number;
   days: number;
   events: number;
+  rawDays?: number;
   dataDir?: string;
   regenerate: boolean;
   reps: number;
@@ -61,7 +67,10 @@ async function main(): Promise<void> {
     if (!Object.hasOwn(RANGES, r))
       throw new BenchError(`unknown range "${r}": use any of ${Object.keys(RANGES).join(',')}`);
   }
-  const dataDir = o.dataDir ?? `/tmp/gatewatch-bench-dashboard/${o.nodes}n-${o.days}d-${o.events}e`;
+  o.rawDays = Math.min(o.rawDays ?? o.days, o.days);
+  const dataDir =
+    o.dataDir ??
+    `/tmp/gatewatch-bench-dashboard/${o.nodes}n-${o.days}d-${o.events}e${o.rawDays < o.days ? `-${o.rawDays}raw` : ''}`;
   log(
     `bench:dashboard — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, load ${loadAvg()}`,
   );
@@ -135,27 +144,37 @@ async function main(): Promise<void> {
 /** Reuse the fleet in dataDir when its marker matches the flags; otherwise generate it. */
 async function ensureFleet(store: Store, o: Opts): Promise<FleetParams> {
   const marker = await readMarker(store);
-  const same = marker && marker.nodes === o.nodes && marker.days === o.days && marker.events === o.events;
+  const same =
+    marker &&
+    marker.nodes === o.nodes &&
+    marker.days === o.days &&
+    marker.events === o.events &&
+    marker.rawDays === o.rawDays;
   if (marker && same && !o.regenerate) {
     log(
-      `reusing fleet: ${o.nodes} nodes × ${o.days} d, ${o.events.toLocaleString('en-US')} events, ending ${new Date(marker.endMs).toISOString()}`,
+      `reusing fleet: ${o.nodes} nodes × ${o.days} d (${marker.rawDays} d raw), ${o.events.toLocaleString('en-US')} events, ending ${new Date(marker.endMs).toISOString()}`,
     );
     return marker;
   }
   if (marker && !same && !o.regenerate && o.dataDir) {
     throw new BenchError(
-      `${o.dataDir} holds a fleet of ${marker.nodes} nodes × ${marker.days} d, ${marker.events} events: pass those flags, --regenerate, or another --data-dir`,
+      `${o.dataDir} holds a fleet of ${marker.nodes} nodes × ${marker.days} d (${marker.rawDays} raw), ${marker.events} events: pass those flags, --regenerate, or another --data-dir`,
     );
   }
   const p: FleetParams = {
     nodes: o.nodes,
     days: o.days,
     events: o.events,
+    rawDays: o.rawDays ?? o.days,
     endMs: Math.floor(Date.now() / SAMPLE_MS) * SAMPLE_MS,
   };
-  const samples = Math.round((p.days * 86_400_000) / SAMPLE_MS) * p.nodes;
+  const perDay = (86_400_000 / SAMPLE_MS) * p.nodes;
   log(
-    `generating ${p.nodes} nodes × ${p.days} d: ${samples.toLocaleString('en-US')} counter samples (every 10 s) + ${p.events.toLocaleString('en-US')} event records`,
+    `generating ${p.nodes} nodes × ${p.days} d: ${(p.rawDays * perDay).toLocaleString('en-US')} raw counter samples (every 10 s, newest ${p.rawDays} d)` +
+      (p.rawDays < p.days
+        ? ` + ${(((p.days - p.rawDays) * perDay) / 6).toLocaleString('en-US')} history samples (1/min, straight into the rollups)`
+        : '') +
+      ` + ${p.events.toLocaleString('en-US')} event records`,
   );
   const r = await generateFleet(store, p, log);
   log(

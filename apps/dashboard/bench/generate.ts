@@ -19,6 +19,12 @@ export interface FleetParams {
   nodes: number;
   days: number;
   events: number;
+  /**
+   * Days (the newest) stored as raw 10 s samples through the store's views; older history goes straight
+   * into the 1m/1h rollups (one sample per minute, same view queries), which is all the dashboard reads
+   * for ranges over 3 h. = days: everything raw.
+   */
+  rawDays: number;
   /** End of the data (exclusive), epoch ms, multiple of 10 s. */
   endMs: number;
 }
@@ -89,8 +95,11 @@ export async function readMarker(store: Store): Promise<FleetParams | null> {
     query: `CREATE TABLE IF NOT EXISTS ${MARKER} (nodes UInt32, days UInt32, events UInt64, endMs Int64,
       samples UInt64, records UInt64, seconds Float64, createdAt DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY tuple()`,
   });
+  await store.client.command({
+    query: `ALTER TABLE ${MARKER} ADD COLUMN IF NOT EXISTS rawDays UInt32 DEFAULT 0`,
+  });
   const rs = await store.client.query({
-    query: `SELECT nodes, days, events, endMs FROM ${MARKER} ORDER BY createdAt DESC LIMIT 1`,
+    query: `SELECT nodes, days, events, endMs, if(rawDays = 0, days, rawDays) AS rawDays FROM ${MARKER} ORDER BY createdAt DESC LIMIT 1`,
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<Record<string, string | number>>();
@@ -99,6 +108,7 @@ export async function readMarker(store: Store): Promise<FleetParams | null> {
         nodes: Number(row.nodes),
         days: Number(row.days),
         events: Number(row.events),
+        rawDays: Number(row.rawDays),
         endMs: Number(row.endMs),
       }
     : null;
@@ -131,7 +141,8 @@ export async function generateFleet(
   const t0 = performance.now();
   const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
   const startMs = p.endMs - intervals * SAMPLE_MS;
-  const samples = intervals * p.nodes;
+  const rawIntervals = Math.min(intervals, Math.round((p.rawDays * 86_400_000) / SAMPLE_MS));
+  const samples = rawIntervals * p.nodes + Math.ceil((intervals - rawIntervals) / 6) * p.nodes;
   const total = samples + p.events;
   let done = 0;
   const progress = (what: string, chunkRows: number, chunkStart: number) => {
@@ -145,11 +156,29 @@ export async function generateFleet(
     );
   };
 
+  const rawFrom = Math.max(0, intervals - Math.round((p.rawDays * 86_400_000) / SAMPLE_MS));
+  if (rawFrom > 0) {
+    await historyTable(store);
+    // One sample per minute (stride 6) for the history: 6× fewer rows, the rollups get one row per minute.
+    const perChunk = Math.max(6, Math.floor((CHUNK_ROWS * 6) / p.nodes / 6) * 6);
+    for (let i0 = 0; i0 < rawFrom; i0 += perChunk) {
+      const n = Math.ceil(Math.min(perChunk, rawFrom - i0) / 6) * p.nodes;
+      const t = performance.now();
+      await c.command({
+        query: `INSERT INTO ${HISTORY} (${COUNTER_COLS}) ${samplesSql(p, startMs, i0, n, 6)}`,
+      });
+      progress('history → rollups (1 sample/min)', n, t);
+    }
+    await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1m_mv` });
+    await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1h_mv` });
+  }
   const perChunk = Math.max(1, Math.floor(CHUNK_ROWS / p.nodes));
-  for (let i0 = 0; i0 < intervals; i0 += perChunk) {
+  for (let i0 = rawFrom; i0 < intervals; i0 += perChunk) {
     const n = Math.min(perChunk, intervals - i0) * p.nodes;
     const t = performance.now();
-    await c.command({ query: countersSql(p, startMs, i0, n) });
+    await c.command({
+      query: `INSERT INTO ${TABLES.counters} (${COUNTER_COLS}) ${samplesSql(p, startMs, i0, n, 1)}`,
+    });
     progress('counter samples', n, t);
   }
   for (let e0 = 0; e0 < p.events; e0 += CHUNK_ROWS) {
@@ -160,8 +189,8 @@ export async function generateFleet(
   }
   const seconds = (performance.now() - t0) / 1000;
   await c.command({
-    query: `INSERT INTO ${MARKER} (nodes, days, events, endMs, samples, records, seconds) VALUES
-      (${p.nodes}, ${p.days}, ${p.events}, ${p.endMs}, ${samples}, ${p.events}, ${seconds})`,
+    query: `INSERT INTO ${MARKER} (nodes, days, events, rawDays, endMs, samples, records, seconds) VALUES
+      (${p.nodes}, ${p.days}, ${p.events}, ${p.rawDays}, ${p.endMs}, ${samples}, ${p.events}, ${seconds})`,
   });
   return { samples, records: p.events, seconds };
 }
@@ -178,7 +207,7 @@ export function loadAvg(): string {
  * minute boundary, phase per node); cumulative counters count from 0 since the restart at per-node rates,
  * gauges follow a daily wave plus noise.
  */
-function countersSql(p: FleetParams, startMs: number, i0: number, n: number): string {
+function samplesSql(p: FleetParams, startMs: number, i0: number, n: number, stride: number): string {
   // Each node sees three reasons (a sparse map, as on real nodes): argMaxState over a Map in the counter
   // rollups costs ~0.4 µs per entry per row, the bulk of generation time with all 14.
   const reasons = strArr(REJECTION_WEIGHTS.map(([r]) => r));
@@ -189,15 +218,13 @@ function countersSql(p: FleetParams, startMs: number, i0: number, n: number): st
     `${reasons}[1 + (k + 9) % ${n14}], rejectionCount - toUInt64(floor(rejectionCount * 0.5)) - toUInt64(floor(rejectionCount * 0.3))`,
   ];
   const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
-  return `INSERT INTO ${TABLES.counters} (nodeId, ts, startedAt, version, configVersion, activeClientConnections,
-      connectedClients, errorCount, rejectionCount, rejectionsByReason, bytesUp, bytesDown, telemetryDropped)
-    SELECT ${NODE_SQL} AS nodeId,
+  return `SELECT ${NODE_SQL} AS nodeId,
       fromUnixTimestamp64Milli(toInt64(${startMs} + i * ${SAMPLE_MS}), 'UTC') AS ts,
       fromUnixTimestamp64Milli(toInt64(${startMs} + seg0 * ${SAMPLE_MS} - 1000), 'UTC') AS startedAt,
       if(i < ${Math.floor((intervals * 2) / 3)}, '1.0.0', '1.1.0') AS version,
       concat('cfg-', toString(1 + intDiv(i, 8640 * 7))) AS configVersion,
-      toUInt32(greatest(0, 60 + 40 * sin(2 * pi() * i / 8640 + k) + toInt32(cityHash64(k, i) % 11) - 5)) AS active,
-      toUInt32(least(active, ${CLIENTS_PER_NODE}, ceil(active / 3))) AS connected,
+      toUInt32(greatest(0, 60 + 40 * sin(2 * pi() * i / 8640 + k) + toInt32(cityHash64(k, i) % 11) - 5)) AS activeClientConnections,
+      toUInt32(least(activeClientConnections, ${CLIENTS_PER_NODE}, ceil(activeClientConnections / 3))) AS connectedClients,
       toUInt64(floor(x * (0.02 + (k % 5) * 0.01))) AS errorCount,
       toUInt64(floor(x * (0.1 + (k % 13) * 0.05))) AS rejectionCount,
       map(${byReason.join(', ')}) AS rejectionsByReason,
@@ -205,11 +232,47 @@ function countersSql(p: FleetParams, startMs: number, i0: number, n: number): st
       toUInt64(x * (9000 + k % 3000)) AS bytesDown,
       toUInt64(floor(x * 0.005)) AS telemetryDropped
     FROM (
-      SELECT intDiv(number, ${p.nodes}) + ${i0} AS i, number % ${p.nodes} AS k,
-        (30 + k % 37) * 60 AS period, (k * 97) % period AS phase,
+      SELECT intDiv(number, ${p.nodes}) * ${stride} + ${i0} AS i, number % ${p.nodes} AS k,
+        (30 + k % 37) * 60 AS period, (k * 97) % (period / 6) * 6 AS phase,
         intDiv(i + phase, period) * period - phase AS seg0, i - seg0 AS x
       FROM numbers(${n})
     )`;
+}
+
+const COUNTER_COLS = `nodeId, ts, startedAt, version, configVersion, activeClientConnections, connectedClients,
+  errorCount, rejectionCount, rejectionsByReason, bytesUp, bytesDown, telemetryDropped`;
+const HISTORY = 'gatewatch_bench.counters_history';
+
+/**
+ * A Null table shaped like gateway_counters with copies of the store's own counter views (read from
+ * system.tables), pointed at the real rollup tables: history rows become rollup rows and are not kept.
+ */
+async function historyTable(store: Store): Promise<void> {
+  const c = store.client;
+  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1m_mv` });
+  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1h_mv` });
+  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}` });
+  await c.command({ query: `CREATE TABLE ${HISTORY} AS ${store.database}.${TABLES.counters} ENGINE = Null` });
+  for (const [mv, target] of [
+    ['1m', TABLES.counters1m],
+    ['1h', TABLES.counters1h],
+  ] as const) {
+    const rs = await c.query({
+      query: `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = '${target}_mv'`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ as_select: string }>();
+    const from = new RegExp(`FROM (${store.database}\\.)?${TABLES.counters}\\b`);
+    if (!row || !from.test(row.as_select)) {
+      throw new Error(
+        `cannot copy view ${target}_mv: not found or not FROM ${TABLES.counters} (did migration 004 change?)`,
+      );
+    }
+    await c.command({
+      query: `CREATE MATERIALIZED VIEW ${HISTORY}_${mv}_mv TO ${store.database}.${target}
+        AS ${row.as_select.replace(from, `FROM ${HISTORY}`)}`,
+    });
+  }
 }
 
 /**

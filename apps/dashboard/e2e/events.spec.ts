@@ -34,6 +34,17 @@ test('events page: trend and tables; level and event filters change URL and data
   }).toPass();
   const remedy = await columnTexts(page, 'events', 'Remedy');
   expect(remedy[0]).toContain('Configure the workspace on the gateways');
+
+  // A text filter applies on Enter.
+  const node = seed.nodeIds[2] as string;
+  await page.getByLabel('Node').fill(node);
+  await page.getByLabel('Node').press('Enter');
+  await expect(page).toHaveURL(new RegExp(`node=${node}`));
+  await expect(async () => {
+    expect(new Set(await columnTexts(page, 'events', 'Node'))).toEqual(new Set([node]));
+  }).toPass();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page).not.toHaveURL(/node=|event=/);
 });
 
 test('CSV export has the same rows as the table, with the same filters', async ({ page }) => {

@@ -94,6 +94,8 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           { key: 'level', label: 'Level', options: EVENT_LEVELS.map((l) => ({ value: l, label: l })) },
           { key: 'node', label: 'Node', placeholder: 'node id' },
           { key: 'ws', label: 'Workspace', placeholder: 'workspace id' },
+          { key: 'host', label: 'Host', placeholder: 'target host' },
+          { key: 'client', label: 'Client', placeholder: 'client address' },
           {
             key: 'reason',
             label: 'Reason',
