@@ -1,7 +1,8 @@
 /**
  * The gateway under test, one `createGateway` per core sharing the proxy port through `node:cluster`
  * (the gateway has no cluster mode of its own). Started by bench/targets.ts with `fork()`; the gateway
- * config (JSON) arrives in GATEWATCH_BENCH_GATEWAY, the worker count in GATEWATCH_BENCH_WORKERS.
+ * config (JSON) arrives in GATEWATCH_BENCH_GATEWAY, the worker count in GATEWATCH_BENCH_WORKERS, an optional
+ * CPU-profile directory in GATEWATCH_BENCH_PROFILE.
  */
 import cluster from 'node:cluster';
 import { createGateway, parseConfig } from '../src/index.ts';
@@ -9,6 +10,10 @@ import { createGateway, parseConfig } from '../src/index.ts';
 const workers = Number(process.env.GATEWATCH_BENCH_WORKERS ?? '1');
 
 if (cluster.isPrimary) {
+  // --profile: every worker writes a .cpuprofile there when it stops.
+  const profile = process.env.GATEWATCH_BENCH_PROFILE;
+  if (profile)
+    cluster.setupPrimary({ execArgv: [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profile}`] });
   let ready = 0;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('message', (_w, msg: { port?: number; error?: string }) => {

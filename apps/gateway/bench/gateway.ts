@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { WORKSPACE_HOST_SUFFIXES } from '@gatewatch/events';
 import { createCertificateAuthority } from '@gatewatch/simulator';
 import { Command } from 'commander';
@@ -33,14 +34,16 @@ type Target = (typeof TARGETS)[number];
 const program = new Command('bench:gateway')
   .description('Gateway benchmark: direct vs gateway vs squid (agents and throughput)')
   .option('--agents <n>', 'simulated agents in the agents phase', '1000')
-  .option('--duration <d>', 'length of the agents phase per target (e.g. 30s, 2m)', '30s')
+  .option('--duration <d>', 'agents phase per target, summed over the rounds (e.g. 36s, 2m)', '36s')
   .option('--interval <d>', 'upload interval of each agent', '6s')
   .option('--upload-bytes <n>', 'bytes per agent upload', '200000')
   .option('--tunnels <n>', 'tunnels in the throughput phase', '50')
-  .option('--throughput-duration <d>', 'length of the throughput phase per target', '10s')
+  .option('--throughput-duration <d>', 'throughput phase per target, summed over the rounds', '10s')
   .option('--throughput-bytes <n>', 'bytes per upload in the throughput phase', '1048576')
   .option('--workers <n>', 'gateway / sink / squid workers (default: cores)', String(availableParallelism()))
   .option('--agents-per-generator <n>', 'agents per load-generator process (open-file limit)', '4000')
+  .option('--rounds <n>', 'interleaved rounds (each phase length is split over them)', '2')
+  .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
   .option('--targets <list>', 'comma-separated subset of direct,gateway,squid', TARGETS.join(','))
   .parse();
 
@@ -55,6 +58,8 @@ const opts = {
   throughputBytes: parseCount(o.throughputBytes ?? '', '--throughput-bytes'),
   workers: parseCount(o.workers ?? '', '--workers'),
   perGenerator: parseCount(o.agentsPerGenerator ?? '', '--agents-per-generator'),
+  rounds: parseCount(o.rounds ?? '', '--rounds'),
+  profile: o.profile ? resolvePath(process.env.INIT_CWD ?? process.cwd(), o.profile) : undefined,
   targets: (o.targets ?? '').split(',').map((t) => t.trim()) as Target[],
 };
 for (const t of opts.targets)
@@ -89,7 +94,7 @@ interface Cpu {
   /** Proxy CPU seconds per GB uploaded through it. */
   proxyPerGB: number;
 }
-const results = new Map<Target, { agents?: AgentsFigures; throughput?: ThroughputFigures }>();
+const raw = new Map<Target, { agents?: PhaseRaw; throughput?: PhaseRaw }>();
 const running = new Set<Running>();
 let sink: Running | undefined;
 
@@ -110,7 +115,7 @@ async function main() {
     `load    : agents ${opts.agents} × ${opts.uploadBytes} B every ${opts.intervalMs / 1000} s for ${opts.durationMs / 1000} s; throughput ${opts.tunnels} tunnels × ${opts.throughputBytes} B back-to-back for ${opts.throughputMs / 1000} s`,
   );
   console.log(
-    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway, sink, squid\n`,
+    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
   );
 
   const ca = await createCertificateAuthority('Gatewatch Bench CA');
@@ -118,11 +123,17 @@ async function main() {
   const sinkRun = track(await startSink(pair, opts.workers));
   sink = sinkRun;
   log(`TLS sink on 127.0.0.1:${sinkRun.port} (${opts.workers} workers)`);
-
+  // All targets stay up for the whole run; their phases interleave round by round (order rotating), so
+  // the background load of a shared machine falls on all of them alike.
+  const proxies = new Map<Target, Running | undefined>();
   for (const target of opts.targets) {
     const proxy = target === 'direct' ? undefined : track(await startTarget(target, sinkRun.port));
     if (proxy) log(`${target} listening on 127.0.0.1:${proxy.port}`);
-    const base: Omit<LoadJob, 'mode' | 'count' | 'first' | 'bodyBytes' | 'intervalMs' | 'durationMs'> = {
+    proxies.set(target, proxy);
+  }
+  const base = (target: Target): BaseJob => {
+    const proxy = proxies.get(target);
+    return {
       proxy: proxy && { host: '127.0.0.1', port: proxy.port },
       direct: { host: '127.0.0.1', port: sinkRun.port },
       // The gateway maps the Azure name to the sink (resolve); squid has no such mapping, so it is asked
@@ -132,12 +143,18 @@ async function main() {
       servername: HOST,
       ca: ca.cert,
     };
-    const entry: { agents?: AgentsFigures; throughput?: ThroughputFigures } = {};
-    results.set(target, entry);
-    entry.agents = await agentsPhase(target, base, proxy);
-    entry.throughput = await throughputPhase(target, base, proxy);
-    if (proxy) await untrack(proxy);
+  };
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length] as Target);
+    for (const target of order) {
+      const tag = `round ${round + 1}/${opts.rounds} ${target}`;
+      const entry = raw.get(target) ?? {};
+      raw.set(target, entry);
+      entry.agents = add(entry.agents, await agentsPhase(tag, base(target), proxies.get(target)));
+      entry.throughput = add(entry.throughput, await throughputPhase(tag, base(target), proxies.get(target)));
+    }
   }
+  for (const proxy of proxies.values()) if (proxy) await untrack(proxy);
   await untrack(sinkRun);
   report();
 }
@@ -162,76 +179,64 @@ async function startTarget(target: 'gateway' | 'squid', sinkPort: number): Promi
       logLevel: 'warn',
     },
     opts.workers,
+    opts.profile,
   );
 }
 
 type BaseJob = Omit<LoadJob, 'mode' | 'count' | 'first' | 'bodyBytes' | 'intervalMs' | 'durationMs'>;
 
-async function agentsPhase(target: Target, base: BaseJob, proxy?: Running): Promise<AgentsFigures> {
+/** Split `total` items over `parts` generators: [first, count] of part g. */
+const slice = (total: number, parts: number, g: number) => {
+  const first = Math.floor((g * total) / parts);
+  return { first, count: Math.floor(((g + 1) * total) / parts) - first };
+};
+
+function agentsPhase(tag: string, base: BaseJob, proxy?: Running): Promise<PhaseRaw> {
   const generators = Math.max(opts.workers, Math.ceil(opts.agents / opts.perGenerator));
-  const { merged, cpu } = await runPhase(`${target} agents`, proxy, opts.durationMs, generators, (g) => {
-    const first = Math.floor((g * opts.agents) / generators);
-    const count = Math.floor(((g + 1) * opts.agents) / generators) - first;
-    return {
-      ...base,
-      mode: 'agents',
-      count,
-      first,
-      bodyBytes: opts.uploadBytes,
-      intervalMs: opts.intervalMs,
-      durationMs: opts.durationMs,
-    };
-  });
-  const lat = merged.latencies.sort((a, b) => a - b);
-  return {
-    agents: opts.agents,
-    ok: merged.ok,
-    failed: merged.failed,
-    connections: merged.connections,
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    setupP99: percentile(
-      merged.setup.sort((a, b) => a - b),
-      99,
-    ),
-    mbps: merged.bytes / 1e6 / (opts.durationMs / 1000),
-    cpu,
-    errors: merged.errors,
-  };
+  const durationMs = opts.durationMs / opts.rounds;
+  return runPhase(`${tag} agents`, proxy, durationMs, generators, (g) => ({
+    ...base,
+    ...slice(opts.agents, generators, g),
+    mode: 'agents',
+    bodyBytes: opts.uploadBytes,
+    intervalMs: opts.intervalMs,
+    durationMs,
+  }));
 }
 
-async function throughputPhase(target: Target, base: BaseJob, proxy?: Running): Promise<ThroughputFigures> {
+function throughputPhase(tag: string, base: BaseJob, proxy?: Running): Promise<PhaseRaw> {
   const generators = Math.min(opts.tunnels, opts.workers);
-  const { merged, cpu } = await runPhase(
-    `${target} throughput`,
-    proxy,
-    opts.throughputMs,
-    generators,
-    (g) => {
-      const first = Math.floor((g * opts.tunnels) / generators);
-      const count = Math.floor(((g + 1) * opts.tunnels) / generators) - first;
-      return {
-        ...base,
-        mode: 'throughput',
-        count,
-        first,
-        bodyBytes: opts.throughputBytes,
-        intervalMs: 0,
-        durationMs: opts.throughputMs,
-      };
-    },
-  );
+  const durationMs = opts.throughputMs / opts.rounds;
+  return runPhase(`${tag} throughput`, proxy, durationMs, generators, (g) => ({
+    ...base,
+    ...slice(opts.tunnels, generators, g),
+    mode: 'throughput',
+    bodyBytes: opts.throughputBytes,
+    intervalMs: 0,
+    durationMs,
+  }));
+}
+
+/** Everything measured in one phase (or the sum over rounds): figures are derived from it at the end. */
+interface PhaseRaw {
+  result: LoadResult;
+  /** Wall seconds; the agents phase's nominal length (for MB/s); CPU seconds of proxy, sink, machine. */
+  wall: number;
+  nominal: number;
+  proxyS: number;
+  sinkS: number;
+  machineS: number;
+}
+
+function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
+  if (!a) return b;
   return {
-    // Each generator's own window; they start within a moment of each other.
-    mbps: merged.windowBytes / 1e6 / (merged.windowMs / 1000),
-    ok: merged.ok,
-    failed: merged.failed,
-    p50: percentile(
-      merged.latencies.sort((a, b) => a - b),
-      50,
-    ),
-    cpu,
-    errors: merged.errors,
+    result: mergeResults(a.result, b.result, (x, y) => x + y),
+    wall: a.wall + b.wall,
+    nominal: a.nominal + b.nominal,
+    proxyS: a.proxyS + b.proxyS,
+    sinkS: a.sinkS + b.sinkS,
+    machineS: a.machineS + b.machineS,
   };
 }
 
@@ -242,7 +247,7 @@ async function runPhase(
   durationMs: number,
   generators: number,
   job: (g: number) => LoadJob,
-): Promise<{ merged: LoadResult; cpu: Cpu }> {
+): Promise<PhaseRaw> {
   log(`${label}: starting ${generators} load generators`);
   const progress = new Map<number, LoadProgress>();
   const started = performance.now();
@@ -270,34 +275,87 @@ async function runPhase(
     );
     const wall = (performance.now() - started) / 1000;
     const machine = machineJiffies();
-    const proxySeconds = proxy ? treeCpuSeconds(proxy.pid) - proxyBefore : Number.NaN;
-    const merged = parts.reduce((a, b) => ({
-      type: 'done',
-      ok: a.ok + b.ok,
-      failed: a.failed + b.failed,
-      bytes: a.bytes + b.bytes,
-      connections: a.connections + b.connections,
-      latencies: a.latencies.concat(b.latencies),
-      setup: a.setup.concat(b.setup),
-      windowBytes: a.windowBytes + b.windowBytes,
-      windowMs: Math.max(a.windowMs, b.windowMs),
-      errors: mergeCounts(a.errors, b.errors),
-      cpuSeconds: a.cpuSeconds + b.cpuSeconds,
-    }));
-    const cpu: Cpu = {
-      proxy: proxySeconds / wall,
-      sink: sink ? (treeCpuSeconds(sink.pid) - sinkBefore) / wall : Number.NaN,
-      generators: merged.cpuSeconds / wall,
-      machine:
+    // Generators start within a moment of each other: their throughput windows overlap, take the longest.
+    const result = parts.reduce((a, b) => mergeResults(a, b, Math.max));
+    log(`${label}: done in ${wall.toFixed(1)} s, ${result.ok} uploads, ${result.failed} failed`);
+    return {
+      result,
+      wall,
+      nominal: durationMs / 1000,
+      proxyS: proxy ? treeCpuSeconds(proxy.pid) - proxyBefore : Number.NaN,
+      sinkS: sink ? treeCpuSeconds(sink.pid) - sinkBefore : Number.NaN,
+      machineS:
         ((machine.busy - machineBefore.busy) / (machine.total - machineBefore.total)) *
-        availableParallelism(),
-      proxyPerGB: proxySeconds / (merged.bytes / 1e9),
+        availableParallelism() *
+        wall,
     };
-    log(`${label}: done in ${wall.toFixed(1)} s, ${merged.ok} uploads, ${merged.failed} failed`);
-    return { merged, cpu };
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** Parallel generators: windows overlap (max); successive rounds: windows add up. */
+function mergeResults(a: LoadResult, b: LoadResult, windows: (x: number, y: number) => number): LoadResult {
+  return {
+    type: 'done',
+    ok: a.ok + b.ok,
+    failed: a.failed + b.failed,
+    bytes: a.bytes + b.bytes,
+    connections: a.connections + b.connections,
+    latencies: a.latencies.concat(b.latencies),
+    setup: a.setup.concat(b.setup),
+    windowBytes: a.windowBytes + b.windowBytes,
+    windowMs: windows(a.windowMs, b.windowMs),
+    errors: mergeCounts(a.errors, b.errors),
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+  };
+}
+
+function cpuOf(p: PhaseRaw): Cpu {
+  return {
+    proxy: p.proxyS / p.wall,
+    sink: p.sinkS / p.wall,
+    generators: p.result.cpuSeconds / p.wall,
+    machine: p.machineS / p.wall,
+    proxyPerGB: p.proxyS / (p.result.bytes / 1e9),
+  };
+}
+
+function agentsFigures(p: PhaseRaw): AgentsFigures {
+  const r = p.result;
+  return {
+    agents: opts.agents,
+    ok: r.ok,
+    failed: r.failed,
+    connections: r.connections,
+    p50: percentile(
+      r.latencies.sort((a, b) => a - b),
+      50,
+    ),
+    p99: percentile(r.latencies, 99),
+    setupP99: percentile(
+      r.setup.sort((a, b) => a - b),
+      99,
+    ),
+    mbps: r.bytes / 1e6 / p.nominal,
+    cpu: cpuOf(p),
+    errors: r.errors,
+  };
+}
+
+function throughputFigures(p: PhaseRaw): ThroughputFigures {
+  const r = p.result;
+  return {
+    mbps: r.windowBytes / 1e6 / (r.windowMs / 1000),
+    ok: r.ok,
+    failed: r.failed,
+    p50: percentile(
+      r.latencies.sort((a, b) => a - b),
+      50,
+    ),
+    cpu: cpuOf(p),
+    errors: r.errors,
+  };
 }
 
 function runGenerator(job: LoadJob, onProgress: (p: LoadProgress) => void, durationMs: number) {
@@ -327,6 +385,15 @@ function mergeCounts(a: Record<string, number>, b: Record<string, number>) {
 }
 
 function report() {
+  const results = new Map(
+    [...raw].map(([t, r]) => [
+      t,
+      {
+        agents: r.agents && agentsFigures(r.agents),
+        throughput: r.throughput && throughputFigures(r.throughput),
+      },
+    ]),
+  );
   console.log(`\n## Results (load average at the end: ${load()})\n`);
   const rows = [...results].map(([t, r]) => [
     t,
@@ -402,12 +469,12 @@ function report() {
     ga ? `${ga.failed} failed of ${ga.ok + ga.failed}` : 'gateway not run',
   );
   if (opts.agents < 10_000) console.log('      (the sizing goal is 10,000 agents: run with --agents 10000)');
-  const pr = ga && d?.agents && d.agents.ok > 0 ? ga.p99 / d.agents.p99 : undefined;
+  const pr = ga && d?.agents && Number.isFinite(ga.p99 / d.agents.p99) ? ga.p99 / d.agents.p99 : undefined;
   goal(
     'agents p99 ≤ 2× direct',
     pr === undefined ? undefined : pr <= 2,
     pr === undefined
-      ? 'needs direct and gateway'
+      ? 'needs direct and gateway runs with steady uploads (phase per round ≥ 2 intervals)'
       : `${fmt(ga?.p99 ?? 0)} ms vs ${fmt(d?.agents?.p99 ?? 0)} ms = ${fmt(pr, 2)}×`,
   );
   const valid = (f?: ThroughputFigures) => f && f.failed === 0 && f.mbps > 0;

@@ -56,10 +56,15 @@ export function startSink(pair: KeyPair, workers: number): Promise<Running> {
   return startCluster('./sink.ts', env, 'bench TLS sink');
 }
 
-export function startGatewayCluster(config: GatewayConfigInput, workers: number): Promise<Running> {
+export function startGatewayCluster(
+  config: GatewayConfigInput,
+  workers: number,
+  profileDir?: string,
+): Promise<Running> {
   const env = {
     GATEWATCH_BENCH_GATEWAY: JSON.stringify(config),
     GATEWATCH_BENCH_WORKERS: String(workers),
+    ...(profileDir ? { GATEWATCH_BENCH_PROFILE: profileDir } : {}),
   };
   return startCluster('./gateway-cluster.ts', env, 'gateway cluster');
 }
