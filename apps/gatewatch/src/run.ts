@@ -84,6 +84,8 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
   try {
     const env = process.env;
     const dashboardUrl = o.externalUrl ?? `http://${o.dashboardHost}:${o.dashboardPort}`;
+    if ((o.ingesters ?? 1) > 1 && !env.KAFKA_BROKERS)
+      throw new UsageError(`--ingesters ${o.ingesters} needs Kafka: set KAFKA_BROKERS, or run one ingester`);
     let store: Store | undefined;
     if (has('ingester') || has('alerter') || has('dashboard')) {
       // The launcher's DATA_DIR is the root of its state; embedded chDB gets its own folder inside it.
@@ -112,8 +114,6 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     const ingesters: Ingester[] = [];
     if (has('ingester') && bus && store) {
       const count = o.ingesters ?? 1;
-      if (count > 1 && bus.kind !== 'kafka')
-        throw new UsageError(`--ingesters ${count} needs Kafka: set KAFKA_BROKERS, or run one ingester`);
       const groupId = o.groupId ?? `${env.KAFKA_TOPIC_PREFIX ?? ''}gatewatch-ingester`;
       for (let i = 1; i <= count; i++) {
         // Each member gets its own Kafka client, so the group really has `count` members sharing partitions.
