@@ -197,8 +197,8 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     }
     if (alerter) globalThis.__gatewatchAlerter = alerter;
 
-    // Scale-out roles without a dashboard serve their own /metrics.
-    if (!has('gateway') && !has('dashboard') && (ingesters.length > 0 || alerter)) {
+    // Scale-out ingesters (also a backend process with --with dashboard) and a lone alerter serve /metrics.
+    if (!has('gateway') && (ingesters.length > 0 || (alerter && !has('dashboard')))) {
       const text = () => `${ingesterMetricsText(ingesters)}${alerter?.metrics() ?? ''}`;
       const srv = createServer((req, res) => {
         if (req.url?.startsWith('/metrics'))

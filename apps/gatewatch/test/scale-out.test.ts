@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { workspaceHosts } from '@gatewatch/events';
+import type { Ingester } from '@gatewatch/pipeline';
 import { createCertificateAuthority, startTlsEndpoint, uploadThroughGateway } from '@gatewatch/simulator';
 import { openStore } from '@gatewatch/store';
 import { CLI, freePort, interrupt, type Launched, launch } from './helpers.ts';
@@ -185,6 +186,7 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
 
   // Backend first: it creates the topics and joins the consumer group while the fleet starts.
   const dashboardPort = await freePort();
+  const metricsPort = await freePort();
   const backend = launch(
     [
       'ingester',
@@ -196,6 +198,8 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
       join(dir, 'backend'),
       '--dashboard-port',
       String(dashboardPort),
+      '--metrics-port',
+      String(metricsPort),
     ],
     kafkaEnv,
   );
@@ -344,6 +348,17 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
       await sleep(1000);
     }
   }
+  // Both consumer-group members did work (the group gives each its own partitions).
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const consumed = (member: number) =>
+    [
+      ...metrics.matchAll(
+        new RegExp(`^gatewatch_ingester_messages_total\\{member="${member}"[^}]*\\} (\\d+)`, 'gm'),
+      ),
+    ]
+      .map((m) => Number(m[1]))
+      .reduce((a, b) => a + b, 0);
+  assert.ok(consumed(1) > 0 && consumed(2) > 0, `one ingester did all the work:\n${metrics}`);
   assert.equal(await interrupt(backend, 30_000), 0, `backend did not stop cleanly:\n${backend.output()}`);
 
   // The backend released the store: compare record ids row by row.
@@ -384,7 +399,7 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
     figures.push(`${n}: ${logged.length} logged, ${inStore.length} stored`);
   }
   process.stderr.write(
-    `scale-out: ${stats.uploads} uploads, ${stats.retried} retried once, 0 failed twice; ${figures.join('; ')}; ${Math.round((Date.now() - started) / 1000)} s\n`,
+    `scale-out: ingesters consumed ${consumed(1)} + ${consumed(2)} messages; ${stats.uploads} uploads, ${stats.retried} retried once, 0 failed twice; ${figures.join('; ')}; ${Math.round((Date.now() - started) / 1000)} s\n`,
   );
 });
 
@@ -475,4 +490,16 @@ test('infra/clickhouse/cluster.sql is `gatewatch cluster-ddl` output and every s
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('ingesterMetricsText: one member as is; several get a member label and one HELP/TYPE per metric', async () => {
+  const { ingesterMetricsText } = await import('../src/metrics.ts');
+  const fake = (text: string) => ({ metricsText: () => text }) as unknown as Ingester;
+  const text = '# HELP m_total Msgs.\n# TYPE m_total counter\nm_total{topic="e"} 3\nlag 1\n';
+  assert.equal(ingesterMetricsText([fake(text)]), text);
+  assert.equal(ingesterMetricsText([]), '');
+  assert.equal(
+    ingesterMetricsText([fake(text), fake(text.replace(' 3', ' 4'))]),
+    '# HELP m_total Msgs.\n# TYPE m_total counter\nm_total{member="1",topic="e"} 3\nlag{member="1"} 1\nm_total{member="2",topic="e"} 4\nlag{member="2"} 1\n',
+  );
 });
