@@ -109,8 +109,9 @@ export async function startAlerterRole(opts: {
       );
     }
   };
-  watchFile(config.rulesFile, { interval: 2000, persistent: false }, onChange);
+  // The shipped defaults are read-only (embedded); a configured file is watched and editable.
   const editable = config.rulesFile !== DEFAULT_RULES_PATH;
+  if (editable) watchFile(config.rulesFile, { interval: 2000, persistent: false }, onChange);
   const api = createAlertsApi({
     store: opts.store,
     rules: () => alerter.rules(),
@@ -124,7 +125,7 @@ export async function startAlerterRole(opts: {
     api,
     receivers,
     stop: async () => {
-      unwatchFile(config.rulesFile, onChange);
+      if (editable) unwatchFile(config.rulesFile, onChange);
       await alerter.stop();
       await started;
     },

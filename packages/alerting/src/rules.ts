@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isEventId, REJECTION_REASON_NAMES } from '@gatewatch/events';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_RULES_YAML } from './default-rules.ts';
 import { isDuration, parseDuration } from './duration.ts';
 import { TEMPLATE_ERROR, templateProblems } from './template.ts';
 
@@ -279,6 +280,7 @@ export function parseRulesYaml(text: string, source = 'rules file'): RulesFile {
 }
 
 export function loadRulesFile(path: string): RulesFile {
+  if (path === DEFAULT_RULES_PATH) return loadDefaultRules();
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -290,9 +292,9 @@ export function loadRulesFile(path: string): RulesFile {
   return parseRulesYaml(text, path);
 }
 
-/** The rules shipped with Gatewatch. */
+/** The rules shipped with Gatewatch (loadRulesFile of this path uses the embedded copy). */
 export const DEFAULT_RULES_PATH = new URL('../rules/default.yaml', import.meta.url).pathname;
 
 export function loadDefaultRules(): RulesFile {
-  return loadRulesFile(DEFAULT_RULES_PATH);
+  return parseRulesYaml(DEFAULT_RULES_YAML, 'shipped default rules');
 }

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { catalogEntry } from '@gatewatch/events';
-import { loadDefaultRules, loadRulesFile, parseRulesYaml, RulesError } from '../src/rules.ts';
+import { DEFAULT_RULES_YAML } from '../src/default-rules.ts';
+import {
+  DEFAULT_RULES_PATH,
+  loadDefaultRules,
+  loadRulesFile,
+  parseRulesYaml,
+  RulesError,
+} from '../src/rules.ts';
 import { renderTemplate, templateProblems } from '../src/template.ts';
 
 test('the default rules file loads and holds the five shipped rules', () => {
@@ -24,6 +32,11 @@ test('the default rules file loads and holds the five shipped rules', () => {
       `${r.name} links a time range`,
     );
   }
+});
+
+test('the embedded default rules equal rules/default.yaml (copy the YAML into src/default-rules.ts)', () => {
+  assert.equal(DEFAULT_RULES_YAML, readFileSync(DEFAULT_RULES_PATH, 'utf8'));
+  assert.deepEqual(loadRulesFile(DEFAULT_RULES_PATH).rules, loadDefaultRules().rules);
 });
 
 const valid = `
