@@ -45,8 +45,16 @@ const program = new Command('bench:gateway')
   .option('--rounds <n>', 'interleaved rounds (each phase length is split over them)', '2')
   .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
   .option('--targets <list>', 'comma-separated subset of direct,gateway,squid', TARGETS.join(','))
+  .allowExcessArguments(true)
   .parse();
 
+if (program.args.length) {
+  // npm swallows flags that reach it without `--` and hands the bare values on: say so in one line.
+  console.error(
+    `bench:gateway: unexpected argument(s) "${program.args.join(' ')}": flags were eaten by npm — run \`npm run bench:gateway -w @gatewatch/gateway -- --agents 10000\` (flags after --)`,
+  );
+  process.exit(2);
+}
 const o = program.opts<Record<string, string>>();
 const opts = {
   agents: parseCount(o.agents ?? '', '--agents'),

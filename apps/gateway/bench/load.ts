@@ -1,11 +1,13 @@
 /**
  * One load-generator process (forked by bench/gateway.ts): simulated agents with persistent tunnels.
  * agents: each uploads `bodyBytes` every `intervalMs`; throughput: each uploads back-to-back.
- * Reports progress every second and the raw latencies at the end, then exits. Every upload has a 60 s
- * deadline (the agent's), so a run always ends.
+ * Reports progress every second and the raw latencies at the end, then exits. Uploads still running 20 s
+ * after the end are cut and count as failed, so a run always ends.
  */
 import { createPersistentAgent, type PersistentAgent, type UploadResult } from '@gatewatch/simulator';
 import type { LoadJob, LoadProgress, LoadResult } from './protocol.ts';
+
+const DRAIN_MS = 20_000;
 
 process.on('disconnect', () => process.exit(0)); // the driver is gone (Ctrl-C): stop at once
 
@@ -87,6 +89,11 @@ type Record_ = (res: UploadResult, first: boolean) => void;
 /** Fixed cadence per agent, first upload at a random offset (agents do not start in lockstep). */
 async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, record: Record_) {
   const end = performance.now() + job.durationMs;
+  // Hard stop: uploads still running DRAIN_MS after the end are cut (and count as failed), so an
+  // overloaded run still ends on time with honest figures.
+  const cut = setTimeout(() => {
+    for (const a of agents) a.close();
+  }, job.durationMs + DRAIN_MS);
   await Promise.all(
     agents.map(async (agent) => {
       let next = performance.now() + Math.random() * job.intervalMs;
@@ -100,6 +107,7 @@ async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, 
       }
     }),
   );
+  clearTimeout(cut);
 }
 
 /** Every tunnel opens (one upload), then all upload back-to-back for durationMs; bytes / window. */

@@ -8,7 +8,7 @@ export interface PersistentAgentTarget extends Omit<UploadTarget, 'proxy' | 'hol
   proxy?: { host: string; port: number };
   /** Where to dial when there is no proxy (default host:port). */
   direct?: { host: string; port: number };
-  /** Per-upload deadline (default 60 s). */
+  /** Per-upload deadline, tunnel and TLS set-up included (default 60 s). */
   timeoutMs?: number;
 }
 
@@ -26,6 +26,7 @@ export interface PersistentAgent {
  */
 export function createPersistentAgent(target: PersistentAgentTarget): PersistentAgent {
   let connections = 0;
+  let current: ClientRequest | undefined; // the upload in flight (one at a time), for close()
   // Where a failure happens: set as the connection progresses; a reused connection stays at 'upload'.
   let stage: 'connect' | 'proxy' | 'tls' | 'upload' = 'connect';
   const agent = new Agent({ keepAlive: true, maxSockets: 1, scheduling: 'lifo' });
@@ -90,7 +91,6 @@ export function createPersistentAgent(target: PersistentAgentTarget): Persistent
             method: 'POST',
             path: '/OperationalData.svc/PostJsonDataItems',
             headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
-            timeout: target.timeoutMs ?? 60_000,
           },
           (res) => {
             res.resume();
@@ -103,12 +103,20 @@ export function createPersistentAgent(target: PersistentAgentTarget): Persistent
             });
           },
         );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${target.timeoutMs ?? 60_000} ms`)));
+        // A total deadline, not an idle one: a trickling upload must end too.
+        const limit = target.timeoutMs ?? 60_000;
+        const timer = setTimeout(() => req.destroy(new Error(`not done within ${limit} ms`)), limit);
+        current = req;
+        req.once('close', () => {
+          clearTimeout(timer);
+          if (current === req) current = undefined;
+        });
         req.on('error', (err) => fail(stage, err.message));
         req.end(body);
       });
     },
     close() {
+      current?.destroy(new Error('agent closed'));
       agent.destroy();
     },
   };
