@@ -301,6 +301,13 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
   killed.proc.child.kill('SIGKILL');
   await killed.proc.exited;
   await sleep(8000);
+  // HAProxy's health checks took the dead node out of rotation (gw2 is the second server line).
+  assert.match(
+    lb.stderr(),
+    /Server gateway_nodes\/gw2 is DOWN/,
+    `HAProxy did not mark gw2 down:\n${lb.stderr()}`,
+  );
+  assert.doesNotMatch(lb.stderr(), /gateway_nodes\/gw[13] is DOWN/);
   assert.ok(
     stats.uploads > uploadsBeforeKill + 20,
     `uploads stalled after the kill: ${JSON.stringify(stats)}`,
