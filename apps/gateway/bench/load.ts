@@ -91,14 +91,16 @@ async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, 
   const end = performance.now() + job.durationMs;
   // Hard stop: uploads still running DRAIN_MS after the end are cut (and count as failed), so an
   // overloaded run still ends on time with honest figures.
+  let cutOff = false;
   const cut = setTimeout(() => {
+    cutOff = true;
     for (const a of agents) a.close();
   }, job.durationMs + DRAIN_MS);
   await Promise.all(
     agents.map(async (agent) => {
       let next = performance.now() + Math.random() * job.intervalMs;
       let first = true;
-      while (next < end) {
+      while (next < end && !cutOff) {
         await sleep(next - performance.now());
         const res = await agent.upload(body);
         record(res, first);
