@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { openStore, type Store, StoreError } from '@gatewatch/store';
 import { Command, InvalidArgumentError } from 'commander';
 import { DASHBOARD_DIR, DashboardError, startDashboard } from '../src/server.ts';
-import { type FleetParams, generateFleet, loadAvg, nodeName, readMarker, SAMPLE_MS } from './generate.ts';
+import {
+  type FleetParams,
+  fleetRows,
+  generateFleet,
+  loadAvg,
+  nodeName,
+  readMarker,
+  SAMPLE_MS,
+} from './generate.ts';
 import { type PageCase, pageCases, pickDrill, RANGES, type RangeName } from './panels.ts';
 import { GOAL_P95_MS, summarize, type Timing, table } from './stats.ts';
 
@@ -169,10 +177,11 @@ async function ensureFleet(store: Store, o: Opts): Promise<FleetParams> {
     endMs: Math.floor(Date.now() / SAMPLE_MS) * SAMPLE_MS,
   };
   const perDay = (86_400_000 / SAMPLE_MS) * p.nodes;
+  const history = fleetRows(p) - p.rawDays * perDay;
   log(
     `generating ${p.nodes} nodes × ${p.days} d: ${(p.rawDays * perDay).toLocaleString('en-US')} raw counter samples (every 10 s, newest ${p.rawDays} d)` +
-      (p.rawDays < p.days
-        ? ` + ${(((p.days - p.rawDays) * perDay) / 6).toLocaleString('en-US')} history samples (1/min, straight into the rollups)`
+      (history > 0
+        ? ` + ${history.toLocaleString('en-US')} history samples (1/min for 4 d, then 1/h, straight into the rollups)`
         : '') +
       ` + ${p.events.toLocaleString('en-US')} event records`,
   );
@@ -220,17 +229,21 @@ async function settleMerges(store: Store): Promise<void> {
 async function timeIt(run: () => Promise<unknown>, n: number) {
   let out = await run();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     out = await run();
     samples.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
   const size = Array.isArray(out)
     ? out.length
     : typeof out === 'number'
       ? out
       : ((out as { rows?: unknown[] })?.rows?.length ?? 0);
-  return { ...summarize(samples), runs: n, rows: size };
+  return { ...summarize(samples, cpu), runs: n, rows: size };
 }
 
 async function fetchPage(base: string, c: PageCase): Promise<number> {

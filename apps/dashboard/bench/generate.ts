@@ -20,9 +20,10 @@ export interface FleetParams {
   days: number;
   events: number;
   /**
-   * Days (the newest) stored as raw 10 s samples through the store's views; older history goes straight
-   * into the 1m/1h rollups (one sample per minute, same view queries), which is all the dashboard reads
-   * for ranges over 3 h. = days: everything raw.
+   * Days (the newest) stored as raw 10 s samples through the store's views. Older history goes straight
+   * into the rollups through copies of the store's view queries: one sample per minute into 1m + 1h for
+   * the 4 days before, one per hour into 1h before that (the dashboard reads 1m only for ranges ≤ 3 d and
+   * 1h beyond). = days: everything raw, rollups filled by the views only.
    */
   rawDays: number;
   /** End of the data (exclusive), epoch ms, multiple of 10 s. */
@@ -141,8 +142,7 @@ export async function generateFleet(
   const t0 = performance.now();
   const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
   const startMs = p.endMs - intervals * SAMPLE_MS;
-  const rawIntervals = Math.min(intervals, Math.round((p.rawDays * 86_400_000) / SAMPLE_MS));
-  const samples = rawIntervals * p.nodes + Math.ceil((intervals - rawIntervals) / 6) * p.nodes;
+  const samples = fleetRows(p);
   const total = samples + p.events;
   let done = 0;
   const progress = (what: string, chunkRows: number, chunkStart: number) => {
@@ -157,20 +157,25 @@ export async function generateFleet(
   };
 
   const rawFrom = Math.max(0, intervals - Math.round((p.rawDays * 86_400_000) / SAMPLE_MS));
-  if (rawFrom > 0) {
-    await historyTable(store);
-    // One sample per minute (stride 6) for the history: 6× fewer rows, the rollups get one row per minute.
-    const perChunk = Math.max(6, Math.floor((CHUNK_ROWS * 6) / p.nodes / 6) * 6);
-    for (let i0 = 0; i0 < rawFrom; i0 += perChunk) {
-      const n = Math.ceil(Math.min(perChunk, rawFrom - i0) / 6) * p.nodes;
+  const minuteFrom = Math.max(0, rawFrom - MINUTE_HISTORY_INTERVALS);
+  // History older than the raw days: one sample per hour into the 1h rollup, then one per minute into both
+  // rollups for the 1m tier's reach; stride and chunk sizes are whole hours / minutes.
+  for (const [from, to, stride, tiers] of [
+    [0, minuteFrom, 360, ['1h']],
+    [minuteFrom, rawFrom, 6, ['1m', '1h']],
+  ] as const) {
+    if (to <= from) continue;
+    await historyTable(store, tiers);
+    const perChunk = Math.max(stride, Math.floor((CHUNK_ROWS * stride) / p.nodes / stride) * stride);
+    for (let i0 = from; i0 < to; i0 += perChunk) {
+      const n = Math.ceil(Math.min(perChunk, to - i0) / stride) * p.nodes;
       const t = performance.now();
       await c.command({
-        query: `INSERT INTO ${HISTORY} (${COUNTER_COLS}) ${samplesSql(p, startMs, i0, n, 6)}`,
+        query: `INSERT INTO ${HISTORY} (${COUNTER_COLS}) ${samplesSql(p, startMs, i0, n, stride)}`,
       });
-      progress('history → rollups (1 sample/min)', n, t);
+      progress(`history → ${tiers.join(' + ')} rollups (1 sample/${stride === 6 ? 'min' : 'h'})`, n, t);
     }
-    await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1m_mv` });
-    await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1h_mv` });
+    await dropHistory(store);
   }
   const perChunk = Math.max(1, Math.floor(CHUNK_ROWS / p.nodes));
   for (let i0 = rawFrom; i0 < intervals; i0 += perChunk) {
@@ -242,21 +247,25 @@ function samplesSql(p: FleetParams, startMs: number, i0: number, n: number, stri
 const COUNTER_COLS = `nodeId, ts, startedAt, version, configVersion, activeClientConnections, connectedClients,
   errorCount, rejectionCount, rejectionsByReason, bytesUp, bytesDown, telemetryDropped`;
 const HISTORY = 'gatewatch_bench.counters_history';
+/** Per-minute history covers 4 days: the dashboard reads the 1m rollup for ranges up to 3 days. */
+const MINUTE_HISTORY_INTERVALS = (4 * 86_400_000) / SAMPLE_MS;
 
 /**
  * A Null table shaped like gateway_counters with copies of the store's own counter views (read from
  * system.tables), pointed at the real rollup tables: history rows become rollup rows and are not kept.
  */
-async function historyTable(store: Store): Promise<void> {
+async function dropHistory(store: Store): Promise<void> {
+  for (const t of [`${HISTORY}_1m_mv`, `${HISTORY}_1h_mv`, HISTORY]) {
+    await store.client.command({ query: `DROP TABLE IF EXISTS ${t}` });
+  }
+}
+
+async function historyTable(store: Store, tiers: readonly ('1m' | '1h')[]): Promise<void> {
   const c = store.client;
-  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1m_mv` });
-  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}_1h_mv` });
-  await c.command({ query: `DROP TABLE IF EXISTS ${HISTORY}` });
+  await dropHistory(store);
   await c.command({ query: `CREATE TABLE ${HISTORY} AS ${store.database}.${TABLES.counters} ENGINE = Null` });
-  for (const [mv, target] of [
-    ['1m', TABLES.counters1m],
-    ['1h', TABLES.counters1h],
-  ] as const) {
+  for (const mv of tiers) {
+    const target = mv === '1m' ? TABLES.counters1m : TABLES.counters1h;
     const rs = await c.query({
       query: `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = '${target}_mv'`,
       format: 'JSONEachRow',
@@ -273,6 +282,14 @@ async function historyTable(store: Store): Promise<void> {
         AS ${row.as_select.replace(from, `FROM ${HISTORY}`)}`,
     });
   }
+}
+
+/** Counter rows the generator writes: raw samples + per-minute and per-hour history samples. */
+export function fleetRows(p: FleetParams): number {
+  const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
+  const rawFrom = Math.max(0, intervals - Math.round((p.rawDays * 86_400_000) / SAMPLE_MS));
+  const minuteFrom = Math.max(0, rawFrom - MINUTE_HISTORY_INTERVALS);
+  return (intervals - rawFrom + (rawFrom - minuteFrom) / 6 + minuteFrom / 360) * p.nodes;
 }
 
 /**
