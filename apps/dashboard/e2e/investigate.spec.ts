@@ -10,7 +10,7 @@ test('105 investigation: unconfigured workspaces are called out with the admin c
   await expect(callouts).toHaveCount(seed.unconfiguredWorkspaces.length);
   for (const ws of seed.unconfiguredWorkspaces) {
     await expect(page.getByTestId('fix-command').filter({ hasText: ws })).toContainText(
-      `npm run admin -w @gatewatch/gateway -- config set workspaces`,
+      `npm run admin -- config set workspaces`,
     );
   }
   // The command keeps the configured workspaces (config set replaces the list).

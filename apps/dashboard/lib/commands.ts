@@ -1,8 +1,8 @@
 /**
  * Admin CLI commands the dashboard tells operators to run, matching the gateway's admin CLI
- * (apps/gateway/src/admin.ts; see apps/gateway/README.md). Kept in one place so they follow its syntax.
+ * (`gatewatch admin`, apps/gateway/src/admin.ts; see the root README "Admin CLI"). Kept in one place so they follow its syntax.
  */
-export const ADMIN_CLI = 'npm run admin -w @gatewatch/gateway --';
+export const ADMIN_CLI = 'npm run admin --';
 
 /**
  * `config set workspaces` replaces the whole list, so the command lists the workspaces already in use

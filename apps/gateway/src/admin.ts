@@ -86,7 +86,7 @@ export function buildAdmin(
   out: Out = (l) => process.stdout.write(`${l}\n`),
   env: Env = process.env,
 ): Command {
-  const program = new Command('gatewatch-admin')
+  const program = new Command('gatewatch admin')
     .description('Administer a Gatewatch gateway by editing its config file (the gateway reloads it live)')
     .option(
       '-c, --config <file>',

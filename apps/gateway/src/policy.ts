@@ -71,14 +71,14 @@ export function createPolicy(config: Pick<GatewayConfig, 'allowedHosts' | 'works
         return {
           allowed: false,
           reason: 'workspace_not_configured',
-          message: `Workspace ${workspaceId} is not configured on this gateway (host ${host}); add it with: gatewatch-admin config set workspaces ${workspaceId}`,
+          message: `Workspace ${workspaceId} is not configured on this gateway (host ${host}); add it with: npm run admin -- config set workspaces ${[...workspaces, workspaceId].join(',')}`,
           workspaceId,
         };
       }
       return {
         allowed: false,
         reason: 'host_not_allowed',
-        message: `Destination ${host} is not in the allowed host list; allow it with: gatewatch-admin allowed-host add ${host}`,
+        message: `Destination ${host} is not in the allowed host list; allow it with: npm run admin -- allowed-host add ${host}`,
         workspaceId,
       };
     },

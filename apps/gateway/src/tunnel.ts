@@ -203,7 +203,7 @@ export async function handleConnect(
       if (!subjects.some((s) => state.allowedSubjects.has(normalizeSubject(s)))) {
         reject(
           'client_certificate_invalid',
-          `Invalid client certificate: ${shown} is not on the allowed list; add it with: gatewatch-admin allowed-client-certificate add "${shown}"`,
+          `Invalid client certificate: ${shown} is not on the allowed list; add it with: npm run admin -- allowed-client-certificate add "${shown}"`,
           403,
         );
       }

@@ -70,7 +70,7 @@ export function dialViaRelay(
         socket.destroy();
         const hint =
           res.statusCode === 407
-            ? ' (wrong or missing credentials: gatewatch-admin relay-proxy set --address … --username … --password …)'
+            ? ' (wrong or missing credentials: npm run admin -- relay-proxy set --address … --username … --password …)'
             : '';
         reject(
           new UpstreamError(`${relayName} answered ${res.statusCode} to CONNECT ${host}:${port}${hint}`, 502),

@@ -80,7 +80,7 @@ const entries = [
     description:
       "Destination server isn't in allowed list, or destination port isn't secure port (443). Ensure that the agent on your gateway server and the agents communicating with the gateway are connected to the same Log Analytics workspace.",
     remedy:
-      'Configure the workspace on the gateways (gatewatch admin config set workspaces <id>,...) or allow the host (gatewatch admin allowed-host add <host>); for an invalid client certificate add its subject (gatewatch admin allowed-client-certificate add "CN=...").',
+      'Configure the workspace on the gateways (npm run admin -- config set workspaces <ids>; the list replaces the configured one) or allow the host (npm run admin -- allowed-host add <host>); for an invalid client certificate add its subject (npm run admin -- allowed-client-certificate add "CN=...").',
   },
   {
     id: 106,
@@ -116,7 +116,7 @@ const entries = [
     category: 'config',
     description: 'Wrong configuration. For example, listenPort = "text" instead of an integer.',
     remedy:
-      'Fix the field named in the message (gatewatch admin config get shows the effective config); a running gateway keeps its last good config until then.',
+      'Fix the field named in the message (npm run admin -- config get shows the effective config); a running gateway keeps its last good config until then.',
   },
   {
     id: 402,
@@ -134,7 +134,7 @@ const entries = [
     category: 'network',
     description: 'Networking error. For example, cannot connect to target server.',
     remedy:
-      'Check DNS and outbound reachability of the target from the gateway host, the relay proxy address and credentials (gatewatch admin relay-proxy get), and firewall rules for port 443.',
+      'Check DNS and outbound reachability of the target from the gateway host, the relay proxy address and credentials (npm run admin -- relay-proxy get), and firewall rules for port 443.',
   },
 ] as const satisfies readonly CatalogEntry[];
 

@@ -81,7 +81,7 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
               The list replaces the configured one: it keeps the {configured.length} workspace
               {configured.length === 1 ? '' : 's'} with verified tunnels in this range (check with{' '}
               <code>{showWorkspacesCommand()}</code>; at most 10; add <code>--config &lt;file&gt;</code> if
-              the gateway does not use <code>gatewatch.yaml</code>). Gateways apply it without a restart.
+              the gateway does not use <code>data/gateway.yaml</code>). Gateways apply it without a restart.
             </p>
           </div>
         ))}
