@@ -22,9 +22,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     const status = { up: 0, stale: 0, down: 0 };
     for (const r of nodes.rows) status[r.status as keyof typeof status]++;
     const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
+      // Gauges "now" = the newest sample of every reporting node (as in the node table); rates = last bucket.
+      if (c === 'active' || c === 'connected')
+        return nodes.rows.filter((r) => r.status !== 'down').reduce((sum, r) => sum + Number(r[c] ?? 0), 0);
       const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
-      const v = lastTotal(data, keys);
-      return c === 'active' || c === 'connected' ? Math.round(v) : Math.round(v * 10) / 10;
+      return Math.round(lastTotal(data, keys) * 10) / 10;
     };
     const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
     content =
@@ -38,12 +40,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               label="Nodes up / stale / down"
               value={`${status.up} / ${status.stale} / ${status.down}`}
             />
-            <Stat testId="stat-active" label="Active connections (latest bucket)" value={now('active')} />
-            <Stat
-              testId="stat-connected"
-              label="Connected clients (latest bucket)"
-              value={now('connected')}
-            />
+            <Stat testId="stat-active" label="Active connections (now)" value={now('active')} />
+            <Stat testId="stat-connected" label="Connected clients (now)" value={now('connected')} />
             <Stat testId="stat-errors" label="Errors / min (latest bucket)" value={now('errors')} />
             <Stat
               testId="stat-rejections"
