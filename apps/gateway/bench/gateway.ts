@@ -101,6 +101,8 @@ interface Cpu {
   machine: number;
   /** Proxy CPU seconds per GB uploaded through it. */
   proxyPerGB: number;
+  /** Share of the proxy's CPU spent in the kernel. */
+  proxySysShare: number;
 }
 const raw = new Map<Target, { agents?: PhaseRaw; throughput?: PhaseRaw }>();
 const running = new Set<Running>();
@@ -232,6 +234,8 @@ interface PhaseRaw {
   wall: number;
   nominal: number;
   proxyS: number;
+  /** Of proxyS, the kernel's share (system time: syscalls, loopback TCP). */
+  proxySysS: number;
   sinkS: number;
   machineS: number;
 }
@@ -243,6 +247,7 @@ function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
     wall: a.wall + b.wall,
     nominal: a.nominal + b.nominal,
     proxyS: a.proxyS + b.proxyS,
+    proxySysS: a.proxySysS + b.proxySysS,
     sinkS: a.sinkS + b.sinkS,
     machineS: a.machineS + b.machineS,
   };
@@ -260,6 +265,7 @@ async function runPhase(
   const progress = new Map<number, LoadProgress>();
   const started = performance.now();
   const proxyBefore = proxy ? treeCpuSeconds(proxy.pid) : 0;
+  const proxySysBefore = proxy ? treeCpuSeconds(proxy.pid, 'system') : 0;
   const sinkBefore = sink ? treeCpuSeconds(sink.pid) : 0;
   const machineBefore = machineJiffies();
   const ticker = setInterval(() => {
@@ -291,6 +297,7 @@ async function runPhase(
       wall,
       nominal: durationMs / 1000,
       proxyS: proxy ? treeCpuSeconds(proxy.pid) - proxyBefore : Number.NaN,
+      proxySysS: proxy ? treeCpuSeconds(proxy.pid, 'system') - proxySysBefore : Number.NaN,
       sinkS: sink ? treeCpuSeconds(sink.pid) - sinkBefore : Number.NaN,
       machineS:
         ((machine.busy - machineBefore.busy) / (machine.total - machineBefore.total)) *
@@ -326,6 +333,7 @@ function cpuOf(p: PhaseRaw): Cpu {
     generators: p.result.cpuSeconds / p.wall,
     machine: p.machineS / p.wall,
     proxyPerGB: p.proxyS / (p.result.bytes / 1e9),
+    proxySysShare: p.proxySysS / p.proxyS,
   };
 }
 
@@ -446,13 +454,22 @@ function report() {
           `${t} ${phase}`,
           fmt(f.cpu.proxy, 2),
           fmt(f.cpu.proxyPerGB, 2),
+          fmt(100 * f.cpu.proxySysShare, 0),
           fmt(f.cpu.sink, 2),
           fmt(f.cpu.generators, 2),
           fmt(f.cpu.machine, 2),
         ]);
   console.log(
     table(
-      ['cores used', 'proxy', 'proxy s/GB', 'sink', 'generators', `machine (of ${availableParallelism()})`],
+      [
+        'cores used',
+        'proxy',
+        'proxy s/GB',
+        'proxy sys %',
+        'sink',
+        'generators',
+        `machine (of ${availableParallelism()})`,
+      ],
       cpuRows,
     ),
   );

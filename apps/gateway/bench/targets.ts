@@ -78,13 +78,13 @@ export async function startBenchSquid(sinkPort: number, workers: number): Promis
 }
 
 /** CPU seconds (user + system) used so far by a process and all its descendants, from /proc. */
-export function treeCpuSeconds(root: number): number {
+export function treeCpuSeconds(root: number, only: 'all' | 'system' = 'all'): number {
   const tree = processTable();
   let total = 0;
   const walk = (pid: number) => {
     const p = tree.get(pid);
     if (!p) return;
-    total += p.cpu;
+    total += only === 'system' ? p.sys : p.cpu;
     for (const [child, info] of tree) if (info.ppid === pid) walk(child);
   };
   walk(root);
@@ -93,8 +93,8 @@ export function treeCpuSeconds(root: number): number {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-function processTable(): Map<number, { ppid: number; cpu: number }> {
-  const table = new Map<number, { ppid: number; cpu: number }>();
+function processTable(): Map<number, { ppid: number; cpu: number; sys: number }> {
+  const table = new Map<number, { ppid: number; cpu: number; sys: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const fields = statFields(Number(name));
@@ -103,6 +103,7 @@ function processTable(): Map<number, { ppid: number; cpu: number }> {
       table.set(Number(name), {
         ppid: Number(fields[1]),
         cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+        sys: Number(fields[12]) / CLOCK_TICKS,
       });
   }
   return table;
