@@ -96,7 +96,12 @@ export async function uploadThroughGateway(target: UploadTarget, bytes: number):
         host: target.host,
         method: 'POST',
         path: '/OperationalData.svc/PostJsonDataItems',
-        headers: { 'content-type': 'application/octet-stream', 'content-length': bytes },
+        // keep-alive: without an agent Node asks the server to close, which would end the tunnel at once.
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': bytes,
+          connection: 'keep-alive',
+        },
         createConnection: () => secure,
       },
       (res) => {
