@@ -5,7 +5,7 @@ import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { lastTotal, pivot } from '../lib/pivot.ts';
 import type { SearchParams } from '../lib/range.ts';
 import { getStore } from '../lib/store.ts';
-import { TABLES } from '../lib/tables.ts';
+import { statusHint, TABLES } from '../lib/tables.ts';
 import { buildView, qs } from '../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
@@ -70,7 +70,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             rows={nodes.rows}
             csvHref={csv('nodes')}
             filterable
-            hint="status by last sample age: up ≤ 45 s, stale ≤ 5 min"
+            hint={statusHint()}
             empty="No node reported in this range."
           />
           <DataTable

@@ -21,12 +21,28 @@ export interface TableData {
   rows: Record<string, Cell>[];
 }
 
-/** Node status by age of its newest counter sample (nodes sample every 10 s). */
-export const UP_WITHIN_MS = 45_000;
-export const STALE_WITHIN_MS = 5 * 60_000;
+/**
+ * Node status by age of its newest counter sample (nodes sample every 10 s): up within
+ * DASHBOARD_NODE_UP_WITHIN_S (45), down after DASHBOARD_NODE_DOWN_AFTER_S (300), stale in between.
+ */
+export function statusThresholds(env: Record<string, string | undefined> = process.env) {
+  const seconds = (v: string | undefined, fallback: number) => {
+    const n = Number(v);
+    return v && Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  const upWithinS = seconds(env.DASHBOARD_NODE_UP_WITHIN_S, 45);
+  const downAfterS = Math.max(upWithinS, seconds(env.DASHBOARD_NODE_DOWN_AFTER_S, 300));
+  return { upWithinS, downAfterS };
+}
 export function nodeStatus(lastSeen: number, nowMs: number): 'up' | 'stale' | 'down' {
+  const { upWithinS, downAfterS } = statusThresholds();
   const age = nowMs - lastSeen;
-  return age <= UP_WITHIN_MS ? 'up' : age <= STALE_WITHIN_MS ? 'stale' : 'down';
+  return age <= upWithinS * 1000 ? 'up' : age <= downAfterS * 1000 ? 'stale' : 'down';
+}
+export function statusHint(): string {
+  const { upWithinS, downAfterS } = statusThresholds();
+  const human = (s: number) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`);
+  return `status by last sample age: up ≤ ${human(upWithinS)}, stale ≤ ${human(downAfterS)}`;
 }
 
 export function reasonLabel(reason: string): string {
