@@ -50,6 +50,7 @@ const program = new Command('bench:dashboard')
   .option('--page-reps <n>', 'timed fetches per page (after one warm-up)', int('--page-reps'), 10)
   .option('--ranges <list>', 'relative ranges to time', '1h,24h,7d,30d')
   .option('--no-pages', 'skip the page-load part (no production build needed)')
+  .option('--no-queries', 'skip the per-panel query part')
   .option('--json <file>', 'also write every figure as JSON');
 
 interface Opts {
@@ -63,6 +64,7 @@ interface Opts {
   pageReps: number;
   ranges: string;
   pages: boolean;
+  queries: boolean;
   json?: string;
 }
 
@@ -94,26 +96,27 @@ async function main(): Promise<void> {
     log(`drill-down: ws ${drill.ws} → host ${drill.host} → client ${drill.client}; node page ${nodeId}`);
     const cases = new Map(ranges.map((r) => [r, pageCases(fleet.endMs, r as RangeName, nodeId, drill)]));
 
-    log(`\nPanel queries: 1 warm-up + ${o.reps} timed runs each, load ${loadAvg()}`);
     const queries: Timing[] = [];
-    for (const [range, pages] of cases) {
-      for (const c of pages) {
-        for (const p of c.panels) {
-          const t = await timeIt(() => p.run(store), o.reps);
-          queries.push({ range, page: c.page, panel: p.panel, ...t });
-          if (t.p95 >= GOAL_P95_MS)
-            log(`  slow: ${range} ${c.page} / ${p.panel}: p95 ${t.p95.toFixed(0)} ms`);
+    if (o.queries) {
+      log(`\nPanel queries: 1 warm-up + ${o.reps} timed runs each, load ${loadAvg()}`);
+      for (const [range, pages] of cases) {
+        for (const c of pages) {
+          for (const p of c.panels) {
+            const t = await timeIt(() => p.run(store), o.reps);
+            queries.push({ range, page: c.page, panel: p.panel, ...t });
+            if (t.p95 >= GOAL_P95_MS)
+              log(`  slow: ${range} ${c.page} / ${p.panel}: p95 ${t.p95.toFixed(0)} ms`);
+          }
         }
+        log(`  ${range} done, load ${loadAvg()}`);
       }
-      log(`  ${range} done, load ${loadAvg()}`);
+      log(`\n${table(queries, true)}`);
+      const failed = queries.filter((q) => q.p95 >= GOAL_P95_MS);
+      log(
+        `\n${queries.length - failed.length}/${queries.length} panel queries PASS (p95 < ${GOAL_P95_MS} ms)` +
+          (failed.length ? `; FAIL: ${failed.map((f) => `${f.range} ${f.page}/${f.panel}`).join(', ')}` : ''),
+      );
     }
-    log(`\n${table(queries, true)}`);
-    const failed = queries.filter((q) => q.p95 >= GOAL_P95_MS);
-    log(
-      `\n${queries.length - failed.length}/${queries.length} panel queries PASS (p95 < ${GOAL_P95_MS} ms)` +
-        (failed.length ? `; FAIL: ${failed.map((f) => `${f.range} ${f.page}/${f.panel}`).join(', ')}` : ''),
-    );
-
     const pages: Timing[] = [];
     if (o.pages) {
       ensureBuild();
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
             ...t,
           });
         }
+        log(`  ${range} pages done, load ${loadAvg()}`);
       }
       log(`\n${table(pages, false)}`);
     }
