@@ -321,8 +321,7 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
     const res = await fetch(`${dash}/api/csv/nodes?range=15m`);
     nodes = res.ok ? parseCsv(await res.text()) : [];
     const status = Object.fromEntries(nodes.map((r) => [r.Node, r.Status]));
-    if (status[KILLED] === 'down' && status['gw-1'] === 'up' && status['gw-3'] === 'up')
-      break;
+    if (status[KILLED] === 'down' && status['gw-1'] === 'up' && status['gw-3'] === 'up') break;
     if (Date.now() > deadline) assert.fail(`nodes never showed ${KILLED} down: ${JSON.stringify(nodes)}`);
     await sleep(2000);
   }
