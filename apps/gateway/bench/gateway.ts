@@ -184,6 +184,10 @@ async function startTarget(target: 'gateway' | 'squid', sinkPort: number): Promi
         maxConnections: 1_000_000,
         maxConnectionsPerClient: 1_000_000,
         perClientConnectionsPerSecond: 0,
+        // A starved load generator on the same cores may take long to send its ClientHello; that is the
+        // bench's lag, not the agent's, and the sink (direct) would wait for it too.
+        headerTimeoutMs: 60_000,
+        clientHelloTimeoutMs: 60_000,
       },
       counterIntervalMs: 60_000,
       logLevel: 'warn',

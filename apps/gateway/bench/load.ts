@@ -102,6 +102,7 @@ async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, 
       let first = true;
       while (next < end && !cutOff) {
         await sleep(next - performance.now());
+        if (cutOff) break;
         const res = await agent.upload(body);
         record(res, first);
         first = false;
