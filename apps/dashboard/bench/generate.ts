@@ -90,7 +90,7 @@ const numArr = (xs: readonly number[]) => `[${xs.join(',')}]`;
 export const nodeName = (k: number) => `gw-${String(k + 1).padStart(4, '0')}`;
 const NODE_SQL = "concat('gw-', leftPad(toString(k + 1), 4, '0'))";
 
-export async function readMarker(store: Store): Promise<FleetParams | null> {
+async function ensureMarkerTable(store: Store): Promise<void> {
   await store.client.command({ query: 'CREATE DATABASE IF NOT EXISTS gatewatch_bench' });
   await store.client.command({
     query: `CREATE TABLE IF NOT EXISTS ${MARKER} (nodes UInt32, days UInt32, events UInt64, endMs Int64,
@@ -99,6 +99,10 @@ export async function readMarker(store: Store): Promise<FleetParams | null> {
   await store.client.command({
     query: `ALTER TABLE ${MARKER} ADD COLUMN IF NOT EXISTS rawDays UInt32 DEFAULT 0`,
   });
+}
+
+export async function readMarker(store: Store): Promise<FleetParams | null> {
+  await ensureMarkerTable(store);
   const rs = await store.client.query({
     query: `SELECT nodes, days, events, endMs, if(rawDays = 0, days, rawDays) AS rawDays FROM ${MARKER} ORDER BY createdAt DESC LIMIT 1`,
     format: 'JSONEachRow',
@@ -136,9 +140,14 @@ export async function generateFleet(
   ]) {
     await c.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` });
   }
-  await c.command({ query: `TRUNCATE TABLE IF EXISTS ${MARKER}` });
-  // Two insert threads: the box has two cores (other engineers' tests share them).
-  await c.command({ query: 'SET max_insert_threads = 2, max_threads = 2' });
+  await ensureMarkerTable(store);
+  await c.command({ query: `TRUNCATE TABLE ${MARKER}` });
+  // Two insert threads: the box has two cores (other engineers' tests share them). No insert dedup: the
+  // history goes through a Null table, whose view blocks would otherwise share dedup tokens and be dropped.
+  await c.command({
+    query:
+      'SET max_insert_threads = 2, max_threads = 2, insert_deduplicate = 0, deduplicate_blocks_in_dependent_materialized_views = 0',
+  });
   const t0 = performance.now();
   const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
   const startMs = p.endMs - intervals * SAMPLE_MS;
