@@ -176,7 +176,13 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         `Gateway listening on ${gw.info.host}:${gw.info.port} (config ${configFile}), metrics http://127.0.0.1:${gw.info.adminPort}/metrics`,
       );
       if (demo) {
-        const agents = startDemoAgents({ proxy: { host: '127.0.0.1', port: gw.info.port }, ca: demo.ca });
+        // GATEWATCH_DEMO_BURST_AFTER_S: when the new agent fleet's burst of 105s starts (default 90 s).
+        const burstAfterS = Number(env.GATEWATCH_DEMO_BURST_AFTER_S ?? 90);
+        const agents = startDemoAgents({
+          proxy: { host: '127.0.0.1', port: gw.info.port },
+          ca: demo.ca,
+          burstAfterMs: Number.isFinite(burstAfterS) ? burstAfterS * 1000 : 90_000,
+        });
         stops.push({ name: 'demo agents', stop: () => agents.stop() });
         say(
           `Demo: simulated agents upload through the gateway to a stand-in Azure endpoint on ${demo.endpoint.address}`,
@@ -187,7 +193,10 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     let alerter: Alerter | undefined;
     if (has('alerter') && store) {
       const config = alerterConfigFromEnv(env);
-      if (o.rules) config.rulesFile = o.rules;
+      if (o.rules) {
+        config.rulesFile = o.rules;
+        process.env.ALERT_RULES_FILE = o.rules; // the Alerts page edits the same file
+      }
       if (o.demo) config.intervalMs = 10_000;
       else if (o.alertInterval) config.intervalMs = o.alertInterval * 1000;
       config.externalUrl = dashboardUrl;
