@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { DataTable } from '../components/DataTable.tsx';
 import { ChartPanel, ErrorState, NoData, PageHeader, Stat } from '../components/Panels.tsx';
+import { loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { lastTotal, pivot } from '../lib/pivot.ts';
 import type { SearchParams } from '../lib/range.ts';
@@ -19,6 +20,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     const nodes = await TABLES.nodes(store, view);
     const series = await loadCounterSeries(store, view);
     const events = await TABLES['event-totals'](store, view);
+    // Alert firing periods shade the charts; a failing alerts query yields none.
+    const annotations = await loadAlertAnnotations(store, view);
     const status = { up: 0, stale: 0, down: 0 };
     for (const r of nodes.rows) status[r.status as keyof typeof status]++;
     const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
@@ -60,6 +63,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                 view={view}
                 stacked
                 unit={p.unit}
+                annotations={annotations}
               />
             ))}
           </div>

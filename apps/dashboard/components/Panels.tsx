@@ -4,7 +4,7 @@ import { colorFor } from '../lib/palette.ts';
 import type { LongRow } from '../lib/pivot.ts';
 import { pivot } from '../lib/pivot.ts';
 import type { View } from '../lib/view.ts';
-import { type SeriesDef, TimeChart } from './TimeChart.tsx';
+import { type ChartAnnotation, type SeriesDef, TimeChart } from './TimeChart.tsx';
 
 export function PageHeader({ title, view, children }: { title: string; view: View; children?: ReactNode }) {
   const step = view.stepSec >= 60 ? `${view.stepSec / 60} min` : `${view.stepSec} s`;
@@ -56,6 +56,8 @@ interface ChartPanelProps {
   order?: readonly string[];
   tall?: boolean;
   empty?: ReactNode;
+  /** Shaded periods, e.g. alert firing episodes (see lib/annotations.ts). */
+  annotations?: readonly ChartAnnotation[];
 }
 
 /** A chart panel: pivots server-bucketed rows (gaps filled) and renders them. */
@@ -72,6 +74,7 @@ export function ChartPanel({
   order,
   tall,
   empty,
+  annotations,
 }: ChartPanelProps) {
   const { data, keys } = pivot(rows, view.fromMs, view.chartToMs, view.stepSec, order);
   // Distinct colours within a chart (by rank); fixed maps (event ids, reasons) keep theirs everywhere.
@@ -86,6 +89,7 @@ export function ChartPanel({
       aria-labelledby={`${id}-title`}
       data-testid={`chart-${id}`}
       data-series={keys.length}
+      data-annotations={annotations?.length ?? 0}
     >
       <div className="panel-head">
         <h2 id={`${id}-title`}>{title}</h2>
@@ -103,6 +107,7 @@ export function ChartPanel({
           unit={unit}
           label={title}
           tall={tall}
+          annotations={annotations}
         />
       )}
     </section>

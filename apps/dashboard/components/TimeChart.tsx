@@ -1,5 +1,16 @@
 'use client';
-import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceArea,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { fmtAbs, fmtTime } from '../lib/range.ts';
 
 export interface SeriesDef {
@@ -8,6 +19,12 @@ export interface SeriesDef {
   color: string;
 }
 export type ChartPoint = { t: number } & Record<string, number | null>;
+/** A shaded time span (e.g. an alert's firing period) drawn behind the series. */
+export interface ChartAnnotation {
+  from: number;
+  to: number;
+  label: string;
+}
 
 interface Props {
   data: ChartPoint[];
@@ -19,6 +36,8 @@ interface Props {
   /** Accessible name of the chart (what it shows). */
   label: string;
   tall?: boolean;
+  /** Shaded periods (alert firing episodes); parts outside [fromMs, toMs] are hidden. */
+  annotations?: readonly ChartAnnotation[];
 }
 
 function fmtNum(v: number): string {
@@ -40,7 +59,7 @@ export function niceTicks(fromMs: number, toMs: number, max = 8): number[] {
 }
 
 /** A time-series panel; the server already bucketed the data to about one point per pixel. */
-export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall }: Props) {
+export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall, annotations }: Props) {
   const span = toMs - fromMs;
   const common = {
     data,
@@ -77,6 +96,19 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
         labelStyle={{ color: 'var(--text)' }}
       />
       <Legend wrapperStyle={{ fontSize: 12 }} iconType="plainline" />
+      {annotations?.map((a) => (
+        <ReferenceArea
+          key={`${a.label}-${a.from}-${a.to}`}
+          x1={Math.max(a.from, fromMs)}
+          x2={Math.min(a.to, toMs)}
+          ifOverflow="hidden"
+          fill="#e5484d"
+          fillOpacity={0.12}
+          stroke="#e5484d"
+          strokeOpacity={0.35}
+          label={{ value: a.label, position: 'insideTopLeft', fill: '#e5484d', fontSize: 10 }}
+        />
+      ))}
     </>
   );
   return (

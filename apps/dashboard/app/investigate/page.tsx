@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { ChartPanel, ErrorState, PageHeader } from '../../components/Panels.tsx';
+import { loadAlertAnnotations } from '../../lib/annotations.ts';
 import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/commands.ts';
 import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
@@ -33,6 +34,8 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
       filters: f,
       by: 'reason',
     });
+    // Alert firing periods (only the selected workspace's when one is selected); none if the query fails.
+    const annotations = await loadAlertAnnotations(store, view, { workspace: view.filters.ws });
     const tables: Record<string, TableData> = {};
     for (const name of ['ws105', 'reasons105', 'hosts105', 'clients105', 'nodes105', 'records105'] as const) {
       tables[name] = await TABLES[name](store, view);
@@ -93,6 +96,7 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
           stacked
           labels={REASON_LABELS}
           colors={REASON_COLORS}
+          annotations={annotations}
           empty="No event 105 in this range: no connection was refused by policy."
         />
         <div className="grid">
