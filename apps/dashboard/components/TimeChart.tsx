@@ -102,6 +102,7 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
           x1={Math.max(a.from, fromMs)}
           x2={Math.min(a.to, toMs)}
           ifOverflow="hidden"
+          className="alert-annotation"
           fill="#e5484d"
           fillOpacity={0.12}
           stroke="#e5484d"
