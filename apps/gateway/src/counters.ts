@@ -4,6 +4,13 @@
  */
 import { type CounterSample, REJECTION_REASON_NAMES, type RejectionReason } from '@gatewatch/events';
 
+export interface TunnelBytes {
+  /** Client → target. */
+  up: number;
+  /** Target → client. */
+  down: number;
+}
+
 export interface CounterSnapshot {
   activeClientConnections: number;
   connectedClients: number;
@@ -22,8 +29,10 @@ export class Counters {
   errorCount = 0;
   rejectionCount = 0;
   readonly rejectionsByReason: Partial<Record<RejectionReason, number>> = {};
-  bytesUp = 0;
-  bytesDown = 0;
+  /** Bytes of closed tunnels; open tunnels are measured from their sockets when sampled. */
+  private closedUp = 0;
+  private closedDown = 0;
+  private readonly openTunnels = new Set<() => TunnelBytes>();
   telemetryDropped = 0;
   tunnelsEstablished = 0;
 
@@ -42,20 +51,43 @@ export class Counters {
     };
   }
 
+  /**
+   * A tunnel starts carrying bytes; `measure` reads its sockets' byte counts. Nothing is counted per chunk
+   * on the data path. Returns the close function, which folds the tunnel's final bytes into the totals.
+   */
+  carry(measure: () => TunnelBytes): () => TunnelBytes {
+    this.openTunnels.add(measure);
+    return () => {
+      const bytes = measure();
+      if (this.openTunnels.delete(measure)) {
+        this.closedUp += bytes.up;
+        this.closedDown += bytes.down;
+      }
+      return bytes;
+    };
+  }
+
   reject(reason: RejectionReason): void {
     this.rejectionCount++;
     this.rejectionsByReason[reason] = (this.rejectionsByReason[reason] ?? 0) + 1;
   }
 
   snapshot(): CounterSnapshot {
+    let bytesUp = this.closedUp;
+    let bytesDown = this.closedDown;
+    for (const measure of this.openTunnels) {
+      const b = measure();
+      bytesUp += b.up;
+      bytesDown += b.down;
+    }
     return {
       activeClientConnections: this.active,
       connectedClients: this.clients.size,
       errorCount: this.errorCount,
       rejectionCount: this.rejectionCount,
       rejectionsByReason: { ...this.rejectionsByReason },
-      bytesUp: this.bytesUp,
-      bytesDown: this.bytesDown,
+      bytesUp,
+      bytesDown,
       telemetryDropped: this.telemetryDropped,
       tunnelsEstablished: this.tunnelsEstablished,
     };

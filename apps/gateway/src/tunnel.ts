@@ -158,14 +158,13 @@ export async function handleConnect(
     lastEvent = id;
     return ctx.emitter.emit(id, { ...base, ...f });
   };
-  let bytesUp = 0;
-  let bytesDown = 0;
+  let bytes = { up: 0, down: 0 };
   let rejected = false;
   const finishSpan = () => {
     root.setAttributes({
       'gatewatch.event_id': lastEvent,
-      'gatewatch.bytes_up': bytesUp,
-      'gatewatch.bytes_down': bytesDown,
+      'gatewatch.bytes_up': bytes.up,
+      'gatewatch.bytes_down': bytes.down,
     });
     root.end();
   };
@@ -335,9 +334,15 @@ export async function handleConnect(
     });
 
     // Pump bytes both ways with backpressure; half-close passes through; an error destroys both sides.
+    // Bytes are read from the upstream socket's own counters (from here on: the relay's answer and the
+    // CONNECT to it are not tunnel bytes), so the data path does no per-chunk accounting.
+    const sentBefore = up.bytesWritten;
+    const receivedBefore = up.bytesRead;
+    const closeBytes = ctx.counters.carry(() => ({
+      up: up.bytesWritten - sentBefore,
+      down: up.bytesRead - receivedBefore,
+    }));
     up.write(buffered);
-    bytesUp += buffered.length;
-    ctx.counters.bytesUp += buffered.length;
     const untrack = ctx.track(() => {
       client.destroy();
       up.destroy();
@@ -346,6 +351,7 @@ export async function handleConnect(
     const done = () => {
       if (--open > 0) return;
       untrack();
+      bytes = closeBytes();
       finishSpan();
     };
     pipeline(client, up, (err) => {
@@ -353,14 +359,6 @@ export async function handleConnect(
     });
     pipeline(up, client, (err) => {
       if (err) client.destroy();
-    });
-    client.on('data', (c: Buffer) => {
-      bytesUp += c.length;
-      ctx.counters.bytesUp += c.length;
-    });
-    up.on('data', (c: Buffer) => {
-      bytesDown += c.length;
-      ctx.counters.bytesDown += c.length;
     });
     client.setTimeout(config.limits.idleTimeoutMs, () => {
       ctx.emitter.emit(EVENT.GENERAL_INFO, {
