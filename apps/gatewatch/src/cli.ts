@@ -152,6 +152,14 @@ program
   });
 
 program
+  .command('default-rules')
+  .description('print the shipped alert rules (YAML), a starting point for --rules')
+  .action(async () => {
+    const { DEFAULT_RULES_YAML } = await import('@gatewatch/alerting');
+    process.stdout.write(DEFAULT_RULES_YAML);
+  });
+
+program
   .command('admin')
   .description('edit a gateway config file: config, relay-proxy, allowed-host, allowed-client-certificate')
   .allowUnknownOption()

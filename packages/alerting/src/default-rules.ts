@@ -1,6 +1,6 @@
 /**
- * The shipped rules, embedded so they load in bundled code too (Next.js moves files referenced through
- * import.meta.url). Must equal rules/default.yaml, the file operators read and copy; a test checks it.
+ * The shipped rules: the one copy, embedded so they load in bundled code too (Next.js moves files referenced
+ * through import.meta.url). `npx gatewatch default-rules > rules.yaml` gives operators a file to start from.
  */
 export const DEFAULT_RULES_YAML = `# Gatewatch default alert rules. Rates are per minute; last_sample_age is in seconds.
 # Spike = rate over 'window' above max(floor, median + k·σ, median·min_ratio) of the 'baseline' before it

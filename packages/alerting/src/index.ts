@@ -1,5 +1,6 @@
 export * from './alerter.ts';
 export * from './api.ts';
+export * from './default-rules.ts';
 export * from './detect.ts';
 export * from './duration.ts';
 export * from './history.ts';

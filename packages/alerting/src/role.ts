@@ -18,7 +18,7 @@ import {
 } from './rules.ts';
 
 export interface AlerterRoleConfig {
-  /** ALERT_RULES_FILE; default: the shipped rules/default.yaml. */
+  /** ALERT_RULES_FILE; default: the shipped rules (DEFAULT_RULES_PATH). */
   rulesFile: string;
   /** ALERT_INTERVAL (duration), default 1m. */
   intervalMs: number;

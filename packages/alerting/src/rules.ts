@@ -292,8 +292,8 @@ export function loadRulesFile(path: string): RulesFile {
   return parseRulesYaml(text, path);
 }
 
-/** The rules shipped with Gatewatch (loadRulesFile of this path uses the embedded copy). */
-export const DEFAULT_RULES_PATH = new URL('../rules/default.yaml', import.meta.url).pathname;
+/** Names the shipped rules where a rules file is expected (loadRulesFile of it loads DEFAULT_RULES_YAML). */
+export const DEFAULT_RULES_PATH = 'builtin:default-rules';
 
 export function loadDefaultRules(): RulesFile {
   return parseRulesYaml(DEFAULT_RULES_YAML, 'shipped default rules');

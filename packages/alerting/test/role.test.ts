@@ -1,11 +1,13 @@
 /** The standalone alerter role as a real child process: serves metrics and the API, stops on SIGTERM. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
+import { DEFAULT_RULES_YAML } from '../src/default-rules.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -99,7 +101,7 @@ test('alerter role: the rules file is editable over the API (validated) and hot-
   const dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerter-rules-'));
   try {
     const file = join(dir, 'rules.yaml');
-    await copyFile(fileURLToPath(new URL('../rules/default.yaml', import.meta.url)), file);
+    await writeFile(file, DEFAULT_RULES_YAML);
     const p = run(['--listen', '127.0.0.1:0', '--rules', file], {
       DATA_DIR: join(dir, 'data'),
       CLICKHOUSE_URL: '',
