@@ -8,12 +8,10 @@ import { nodeHello } from './hellos.ts';
 import {
   agentUpload,
   Cleanup,
-  makePki,
   type Pki,
   startGateway,
-  startTarget,
+  startWorkspaceTarget,
   type TestGateway,
-  tempDir,
   WS,
   WS_HOST,
   waitFor,
@@ -26,13 +24,12 @@ describe('clients that hang up anywhere', () => {
   let gw: TestGateway;
 
   before(async () => {
-    pki = await makePki(tempDir(cleanup), [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
+    const ws = await startWorkspaceTarget(cleanup);
+    pki = ws.pki;
     gw = await startGateway(cleanup, {
       workspaces: [WS],
       allowedHosts: ['dead.test'],
-      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}`, 'dead.test:443': '127.0.0.1:1' },
+      resolve: { ...ws.resolve, 'dead.test:443': '127.0.0.1:1' },
       limits: { clientHelloTimeoutMs: 5000, headerTimeoutMs: 5000 },
     });
   });

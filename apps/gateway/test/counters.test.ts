@@ -10,14 +10,12 @@ import {
   Cleanup,
   closed,
   httpGet,
-  makePki,
   OTHER_WS,
   type Pki,
   rawConnect,
   startGateway,
-  startTarget,
+  startWorkspaceTarget,
   type TestGateway,
-  tempDir,
   WS,
   WS_HOST,
   waitFor,
@@ -30,12 +28,11 @@ describe('counters equal the ground truth', () => {
   let gw: TestGateway;
 
   before(async () => {
-    pki = await makePki(tempDir(cleanup), [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
+    const ws = await startWorkspaceTarget(cleanup);
+    pki = ws.pki;
     gw = await startGateway(cleanup, {
       workspaces: [WS],
-      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` },
+      resolve: ws.resolve,
       counterIntervalMs: 200,
     });
   });
@@ -149,9 +146,8 @@ describe('telemetry never breaks the data plane', () => {
   const cleanup = new Cleanup();
   after(() => cleanup.run());
   it('a sink that throws is counted as dropped telemetry and the tunnel still works', async () => {
-    const pki = await makePki(tempDir(cleanup), [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
+    const ws = await startWorkspaceTarget(cleanup);
+    const pki = ws.pki;
     const { createGateway } = await import('../src/gateway.ts');
     const { parseConfig } = await import('../src/config.ts');
     const { pino } = await import('pino');
@@ -159,7 +155,7 @@ describe('telemetry never breaks the data plane', () => {
       listenHost: '127.0.0.1',
       adminPort: 0,
       workspaces: [WS],
-      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` },
+      resolve: ws.resolve,
     });
     const gateway = createGateway(
       { ...config, listenPort: 0 },

@@ -12,10 +12,9 @@ import {
   agentUpload,
   Cleanup,
   closed,
-  makePki,
   type Pki,
   startGateway,
-  startTarget,
+  startWorkspaceTarget,
   type TestGateway,
   tempDir,
   WS,
@@ -50,13 +49,12 @@ describe('PROXY protocol behind HAProxy', () => {
 
   before(async () => {
     const dir = tempDir(cleanup);
-    pki = await makePki(dir, [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
+    const ws = await startWorkspaceTarget(cleanup, dir);
+    pki = ws.pki;
     gw = await startGateway(cleanup, {
       workspaces: [WS],
       proxyProtocol: true,
-      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` },
+      resolve: ws.resolve,
       limits: { headerTimeoutMs: 1000 },
     });
     lb.v1 = await freePort();

@@ -190,6 +190,15 @@ export interface TestGateway {
   waitEvent(pred: (e: EventRecord) => boolean, timeoutMs?: number): Promise<EventRecord>;
 }
 
+/** PKI for WS_HOST, a TLS target (closed at cleanup), and the `resolve` entry that sends WS_HOST:443 to it. */
+export async function startWorkspaceTarget(cleanup: Cleanup, dir = tempDir(cleanup)) {
+  const pki = await makePki(dir, [WS_HOST]);
+  const target = await startTarget(pki);
+  cleanup.after(() => target.server.close());
+  const resolve: Record<string, string> = { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` };
+  return { pki, target, resolve };
+}
+
 export async function startGateway(
   t: { after(fn: () => Promise<void> | void): void },
   input: GatewayConfigInput,

@@ -7,12 +7,10 @@ import {
   agentUpload,
   Cleanup,
   closed,
-  makePki,
   type Pki,
   rawConnect,
   startGateway,
-  startTarget,
-  tempDir,
+  startWorkspaceTarget,
   WS,
   WS_HOST,
   waitFor,
@@ -25,10 +23,9 @@ describe('limits', () => {
   let resolve: Record<string, string>;
 
   before(async () => {
-    pki = await makePki(tempDir(cleanup), [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
-    resolve = { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` };
+    const ws = await startWorkspaceTarget(cleanup);
+    pki = ws.pki;
+    resolve = ws.resolve;
   });
 
   it('slowloris + flood from one address do not stop an agent on another address', async () => {

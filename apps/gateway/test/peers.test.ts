@@ -1,22 +1,19 @@
 /** Real peers: squid as the relay proxy (Basic auth), the mTLS listener with openssl-made certificates, and the
  * SSRF guard against loopback / private / metadata / IPv4-mapped destinations. */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
+import { startSquid } from '@gatewatch/simulator';
 import type { GatewayConfigInput } from '../src/index.ts';
 import {
   Cleanup,
-  makePki,
   type Pki,
   rawConnect,
   reconfigure,
   run,
   startGateway,
-  startTarget,
+  startWorkspaceTarget,
   type TestGateway,
   tempDir,
   WS,
@@ -24,7 +21,7 @@ import {
   waitFor,
 } from './helpers.ts';
 
-async function freePort(): Promise<number> {
+async function _freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const { port } = s.address() as AddressInfo;
@@ -32,71 +29,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** squid -N in the foreground with everything in `dir`; Basic auth against an htpasswd made by htpasswd(1). */
-async function startSquid(cleanup: Cleanup, dir: string, user: string, password: string) {
-  chmodSync(dir, 0o777); // squid drops to its own user and must read the htpasswd / write its logs here
-  await run('htpasswd', ['-bc', join(dir, 'htpasswd'), user, password]);
-  chmodSync(join(dir, 'htpasswd'), 0o644);
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'squid.conf'),
-    [
-      `http_port 127.0.0.1:${port}`,
-      `pid_filename ${dir}/squid.pid`,
-      `cache_log ${dir}/cache.log`,
-      `access_log stdio:${dir}/access.log`,
-      'cache_store_log none',
-      `coredump_dir ${dir}`,
-      'cache deny all',
-      'shutdown_lifetime 0 seconds',
-      `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${dir}/htpasswd`,
-      'auth_param basic realm gatewatch-test',
-      'acl authed proxy_auth REQUIRED',
-      'http_access allow authed',
-      'http_access deny all',
-      '',
-    ].join('\n'),
-  );
-  const proc: ChildProcess = spawn('squid', ['-N', '-f', join(dir, 'squid.conf')], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  const exited = new Promise((r) => proc.once('exit', r));
-  cleanup.after(async () => {
-    if (proc.exitCode !== null || !proc.pid) return;
-    process.kill(-proc.pid, 'SIGTERM'); // squid and its auth helpers: the process group we started
-    const t = setTimeout(() => proc.pid && process.kill(-proc.pid, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  });
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { port, accessLog: () => readFileSync(join(dir, 'access.log'), 'utf8') };
-}
-
 describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   const cleanup = new Cleanup();
   after(() => cleanup.run());
   let pki: Pki;
-  let target: Awaited<ReturnType<typeof startTarget>>;
   let base: GatewayConfigInput;
+  let targetPort: number;
 
   before(async () => {
     const dir = tempDir(cleanup);
-    pki = await makePki(dir, [WS_HOST]);
-    target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
-    base = { workspaces: [WS], resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` } };
+    const ws = await startWorkspaceTarget(cleanup, dir);
+    pki = ws.pki;
+    targetPort = ws.target.port;
+    base = { workspaces: [WS], resolve: ws.resolve };
   });
 
   const curl = async (args: string[]) => {
@@ -110,8 +55,12 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   };
 
   it('relays through squid with Basic auth, reports a clear 403 on bad credentials, and goes direct when cleared', async () => {
-    const squidDir = tempDir(cleanup, 'gw-squid-');
-    const squid = await startSquid(cleanup, squidDir, 'gwrelay', 'Rel@y-s3cret');
+    const squid = await startSquid({
+      auth: { username: 'gwrelay', password: 'Rel@y-s3cret' },
+      connectPorts: [targetPort],
+      accessLog: true,
+    });
+    cleanup.after(() => squid.close());
     const gw = await startGateway(cleanup, base);
     const proxy = ['-x', `http://127.0.0.1:${gw.info.port}`];
     const withRelay = (password: string) =>

@@ -13,13 +13,11 @@ import {
 import {
   agentUpload,
   Cleanup,
-  makePki,
   type Pki,
   rawConnect,
   startGateway,
-  startTarget,
+  startWorkspaceTarget,
   type TestGateway,
-  tempDir,
   WS,
   WS_HOST,
   waitFor,
@@ -37,13 +35,12 @@ describe('OpenTelemetry spans', () => {
       new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
     );
     cleanup.after(() => trace.disable());
-    pki = await makePki(tempDir(cleanup), [WS_HOST]);
-    const target = await startTarget(pki);
-    cleanup.after(() => target.server.close());
+    const ws = await startWorkspaceTarget(cleanup);
+    pki = ws.pki;
     gw = await startGateway(cleanup, {
       workspaces: [WS],
       allowedHosts: ['localhost'],
-      resolve: { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` },
+      resolve: ws.resolve,
     });
   });
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ const run = promisify(execFile);
 /** A real squid forward proxy (Debian package), the peer we chain to as relay and compare against in benchmarks. */
 export interface Squid {
   port: number;
+  /** The access log so far ('' unless started with `accessLog: true`). */
+  accessLog(): string;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,13 @@ export async function startSquid(opts: SquidOptions = {}): Promise<Squid> {
   }
   return {
     port,
+    accessLog: () => {
+      try {
+        return readFileSync(join(dir, 'access.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     close: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
