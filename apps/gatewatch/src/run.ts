@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
 import { EVENT } from '@gatewatch/events';
 import { createLogger } from '@gatewatch/gateway';
-import { type Bus, busFromEnv, type Ingester } from '@gatewatch/pipeline';
+import { type Bus, busFromEnv, type Ingester, runIngester } from '@gatewatch/pipeline';
 import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
 import { startDemoAgents } from './demo/agents.ts';
 import { startDemoEnvironment } from './demo/environment.ts';
@@ -12,7 +12,6 @@ import { describeListenError, UsageError } from './errors.ts';
 import { ingesterMetricsText } from './metrics.ts';
 import { startDashboardRole } from './roles/dashboard.ts';
 import { startGatewayRole } from './roles/gateway.ts';
-import { startIngesterRole } from './roles/ingester.ts';
 
 export type Role = 'gateway' | 'ingester' | 'alerter' | 'dashboard';
 
@@ -119,7 +118,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         // Each member gets its own Kafka client, so the group really has `count` members sharing partitions.
         const own: Bus = i === 1 ? bus : busFromEnv(env, `gatewatch-ingester-${i}`);
         if (own !== bus) stops.push({ name: `bus ${i}`, stop: () => own.close() });
-        const ing = await startIngesterRole({
+        const ing = await runIngester({
           bus: own,
           store,
           groupId,
