@@ -1,4 +1,3 @@
-import type { CounterSample } from '@gatewatch/events';
 import type { Store } from '../open.ts';
 import { bucketMs, num, queryRows, resolveSeries, type SeriesParams, T0, T1 } from './common.ts';
 
@@ -25,11 +24,6 @@ export interface CounterPoint {
 export interface NodeCounterSeries {
   nodeId: string;
   points: CounterPoint[];
-}
-
-export interface FleetCounterPoint extends CounterPoint {
-  /** Nodes with at least one sample in the bucket. */
-  nodes: number;
 }
 
 export interface CounterSeriesParams extends SeriesParams {
@@ -128,12 +122,12 @@ function perNodeSql(source: 'raw' | '1m' | '1h'): string {
 }
 
 /** Buckets are whole seconds (DateTime); fill every bucket of [from, to) that has no row. */
-export const FILL = `WITH FILL FROM toDateTime(toStartOfInterval(${T0}, INTERVAL {step:UInt32} SECOND), 'UTC')
+const FILL = `WITH FILL FROM toDateTime(toStartOfInterval(${T0}, INTERVAL {step:UInt32} SECOND), 'UTC')
   TO toDateTime(${T1}, 'UTC') STEP toIntervalSecond({step:UInt32})`;
 const POINT_COLS = `bucket AS t, samples, activeAvg, activeMax, connectedAvg, connectedMax,
   ${CUMULATIVE.map(([out]) => out).join(', ')}`;
 
-type Row = Record<keyof CounterPoint, unknown> & { nodeId?: string; nodes?: unknown };
+type Row = Record<keyof CounterPoint, unknown> & { nodeId?: string };
 
 function toPoint(r: Row): CounterPoint {
   return {
@@ -169,62 +163,4 @@ export async function counterSeries(store: Store, params: CounterSeriesParams): 
     points.push(toPoint(r));
   }
   return [...out].map(([nodeId, points]) => ({ nodeId, points }));
-}
-
-/**
- * Fleet counter series: per bucket, the sum over nodes of each node's gauge average (and of its maximum:
- * an upper bound of the fleet peak) and of each node's counter increases.
- */
-export async function fleetCounterSeries(store: Store, params: SeriesParams): Promise<FleetCounterPoint[]> {
-  const { step, source } = resolveSeries(params);
-  const rows = await queryRows<Row>(
-    store,
-    `SELECT ${POINT_COLS}, nodes FROM (
-       SELECT bucket, sum(samples) AS samples, uniqExact(nodeId) AS nodes,
-         sum(activeAvg) AS activeAvg, sum(activeMax) AS activeMax,
-         sum(connectedAvg) AS connectedAvg, sum(connectedMax) AS connectedMax,
-         ${CUMULATIVE.map(([out]) => `sum(${out}) AS ${out}`).join(', ')}
-       FROM (${perNodeSql(source)})
-       GROUP BY bucket
-     )
-     ORDER BY bucket ${FILL}`,
-    { from: params.from, to: params.to, step, node: '' },
-  );
-  return rows.map((r) => ({ ...toPoint(r), nodes: num(r.nodes) }));
-}
-
-/** The latest counter sample of every node seen since `since` (ms; default: the last hour). */
-export async function latestCounters(
-  store: Store,
-  params: { since?: number } = {},
-): Promise<CounterSample[]> {
-  const rows = await queryRows<Record<string, unknown>>(
-    store,
-    `SELECT nodeId, toUnixTimestamp64Milli(ts) AS tsMs, toUnixTimestamp64Milli(startedAt) AS startedAtMs, version,
-       configVersion, activeClientConnections, connectedClients, errorCount, rejectionCount, rejectionsByReason,
-       bytesUp, bytesDown, telemetryDropped
-     FROM gateway_counters
-     WHERE ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
-     ORDER BY ts DESC LIMIT 1 BY nodeId`,
-    { since: params.since ?? Date.now() - 3_600_000 },
-  );
-  return rows
-    .map((r) => ({
-      nodeId: String(r.nodeId),
-      ts: num(r.tsMs),
-      startedAt: num(r.startedAtMs),
-      version: String(r.version),
-      configVersion: String(r.configVersion),
-      activeClientConnections: num(r.activeClientConnections),
-      connectedClients: num(r.connectedClients),
-      errorCount: num(r.errorCount),
-      rejectionCount: num(r.rejectionCount),
-      rejectionsByReason: Object.fromEntries(
-        Object.entries(r.rejectionsByReason as Record<string, unknown>).map(([k, v]) => [k, num(v)]),
-      ),
-      bytesUp: num(r.bytesUp),
-      bytesDown: num(r.bytesDown),
-      telemetryDropped: num(r.telemetryDropped),
-    }))
-    .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
 }

@@ -1,5 +1,3 @@
 export * from './common.ts';
 export * from './counters.ts';
-export * from './events.ts';
-export * from './rejections.ts';
 export * from './traces.ts';

@@ -1,6 +1,6 @@
 // Independent JS aggregates over the generator's records, to compare query results against.
-import type { CounterSample, EventRecord } from '@gatewatch/events';
-import type { CounterPoint, FleetCounterPoint } from '../../src/index.ts';
+import type { CounterSample } from '@gatewatch/events';
+import type { CounterPoint } from '../../src/index.ts';
 
 const LOOKBACK_MS = 10 * 60_000;
 const CUMULATIVE = [
@@ -81,61 +81,4 @@ export function nodeSeriesTruth(
     if (any) out.set(nodeId, [...points.values()]);
   }
   return out;
-}
-
-export function fleetTruth(perNode: Map<string, CounterPoint[]>, from: number, to: number, stepS: number) {
-  const points = new Map(
-    buckets(from, to, stepS).map((t) => [t, { ...emptyPoint(t), nodes: 0 } as FleetCounterPoint]),
-  );
-  for (const list of perNode.values()) {
-    for (const p of list) {
-      const f = points.get(p.t) as FleetCounterPoint;
-      if (p.samples) f.nodes++;
-      for (const k of Object.keys(p) as (keyof CounterPoint)[]) if (k !== 't') f[k] += p[k];
-    }
-  }
-  return [...points.values()];
-}
-
-export function eventCountsTruth(events: EventRecord[], from: number, to: number, stepS: number) {
-  const step = stepS * 1000;
-  const counts = new Map<number, Map<number, number>>();
-  for (const e of events) {
-    if (e.ts < from || e.ts >= to) continue;
-    const m = counts.get(e.eventId) ?? new Map<number, number>();
-    counts.set(e.eventId, m);
-    const b = Math.floor(e.ts / step) * step;
-    m.set(b, (m.get(b) ?? 0) + 1);
-  }
-  return [...counts.keys()]
-    .sort((a, b) => a - b)
-    .flatMap((eventId) =>
-      buckets(from, to, stepS).map((t) => ({ t, eventId, count: counts.get(eventId)?.get(t) ?? 0 })),
-    );
-}
-
-export function topTruth(
-  events: EventRecord[],
-  from: number,
-  to: number,
-  key: (e: EventRecord) => string,
-  eventId = 105,
-) {
-  const groups = new Map<string, EventRecord[]>();
-  let total = 0;
-  for (const e of events) {
-    if (e.eventId !== eventId || e.ts < from || e.ts >= to) continue;
-    total++;
-    groups.set(key(e), [...(groups.get(key(e)) ?? []), e]);
-  }
-  const top = [...groups].map(([k, list]) => ({
-    key: k,
-    count: list.length,
-    clients: new Set(list.map((e) => e.clientAddress)).size,
-    nodes: new Set(list.map((e) => e.nodeId)).size,
-    firstSeen: Math.min(...list.map((e) => e.ts)),
-    lastSeen: Math.max(...list.map((e) => e.ts)),
-  }));
-  top.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { total, groups: groups.size, top };
 }
