@@ -98,15 +98,67 @@ export function parseCounterSample(value: unknown): CounterSample {
   return validate(counterSampleSchema, 'counter sample', value);
 }
 
-/** Wire encoding of records on the bus: UTF-8 JSON, with the schema in a message header. */
+/**
+ * Wire encoding of records on the bus: a message value holds one or more records as JSON lines (UTF-8,
+ * `\n` between records; JSON.stringify never writes a raw newline), with the schema in a message header.
+ * Many records per message keep the per-message cost of the Kafka client off the hot path.
+ */
 export function encodeRecord(record: EventRecord | CounterSample): Buffer {
   return Buffer.from(JSON.stringify(record));
 }
 
+const NEWLINE = Buffer.from('\n');
+
+/** One message value from records encoded with encodeRecord. */
+export function frameRecords(encoded: readonly Uint8Array[]): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const [i, e] of encoded.entries()) {
+    if (i > 0) parts.push(NEWLINE);
+    parts.push(e);
+  }
+  return Buffer.concat(parts);
+}
+
+/** One decoded line of a message: the record, or why that line is not one (the others still count). */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; line: string; error: string };
+
+function decodeLines<T>(bytes: Uint8Array, parse: (v: unknown) => T): Decoded<T>[] {
+  const out: Decoded<T>[] = [];
+  for (const line of Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push({ ok: true, value: parse(JSON.parse(line)) });
+    } catch (err) {
+      const error =
+        err instanceof RecordValidationError ? err.message : `not JSON: ${(err as Error).message}`;
+      out.push({ ok: false, line, error });
+    }
+  }
+  return out;
+}
+
+export function decodeEventRecords(bytes: Uint8Array): Decoded<EventRecord>[] {
+  return decodeLines(bytes, parseEventRecord);
+}
+
+export function decodeCounterSamples(bytes: Uint8Array): Decoded<CounterSample>[] {
+  return decodeLines(bytes, parseCounterSample);
+}
+
+/** Exactly one record per value (tests and tools); throws the line's error. */
 export function decodeEventRecord(bytes: Uint8Array): EventRecord {
-  return parseEventRecord(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  return single(decodeEventRecords(bytes), 'event record');
 }
 
 export function decodeCounterSample(bytes: Uint8Array): CounterSample {
-  return parseCounterSample(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  return single(decodeCounterSamples(bytes), 'counter sample');
+}
+
+function single<T>(decoded: Decoded<T>[], kind: string): T {
+  const [first] = decoded;
+  if (decoded.length !== 1 || !first) throw new Error(`expected one ${kind}, got ${decoded.length} lines`);
+  if (!first.ok) throw new Error(first.error);
+  return first.value;
 }

@@ -3,8 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import {
   decodeCounterSample,
+  decodeCounterSamples,
   decodeEventRecord,
+  decodeEventRecords,
   encodeRecord,
+  frameRecords,
   parseCounterSample,
   parseEventRecord,
   RecordValidationError,
@@ -77,4 +80,24 @@ test('counter samples validate their counts and reason breakdown', () => {
     () => parseCounterSample({ ...sample, activeClientConnections: 1.5 }),
     /activeClientConnections/,
   );
+});
+
+test('many records travel in one message as JSON lines; a bad line is reported alone', () => {
+  const a = parseEventRecord(goodEvent());
+  const b = parseEventRecord({ ...goodEvent(), message: 'multi\nline message' });
+  const framed = frameRecords([
+    encodeRecord(a),
+    Buffer.from('{"recordId":"x"'),
+    encodeRecord(b),
+    Buffer.from(JSON.stringify({ ...goodEvent(), targetPort: -1 })),
+  ]);
+  const decoded = decodeEventRecords(framed);
+  assert.equal(decoded.length, 4);
+  assert.deepEqual(decoded[0], { ok: true, value: a });
+  assert.deepEqual(decoded[2], { ok: true, value: b });
+  assert.ok(decoded[1] && !decoded[1].ok && /not JSON/.test(decoded[1].error));
+  assert.ok(decoded[3] && !decoded[3].ok && /targetPort/.test(decoded[3].error));
+  assert.ok(decoded[3] && !decoded[3].ok && decoded[3].line.includes('"targetPort":-1'));
+  assert.throws(() => decodeEventRecord(framed), /expected one event record, got 4/);
+  assert.equal(decodeCounterSamples(Buffer.from('\n\n')).length, 0);
 });

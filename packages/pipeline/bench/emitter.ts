@@ -15,7 +15,7 @@ export async function emit(o: {
   batchSize: number;
   spoolDir: string;
   progress?: (s: string) => void;
-}): Promise<{ emitted: number; dropped: number }> {
+}): Promise<{ emitted: number; dropped: number; cpuSeconds?: number }> {
   const tel = await createTelemetry({
     nodeId: o.nodeId,
     serviceVersion: 'bench',
@@ -80,5 +80,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     progress: (s) => process.stderr.write(s),
   });
   await bus.close();
-  console.log(JSON.stringify(result));
+  const cpu = process.cpuUsage();
+  console.log(JSON.stringify({ ...result, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
 }

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,9 @@ interface Result {
   'records/s to queryable': number;
   'p50 ms': number;
   'p99 ms': number;
+  'CPU µs/record emitter': number | string;
+  'ingester+chDB': number;
+  broker: number | string;
 }
 
 async function stats(store: Store, nodeId: string) {
@@ -78,7 +82,35 @@ async function stats(store: Store, nodeId: string) {
   };
 }
 
-function emitInChild(env: Record<string, string>): Promise<{ emitted: number; dropped: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined when unreadable. */
+function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return undefined;
+  }
+}
+
+/** The broker's pid when it was started by infra/kafka/kafka.sh on this machine. */
+function brokerPid(): number | undefined {
+  try {
+    return Number(readFileSync(join(dirname(EMITTER), '../../../infra/kafka/run/kafka.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+const ownCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function emitInChild(
+  env: Record<string, string>,
+): Promise<{ emitted: number; dropped: number; cpuSeconds?: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', EMITTER], {
       env: { ...process.env, ...env },
@@ -111,7 +143,9 @@ async function run(o: {
   await o.bus.start();
   const ingester = await runIngester({ bus: o.bus, store: o.store, groupId: `${nodeId}-ing`, log: () => {} });
   process.stdout.write(`${o.label}: ${o.rate} records/s for ${o.seconds} s `);
-  const { emitted, dropped } = o.kafka
+  const cpu0 = { own: ownCpuSeconds(), broker: procCpuSeconds(brokerPid()) };
+  const elu0 = performance.eventLoopUtilization();
+  const { emitted, dropped, cpuSeconds } = o.kafka
     ? await emitInChild({
         KAFKA_BROKERS: brokers.join(','),
         PREFIX: o.prefix,
@@ -140,11 +174,23 @@ async function run(o: {
   }
   await new Promise((r) => setTimeout(r, 1000));
   s = await stats(o.store, nodeId);
+  // In-process runs emit in this process too: its CPU is then emitter + ingester + chDB together.
+  const perRecord = (seconds: number | undefined) =>
+    seconds === undefined ? '–' : Math.round((seconds * 1e6) / Math.max(1, emitted));
+  const brokerNow = procCpuSeconds(brokerPid());
+  const cpu = {
+    emitter: perRecord(cpuSeconds),
+    ingester: perRecord(ownCpuSeconds() - cpu0.own) as number,
+    broker: perRecord(
+      brokerNow === undefined || cpu0.broker === undefined ? undefined : brokerNow - cpu0.broker,
+    ),
+  };
   const m = ingester.metrics();
   const sum = Number(/gatewatch_ingester_insert_seconds_sum (\S+)/.exec(ingester.metricsText())?.[1]);
   console.log(
     ` done (${m.inserts} inserts, ${Math.round(m.rows.events / Math.max(1, m.inserts))} rows and ` +
-      `${Math.round((sum / Math.max(1, m.inserts)) * 1000)} ms per insert)`,
+      `${Math.round((sum / Math.max(1, m.inserts)) * 1000)} ms per insert; ingester event loop ` +
+      `${Math.round(performance.eventLoopUtilization(elu0).utilization * 100)}% busy)`,
   );
   await ingester.stop();
   return {
@@ -158,6 +204,9 @@ async function run(o: {
     'records/s to queryable': Math.round(s.distinct / Math.max(0.001, (s.last - s.first) / 1000)),
     'p50 ms': s.p50,
     'p99 ms': s.p99,
+    'CPU µs/record emitter': cpu.emitter,
+    'ingester+chDB': cpu.ingester,
+    broker: cpu.broker,
   };
 }
 

@@ -23,10 +23,12 @@ export interface ConsumedMessage {
  * Messages of one partition handed to a subscriber. The bus commits `commit(offset)` durably; nothing
  * else is committed. When the handler throws, the bus redelivers from the first uncommitted offset.
  */
-export interface PartitionBatch {
+export interface PartitionBatch<P = unknown> {
   topic: string;
   partition: number;
   messages: ConsumedMessage[];
+  /** `prepare(message)` of each message, in the same order (empty when the subscriber has no prepare). */
+  prepared: P[];
   /**
    * Set when a previous owner of this partition announced (via `begin`) a unit of work that starts at
    * this batch's first offset and ends here, but may have crashed before committing it: process
@@ -43,13 +45,19 @@ export interface PartitionBatch {
   lag(): number;
 }
 
-export interface SubscribeOptions {
+export interface SubscribeOptions<P = unknown> {
   groupId: string;
   /** Full topic names (use `bus.topic(key)`). */
   topics: string[];
   /** Read from the earliest offset when the group has no committed offset (default true). */
   fromBeginning?: boolean;
-  handler(batch: PartitionBatch): Promise<void>;
+  /**
+   * CPU work per message (decoding), done as soon as a batch is fetched — while the partition's previous
+   * batch is still in `handler` — so the two overlap. Must not throw.
+   */
+  prepare?(message: ConsumedMessage): P;
+  /** Called for one partition's batches strictly one after the other, in offset order. */
+  handler(batch: PartitionBatch<P>): Promise<void>;
   /** Delay before a failed batch is redelivered (default 500 ms, doubled up to 10 s). */
   retryBackoffMs?: number;
   /** Called when a handler throws (the batch will be redelivered). */
@@ -75,7 +83,7 @@ export interface Bus {
    * caller's (nothing was taken over), and a retry may duplicate ones the broker did accept.
    */
   produce(topic: string, messages: BusMessage[]): Promise<void>;
-  subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  subscribe<P>(opts: SubscribeOptions<P>): Promise<Subscription>;
   close(): Promise<void>;
 }
 

@@ -144,7 +144,7 @@ export class InProcessBus implements Bus {
     });
   }
 
-  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+  async subscribe<P>(opts: SubscribeOptions<P>): Promise<Subscription> {
     for (const t of opts.topics) this.ensureTopic(t);
     let group = this.groups.get(opts.groupId);
     if (!group) {
@@ -180,10 +180,10 @@ export class InProcessBus implements Bus {
     return all.filter(([t], i) => idx >= 0 && member.topics.includes(t) && i % live.length === idx);
   }
 
-  private async consume(
+  private async consume<P>(
     group: Group,
     member: Member,
-    opts: SubscribeOptions,
+    opts: SubscribeOptions<P>,
     lags: Map<string, number>,
   ): Promise<void> {
     const fromBeginning = opts.fromBeginning ?? true;
@@ -212,7 +212,10 @@ export class InProcessBus implements Bus {
         worked = true;
         group.busy.add(key);
         try {
-          await opts.handler(this.batch(group, topic, p, messages, committed, end));
+          const prepared = opts.prepare
+            ? messages.map((m) => (opts.prepare as (m: ConsumedMessage) => P)(m))
+            : [];
+          await opts.handler(this.batch(group, topic, p, messages, prepared, committed, end));
           backoff.delete(key);
         } catch (err) {
           // Not committed → the next pass starts again at the committed offset.
@@ -236,14 +239,15 @@ export class InProcessBus implements Bus {
     while (member.running && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
   }
 
-  private batch(
+  private batch<P>(
     group: Group,
     topic: string,
     partition: number,
     messages: ConsumedMessage[],
+    prepared: P[],
     committed: Commit,
     end: number,
-  ): PartitionBatch {
+  ): PartitionBatch<P> {
     const key = tpKey(topic, partition);
     const first = (messages[0] as ConsumedMessage).offset;
     const pending =
@@ -254,6 +258,7 @@ export class InProcessBus implements Bus {
       topic,
       partition,
       messages,
+      prepared,
       ...(pending !== undefined ? { pendingEnd: pending } : {}),
       begin: async (from, last) => {
         group.committed.set(key, { offset: Number(from), metadata: `pending:${last}` });

@@ -1,8 +1,9 @@
 import {
   COUNTER_SCHEMA,
   type CounterSample,
-  decodeCounterSample,
-  decodeEventRecord,
+  type Decoded as DecodedLine,
+  decodeCounterSamples,
+  decodeEventRecords,
   EVENT_SCHEMA,
   type EventRecord,
   SCHEMA_HEADER,
@@ -101,24 +102,44 @@ const EXPECTED_SCHEMA: Record<Kind, string> = {
   spans: OTLP_PROTO,
 };
 
-function decode(kind: Kind, m: ConsumedMessage): Row[] {
-  const schema = m.headers[SCHEMA_HEADER];
-  if (schema !== undefined && schema !== EXPECTED_SCHEMA[kind]) {
-    throw new Error(`unknown schema "${schema}" on ${m.topic}; this ingester reads ${EXPECTED_SCHEMA[kind]}`);
-  }
-  if (kind === 'events') return [decodeEventRecord(m.value)];
-  if (kind === 'counters') return [decodeCounterSample(m.value)];
-  const rows = decodeSpans(m.value);
-  // Random bytes can parse as an empty request; no exporter sends one, so it is poison too.
-  if (rows.length === 0)
-    throw new Error('OTLP ExportTraceServiceRequest holds no spans (not an otlp_proto message?)');
-  return rows;
-}
-
 interface Decoded {
   message: ConsumedMessage;
   rows: Row[];
-  error?: string;
+  /** What could not be decoded: the whole message, or single lines of a record message. */
+  poison: { value: Buffer; error: string }[];
+}
+
+function decode(kind: Kind, message: ConsumedMessage): Decoded {
+  const whole = (error: string): Decoded => ({
+    message,
+    rows: [],
+    poison: [{ value: message.value, error }],
+  });
+  const schema = message.headers[SCHEMA_HEADER];
+  if (schema !== undefined && schema !== EXPECTED_SCHEMA[kind]) {
+    return whole(
+      `unknown schema "${schema}" on ${message.topic}; this ingester reads ${EXPECTED_SCHEMA[kind]}`,
+    );
+  }
+  if (kind === 'spans') {
+    try {
+      const rows = decodeSpans(message.value);
+      // Random bytes can parse as an empty request; no exporter sends one, so it is poison too.
+      if (rows.length > 0) return { message, rows, poison: [] };
+      return whole('OTLP ExportTraceServiceRequest holds no spans (not an otlp_proto message?)');
+    } catch (err) {
+      return whole(errorMessage(err));
+    }
+  }
+  const lines: DecodedLine<Row>[] =
+    kind === 'events' ? decodeEventRecords(message.value) : decodeCounterSamples(message.value);
+  const decoded: Decoded = { message, rows: [], poison: [] };
+  for (const l of lines) {
+    if (l.ok) decoded.rows.push(l.value);
+    else decoded.poison.push({ value: Buffer.from(l.line), error: l.error });
+  }
+  if (lines.length === 0) return whole(`empty message: no ${kind} record in it`);
+  return decoded;
 }
 
 /**
@@ -153,7 +174,7 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
   );
   const deadTotal = new Counter(
     'gatewatch_ingester_dead_letters_total',
-    'Undecodable messages sent to the dead-letter topic.',
+    'Undecodable messages (or single records of a record message) sent to the dead-letter topic.',
   );
   const failTotal = new Counter(
     'gatewatch_ingester_insert_failures_total',
@@ -173,25 +194,24 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
   const processUnit = async (batch: PartitionBatch, kind: Kind, unit: Decoded[]) => {
     const first = (unit[0] as Decoded).message.offset;
     const last = (unit[unit.length - 1] as Decoded).message.offset;
-    const poison = unit.filter((d) => d.error !== undefined);
+    const poison = unit.flatMap((d) =>
+      d.poison.map((p) => ({
+        key: d.message.key?.toString() ?? null,
+        value: p.value,
+        headers: {
+          ...d.message.headers,
+          'gatewatch-error': p.error.slice(0, 1000),
+          'gatewatch-source': `${d.message.topic}/${d.message.partition}/${d.message.offset}`,
+        },
+      })),
+    );
     if (poison.length > 0) {
       // Dead letters first: if this fails, nothing is committed and the unit is retried.
-      await bus.produce(
-        deadLetterTopic,
-        poison.map((d) => ({
-          key: d.message.key?.toString() ?? null,
-          value: d.message.value,
-          headers: {
-            ...d.message.headers,
-            'gatewatch-error': (d.error as string).slice(0, 1000),
-            'gatewatch-source': `${d.message.topic}/${d.message.partition}/${d.message.offset}`,
-          },
-        })),
-      );
+      await bus.produce(deadLetterTopic, poison);
       deadTotal.inc({ topic: batch.topic }, poison.length);
       log(
         'warn',
-        `ingester: ${poison.length} undecodable message(s) from ${batch.topic}/${batch.partition} sent to ${deadLetterTopic}: ${poison[0]?.error}`,
+        `ingester: ${poison.length} undecodable message(s) or record(s) from ${batch.topic}/${batch.partition} sent to ${deadLetterTopic}: ${poison[0]?.headers['gatewatch-error']}`,
       );
     }
     const seen = recent[kind];
@@ -228,16 +248,10 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
     await batch.heartbeat();
   };
 
-  const handler = async (batch: PartitionBatch) => {
+  const handler = async (batch: PartitionBatch<Decoded>) => {
     const kind = kinds.get(batch.topic);
     if (!kind) return;
-    const decoded: Decoded[] = batch.messages.map((message) => {
-      try {
-        return { message, rows: decode(kind, message) };
-      } catch (err) {
-        return { message, rows: [], error: errorMessage(err) };
-      }
-    });
+    const decoded = batch.prepared;
     let i = 0;
     if (batch.pendingEnd !== undefined) {
       // Replay exactly the unit a previous owner may have inserted, so its dedup token matches.
@@ -266,9 +280,11 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
   };
 
   await bus.start();
-  const sub: Subscription = await bus.subscribe({
+  const sub: Subscription = await bus.subscribe<Decoded>({
     groupId: opts.groupId ?? 'gatewatch-ingester',
     topics: [...kinds.keys()],
+    // Decoding happens on fetch, overlapping the previous batch's insert.
+    prepare: (message) => decode(kinds.get(message.topic) as Kind, message),
     handler,
     retryBackoffMs: opts.retryBackoffMs ?? 500,
     onError: (err, { topic, partition }) =>

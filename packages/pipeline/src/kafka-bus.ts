@@ -62,6 +62,10 @@ export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
+/** The committed offset, or (nothing committed yet: -1) the failed batch's first offset. */
+const redeliverFrom = (committedOffset: string | undefined, first: string) =>
+  committedOffset !== undefined && BigInt(committedOffset) >= 0n ? committedOffset : first;
+
 function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) {
@@ -158,14 +162,14 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+  async subscribe<P>(opts: SubscribeOptions<P>): Promise<Subscription> {
     await this.start();
     const f = this.opts.fetch ?? {};
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
       minBytes: f.minBytes ?? 1,
-      maxBytes: f.maxBytes ?? 16 * 1024 * 1024,
-      maxBytesPerPartition: f.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: f.maxBytes ?? 32 * 1024 * 1024,
+      maxBytesPerPartition: f.maxBytesPerPartition ?? 16 * 1024 * 1024,
       maxWaitTimeInMs: f.maxWaitMs ?? 500,
       // Short session: after a broker restart or a crash the group waits this long for the dead member.
       sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
@@ -179,7 +183,16 @@ export class KafkaBus implements Bus {
     const lags = new Map<string, number>();
     // Committed offset + metadata per partition, loaded after each (re)assignment.
     const committed = new Map<string, { offset: string; metadata: string | null }>();
-    consumer.on(consumer.events.GROUP_JOIN, () => committed.clear());
+    /**
+     * Per partition, the batches handed over but not yet handled. kafkajs fetches again only when
+     * eachBatch returns, so eachBatch queues the batch here and returns: the next fetch and its `prepare`
+     * overlap the handler. A failure or a rebalance bumps `epoch`, which drops what is still queued.
+     */
+    const lanes = new Map<string, { tail: Promise<void>; queued: Promise<void>[]; epoch: number }>();
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      committed.clear();
+      for (const lane of lanes.values()) lane.epoch++;
+    });
     const baseBackoff = opts.retryBackoffMs ?? 500;
     const backoff = new Map<string, number>();
 
@@ -195,50 +208,68 @@ export class KafkaBus implements Bus {
       return committed.get(key);
     };
 
-    const eachBatch = async (payload: EachBatchPayload) => {
-      const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
-      const { topic, partition } = batch;
+    const handle = async (
+      payload: EachBatchPayload,
+      fetched: ConsumedMessage[],
+      fetchedPrepared: P[],
+      high: bigint,
+    ) => {
+      const { heartbeat, isRunning } = payload;
+      const { topic, partition } = payload.batch;
       const key = tpKey(topic, partition);
-      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-      const messages = batch.messages.map((m) => toConsumed(topic, partition, m));
-      const first = (messages[0] as ConsumedMessage).offset;
-      const last = (messages[messages.length - 1] as ConsumedMessage).offset;
-      const high = BigInt(batch.highWatermark);
-      let committedNext = first;
-      const c = await loadCommitted(topic, partition);
-      const pendingEnd =
-        c && c.offset === first && c.metadata?.startsWith('pending:')
-          ? c.metadata.slice('pending:'.length)
-          : undefined;
-      lags.set(key, Number(high - BigInt(first)));
-      const pb: PartitionBatch = {
-        topic,
-        partition,
-        messages,
-        ...(pendingEnd !== undefined ? { pendingEnd } : {}),
-        begin: async (from, to) => {
-          const metadata = `pending:${to}`;
-          await consumer.commitOffsets([{ topic, partition, offset: from, metadata }]);
-          committed.set(key, { offset: from, metadata });
-        },
-        commit: async (upTo) => {
-          const offset = nextOffset(upTo);
-          await consumer.commitOffsets([{ topic, partition, offset }]);
-          committed.set(key, { offset, metadata: null });
-          resolveOffset(upTo);
-          committedNext = offset;
-          lags.set(key, Number(high - BigInt(offset)));
-        },
-        heartbeat,
-        lag: () => Number(high - BigInt(last) - 1n),
-      };
+      // Everything up to the commit is inside: a failure anywhere seeks back, nothing is skipped.
+      let first: string | undefined;
       try {
+        const c = await loadCommitted(topic, partition);
+        // A batch fetched before a rebalance may start below what was committed since: skip that part.
+        let skip = 0;
+        if (c && BigInt(c.offset) >= 0n) {
+          while (
+            skip < fetched.length &&
+            BigInt((fetched[skip] as ConsumedMessage).offset) < BigInt(c.offset)
+          )
+            skip++;
+        }
+        const messages = fetched.slice(skip);
+        if (messages.length === 0) return;
+        first = (messages[0] as ConsumedMessage).offset;
+        const last = (messages[messages.length - 1] as ConsumedMessage).offset;
+        const pendingEnd =
+          c && c.offset === first && c.metadata?.startsWith('pending:')
+            ? c.metadata.slice('pending:'.length)
+            : undefined;
+        const pb: PartitionBatch<P> = {
+          topic,
+          partition,
+          messages,
+          prepared: fetchedPrepared.slice(skip),
+          ...(pendingEnd !== undefined ? { pendingEnd } : {}),
+          begin: async (from, to) => {
+            const metadata = `pending:${to}`;
+            await consumer.commitOffsets([{ topic, partition, offset: from, metadata }]);
+            committed.set(key, { offset: from, metadata });
+          },
+          commit: async (upTo) => {
+            const offset = nextOffset(upTo);
+            await consumer.commitOffsets([{ topic, partition, offset }]);
+            committed.set(key, { offset, metadata: null });
+            lags.set(key, Number(high - BigInt(offset)));
+          },
+          heartbeat,
+          lag: () => Number(high - BigInt(last) - 1n),
+        };
         await opts.handler(pb);
         backoff.delete(key);
       } catch (err) {
         opts.onError?.(err, { topic, partition });
+        const lane = lanes.get(key);
+        if (lane) lane.epoch++;
         // Redeliver from the first uncommitted message (autoCommit is off: seek only moves our position).
-        consumer.seek({ topic, partition, offset: committedNext });
+        consumer.seek({
+          topic,
+          partition,
+          offset: redeliverFrom(committed.get(key)?.offset, first ?? (fetched[0] as ConsumedMessage).offset),
+        });
         const wait = Math.min(backoff.get(key) ?? baseBackoff, 10_000);
         backoff.set(key, wait * 2);
         const until = Date.now() + wait;
@@ -249,6 +280,37 @@ export class KafkaBus implements Bus {
       }
     };
 
+    const eachBatch = async (payload: EachBatchPayload) => {
+      const { batch, resolveOffset, isRunning, isStale } = payload;
+      const { topic, partition } = batch;
+      const key = tpKey(topic, partition);
+      let lane = lanes.get(key);
+      if (!lane) {
+        lane = { tail: Promise.resolve(), queued: [], epoch: 0 };
+        lanes.set(key, lane);
+      }
+      // At most the batch being handled and one fetched behind it.
+      while (lane.queued.length >= 2) await lane.queued[0];
+      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      const messages = batch.messages.map((m) => toConsumed(topic, partition, m));
+      const prepared = opts.prepare
+        ? messages.map((m) => (opts.prepare as (m: ConsumedMessage) => P)(m))
+        : [];
+      const high = BigInt(batch.highWatermark);
+      lags.set(key, Number(high - BigInt((messages[0] as ConsumedMessage).offset)));
+      // The next fetch starts after this batch; a failure seeks back to the first uncommitted offset.
+      resolveOffset((messages[messages.length - 1] as ConsumedMessage).offset);
+      const epoch = lane.epoch;
+      const current = lane;
+      const run = current.tail.then(() =>
+        current.epoch === epoch && isRunning() ? handle(payload, messages, prepared, high) : undefined,
+      );
+      const settled = run.catch(() => {});
+      current.tail = settled;
+      current.queued.push(settled);
+      void settled.then(() => current.queued.splice(current.queued.indexOf(settled), 1));
+    };
+
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
@@ -256,6 +318,9 @@ export class KafkaBus implements Bus {
     return {
       stop: async () => {
         this.consumers.delete(consumer);
+        // Stop fetching, let the batch in each handler finish (queued ones are skipped), then leave.
+        await consumer.stop();
+        await Promise.all([...lanes.values()].map((l) => l.tail));
         await consumer.disconnect();
       },
       lag: () => new Map(lags),

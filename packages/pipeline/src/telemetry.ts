@@ -7,6 +7,7 @@ import {
   EVENT_SCHEMA,
   type EventRecord,
   encodeRecord,
+  frameRecords,
   parseEventRecord,
   SCHEMA_HEADER,
 } from '@gatewatch/events';
@@ -14,7 +15,7 @@ import { trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { type Bus, errorMessage } from './bus.ts';
+import { type Bus, type BusMessage, errorMessage } from './bus.ts';
 import { BusSpanExporter } from './span-exporter.ts';
 import { Spool, type SpooledMessage } from './spool.ts';
 
@@ -38,6 +39,8 @@ export interface TelemetryOptions {
   batchSize?: number;
   /** Bytes per produce request at most (default 900 kB: under Kafka's default message.max.bytes of 1 MB). */
   maxBatchBytes?: number;
+  /** Event/counter records per Kafka message are packed up to this many bytes (default 64 KiB). */
+  maxMessageBytes?: number;
   /** Produce requests in flight at once on the live path (default 4; the spool replays one at a time). */
   inFlight?: number;
   /** Wait before retrying a bus that failed (default 1000 ms). */
@@ -78,6 +81,46 @@ export interface Telemetry {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
+const RECORD_SCHEMAS = new Set([EVENT_SCHEMA, COUNTER_SCHEMA]);
+
+/**
+ * Consecutive event/counter records with the same key and schema become one message of JSON lines
+ * (frameRecords), up to maxBytes; span messages (already one OTLP request each) pass through as they are.
+ */
+function pack(msgs: readonly SpooledMessage[], maxBytes: number): BusMessage[] {
+  const out: BusMessage[] = [];
+  let run: SpooledMessage[] = [];
+  let bytes = 0;
+  const flush = () => {
+    const [first] = run;
+    if (first) {
+      out.push({
+        key: first.key,
+        headers: first.headers,
+        value: run.length === 1 ? first.value : frameRecords(run.map((m) => m.value)),
+      });
+    }
+    run = [];
+    bytes = 0;
+  };
+  for (const m of msgs) {
+    const schema = m.headers[SCHEMA_HEADER];
+    const [first] = run;
+    const joins =
+      first !== undefined &&
+      schema !== undefined &&
+      RECORD_SCHEMAS.has(schema) &&
+      first.key === m.key &&
+      first.headers[SCHEMA_HEADER] === schema &&
+      bytes + m.value.length + 1 <= maxBytes;
+    if (!joins) flush();
+    run.push(m);
+    bytes += m.value.length + 1;
+  }
+  flush();
+  return out;
+}
+
 /**
  * The gateway's telemetry: event records, counter samples and OTel spans go through one bounded
  * in-memory queue to the bus; when the bus is slow or down they spill to an on-disk spool and are
@@ -88,6 +131,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   const maxQueue = opts.maxQueue ?? 100_000;
   const batchSize = opts.batchSize ?? 10_000;
   const maxBatchBytes = opts.maxBatchBytes ?? 900_000;
+  const maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024;
   const inFlight = opts.inFlight ?? 4;
   const retryMs = opts.retryMs ?? 1000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
@@ -184,10 +228,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
 
   const send = async (req: SpooledMessage[]): Promise<boolean> => {
     try {
-      await bus.produce(
-        (req[0] as SpooledMessage).topic,
-        req.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      );
+      await bus.produce((req[0] as SpooledMessage).topic, pack(req, maxMessageBytes));
     } catch (err) {
       produceFailures++;
       if (busUp) warn(`telemetry: bus unavailable, spooling to disk (${errorMessage(err)})`);

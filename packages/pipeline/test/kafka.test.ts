@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EVENT, EVENT_SCHEMA, encodeRecord, parseEventRecord, SCHEMA_HEADER } from '@gatewatch/events';
+import {
+  EVENT,
+  EVENT_SCHEMA,
+  type EventRecord,
+  encodeRecord,
+  frameRecords,
+  parseEventRecord,
+  SCHEMA_HEADER,
+} from '@gatewatch/events';
 import { openStore, type Store } from '@gatewatch/store';
 import protobuf from 'protobufjs';
 import {
@@ -156,21 +164,34 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
     });
     const nodeId = 'kafka-poison';
     const headers = { [SCHEMA_HEADER]: EVENT_SCHEMA };
-    const good = Array.from({ length: 20 }, () =>
+    const good = Array.from({ length: 22 }, () =>
       parseEventRecord({ recordId: randomUUID(), ts: Date.now(), nodeId, eventId: EVENT.CONNECT_RECEIVED }),
     );
     await b.produce(b.topic('events'), [
       ...good.slice(0, 10).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
       { key: nodeId, value: Buffer.from('garbage'), headers },
-      ...good.slice(10).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+      ...good.slice(10, 20).map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
+      // A message of several records with one bad line: only that line is dead-lettered.
+      {
+        key: nodeId,
+        value: frameRecords([
+          encodeRecord(good[20] as EventRecord),
+          Buffer.from('{"nope":1}'),
+          encodeRecord(good[21] as EventRecord),
+        ]),
+        headers,
+      },
     ]);
-    await waitFor('20 good rows', async () => (await stored(store, nodeId)).events === 20, 30_000);
-    const dead = await readAll(b, b.topic('deadLetter'), (m) => m.length >= 1);
-    assert.equal(dead.length, 1);
+    await waitFor('22 good rows', async () => (await stored(store, nodeId)).events === 22, 30_000);
+    const dead = await readAll(b, b.topic('deadLetter'), (m) => m.length >= 2);
+    assert.equal(dead.length, 2);
     assert.equal(dead[0]?.value.toString(), 'garbage');
     assert.match(dead[0]?.headers['gatewatch-error'] ?? '', /JSON/);
     assert.equal(dead[0]?.headers['gatewatch-source'], `${b.topic('events')}/0/10`);
-    assert.equal(ingester.metrics().deadLetters, 1);
+    assert.equal(dead[1]?.value.toString(), '{"nope":1}');
+    assert.match(dead[1]?.headers['gatewatch-error'] ?? '', /recordId/);
+    assert.equal(dead[1]?.headers['gatewatch-source'], `${b.topic('events')}/0/21`);
+    assert.equal(ingester.metrics().deadLetters, 2);
     await ingester.stop();
     await b.close();
   });

@@ -6,7 +6,6 @@ import {
   type Bus,
   type BusMessage,
   BusUnavailableError,
-  type ConsumedMessage,
   createTelemetry,
   InProcessBus,
 } from '../src/index.ts';
@@ -30,12 +29,20 @@ const record = (nodeId: string, i: number) =>
     message: String(i),
   });
 
-async function collect(bus: Bus, topic: string, into: ConsumedMessage[]) {
+/** Collects every record (one JSON line each) of a topic; `messages` counts the bus messages they came in. */
+async function collect(bus: Bus, topic: string, into: Buffer[], messages = { count: 0 }) {
   return bus.subscribe({
     groupId: `c-${randomUUID()}`,
     topics: [topic],
     handler: async (b) => {
-      into.push(...b.messages);
+      messages.count += b.messages.length;
+      for (const m of b.messages)
+        into.push(
+          ...m.value
+            .toString()
+            .split('\n')
+            .map((l) => Buffer.from(l)),
+        );
       await b.commit(b.messages[b.messages.length - 1]?.offset as string);
     },
   });
@@ -45,8 +52,9 @@ test('telemetry: bus down → spool → replay in order when it returns; sink ca
   const tmp = await tempDir('tel');
   const bus = new SwitchableBus({ partitions: 1 });
   await bus.start();
-  const got: ConsumedMessage[] = [];
-  const sub = await collect(bus, bus.topic('events'), got);
+  const got: Buffer[] = [];
+  const messages = { count: 0 };
+  const sub = await collect(bus, bus.topic('events'), got, messages);
   const tel = await createTelemetry({
     nodeId: 'n1',
     serviceVersion: 't',
@@ -73,9 +81,11 @@ test('telemetry: bus down → spool → replay in order when it returns; sink ca
     assert.ok(await tel.flush(10_000));
     await waitFor('all 6000 delivered', () => got.length === 6000, 10_000);
     assert.deepEqual(
-      got.map((m) => decodeEventRecord(m.value).message),
+      got.map((line) => decodeEventRecord(line).message),
       Array.from({ length: 6000 }, (_, i) => String(i)),
     );
+    // Records travel many to a message (JSON lines), never one message each.
+    assert.ok(messages.count < 600, `${messages.count} messages for 6000 records`);
     const m = tel.metrics();
     assert.equal(m.dropped, 0);
     assert.ok(m.spooledTotal >= 4900, JSON.stringify(m));
@@ -94,7 +104,7 @@ test('telemetry: a full spool drops, counts, and reports the drop as event 400',
   const tmp = await tempDir('tel-full');
   const bus = new SwitchableBus({ partitions: 1 });
   await bus.start();
-  const got: ConsumedMessage[] = [];
+  const got: Buffer[] = [];
   const sub = await collect(bus, bus.topic('events'), got);
   const tel = await createTelemetry({
     nodeId: 'n2',
@@ -115,15 +125,15 @@ test('telemetry: a full spool drops, counts, and reports the drop as event 400',
     assert.ok(await tel.flush(10_000));
     await waitFor(
       'the drop report',
-      () => got.some((m) => decodeEventRecord(m.value).eventId === 400),
+      () => got.some((line) => decodeEventRecord(line).eventId === 400),
       15_000,
     );
-    const report = got.map((m) => decodeEventRecord(m.value)).find((r) => r.eventId === 400);
+    const report = got.map((line) => decodeEventRecord(line)).find((r) => r.eventId === 400);
     assert.match(report?.message ?? '', new RegExp(`dropped ${dropped} record`));
     assert.match(report?.message ?? '', /raise maxSpoolBytes/);
     assert.equal(got.length, 1000 - dropped + 1);
     // Counter samples carry the cumulative drop count.
-    const counters: ConsumedMessage[] = [];
+    const counters: Buffer[] = [];
     const csub = await collect(bus, bus.topic('counters'), counters);
     tel.sink.counters({
       nodeId: 'n2',
@@ -141,7 +151,7 @@ test('telemetry: a full spool drops, counts, and reports the drop as event 400',
       telemetryDropped: 0,
     });
     await waitFor('the sample', () => counters.length === 1, 5000);
-    assert.equal(JSON.parse(counters[0]?.value.toString() ?? '{}').telemetryDropped, dropped);
+    assert.equal(JSON.parse(counters[0]?.toString() ?? '{}').telemetryDropped, dropped);
     await csub.stop();
   } finally {
     await tel.shutdown(1000);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { type ChdbExtension, createChdbConnection } from 'chdb/connection';
 import { firstLine, StoreError } from './errors.ts';
 import { applyMigrations } from './migrate.ts';
 
@@ -18,6 +18,8 @@ export interface Store {
   client: ClickHouseClient;
   kind: 'server' | 'embedded';
   database: string;
+  /** Embedded only: chDB's zero-copy insert, with per-statement SETTINGS (used by insert.ts). */
+  chdb?: ChdbExtension;
   close(): Promise<void>;
 }
 
@@ -108,10 +110,12 @@ async function openEmbedded(opts: StoreOptions, database: string): Promise<Store
     );
   }
   let client: ClickHouseClient;
+  let chdb: ChdbExtension;
   try {
+    const connection = createChdbConnection({ path: dataDir });
+    chdb = connection.chdb;
     // chdb types its Connection against @clickhouse/client-common, which the client re-declares: same shape.
-    const connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
-    client = createClient({ connection });
+    client = createClient({ connection: connection as unknown as ClientConnection });
   } catch (err) {
     throw embeddedOpenError(err, dataDir);
   }
@@ -127,7 +131,7 @@ async function openEmbedded(opts: StoreOptions, database: string): Promise<Store
       cause: err,
     });
   }
-  return { client, kind: 'embedded', database, close: () => client.close() };
+  return { client, kind: 'embedded', database, chdb, close: () => client.close() };
 }
 
 function embeddedOpenError(err: unknown, dataDir: string): StoreError {
