@@ -4,7 +4,7 @@
  * Kafka mode runs the emitter in its own process (as a gateway is) and the ingester + embedded chDB here;
  * then the same with the kafkajs producer's batching off (one message per request) and prints the ratios.
  *
- *   npm run bench:pipeline -- [--seconds 60] [--rate 50000] [--off-seconds 10] [--bus kafka|inprocess]
+ *   npm run bench:pipeline -- [--seconds 60] [--rate 55000] [--off-seconds 10] [--bus kafka|inprocess]
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,10 +19,12 @@ import { openStore, type Store } from '@gatewatch/store';
 import { type Bus, brokersFromEnv, InProcessBus, KafkaBus, runIngester } from '../src/index.ts';
 import { emit } from './emitter.ts';
 
+// The default offer is 10% above the goal: a pipeline that only just keeps up with exactly 50,000/s would
+// measure a little under it (the last records' latency stretches the window).
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
-    rate: { type: 'string', default: '50000' },
+    rate: { type: 'string', default: '55000' },
     'off-seconds': { type: 'string', default: '10' },
     'off-rate': { type: 'string', default: '2000' },
     bus: { type: 'string' },
