@@ -145,7 +145,7 @@ async function run(o: {
   await o.bus.start();
   const ingester = await runIngester({ bus: o.bus, store: o.store, groupId: `${nodeId}-ing`, log: () => {} });
   process.stdout.write(`${o.label}: ${o.rate} records/s for ${o.seconds} s `);
-  const cpu0 = { own: ownCpuSeconds(), broker: procCpuSeconds(brokerPid()) };
+  const cpu0 = { own: ownCpuSeconds(), broker: o.kafka ? procCpuSeconds(brokerPid()) : undefined };
   const elu0 = performance.eventLoopUtilization();
   const { emitted, dropped, cpuSeconds } = o.kafka
     ? await emitInChild({
@@ -179,7 +179,7 @@ async function run(o: {
   // In-process runs emit in this process too: its CPU is then emitter + ingester + chDB together.
   const perRecord = (seconds: number | undefined) =>
     seconds === undefined ? '–' : Math.round((seconds * 1e6) / Math.max(1, emitted));
-  const brokerNow = procCpuSeconds(brokerPid());
+  const brokerNow = o.kafka ? procCpuSeconds(brokerPid()) : undefined;
   const cpu = {
     emitter: perRecord(cpuSeconds),
     ingester: perRecord(ownCpuSeconds() - cpu0.own) as number,
