@@ -293,6 +293,56 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_counters_1h_mv ON CLUST
     FROM gatewatch.gateway_counters_local
     GROUP BY hour, nodeId;
 
+-- migration 5: fleet_rollups
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_fleet_1h_local ON CLUSTER '{cluster}' (
+      hour DateTime('UTC'),
+      eventId UInt16,
+      workspaceId LowCardinality(String),
+      reason LowCardinality(String),
+      events AggregateFunction(count),
+      clients AggregateFunction(uniqCombined, String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_fleet_1h_local', '{replica}')
+    PARTITION BY toYYYYMM(hour)
+    ORDER BY (eventId, workspaceId, reason, hour)
+    SETTINGS index_granularity = 8192
+    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason,
+      countState() AS events, uniqCombinedState(clientAddress) AS clients
+    FROM gateway_events
+    GROUP BY hour, eventId, workspaceId, reason;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_fleet_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_events_fleet_1h_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_events_fleet_1h_local, rand());
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_fleet_1h_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_events_fleet_1h_local
+    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason,
+      countState() AS events, uniqCombinedState(clientAddress) AS clients
+    FROM gatewatch.gateway_events_local
+    GROUP BY hour, eventId, workspaceId, reason;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_hosts_1h_local ON CLUSTER '{cluster}' (
+      hour DateTime('UTC'),
+      eventId UInt16,
+      workspaceId LowCardinality(String),
+      reason LowCardinality(String),
+      targetHost LowCardinality(String),
+      events AggregateFunction(count),
+      clients AggregateFunction(uniqCombined, String),
+      lastTs AggregateFunction(max, DateTime64(3, 'UTC'))
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_hosts_1h_local', '{replica}')
+    PARTITION BY toYYYYMM(hour)
+    ORDER BY (eventId, workspaceId, reason, targetHost, hour)
+    SETTINGS index_granularity = 8192
+    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason, targetHost,
+      countState() AS events, uniqCombinedState(clientAddress) AS clients, maxState(ts) AS lastTs
+    FROM gateway_events
+    GROUP BY hour, eventId, workspaceId, reason, targetHost;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_hosts_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_events_hosts_1h_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_events_hosts_1h_local, rand());
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_hosts_1h_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_events_hosts_1h_local
+    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason, targetHost,
+      countState() AS events, uniqCombinedState(clientAddress) AS clients, maxState(ts) AS lastTs
+    FROM gatewatch.gateway_events_local
+    GROUP BY hour, eventId, workspaceId, reason, targetHost;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -378,4 +428,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

@@ -3,6 +3,7 @@ import { DataTable } from '../components/DataTable.tsx';
 import { ChartPanel, ErrorState, NoData, PageHeader, Stat } from '../components/Panels.tsx';
 import { loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
+import { pageOf } from '../lib/paging.ts';
 import { lastTotal, pivot } from '../lib/pivot.ts';
 import type { SearchParams } from '../lib/range.ts';
 import { getStore } from '../lib/store.ts';
@@ -13,7 +14,8 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Overview' };
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const view = buildView(await searchParams);
+  const sp = await searchParams;
+  const view = buildView(sp);
   let content: React.ReactNode;
   try {
     const store = await getStore();
@@ -32,6 +34,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       return Math.round(lastTotal(data, keys) * 10) / 10;
     };
     const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
+    // One page of the node table in the HTML; stats above use every node, the CSV exports them all.
+    const { rows: nodeRows, ...nodePage } = pageOf(nodes.rows, nodes.columns, sp);
     content =
       nodes.rows.length === 0 ? (
         <NoData />
@@ -71,7 +75,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             id="nodes"
             title={nodes.title}
             columns={nodes.columns}
-            rows={nodes.rows}
+            rows={nodeRows}
+            paged={nodePage}
             csvHref={csv('nodes')}
             filterable
             hint={statusHint()}

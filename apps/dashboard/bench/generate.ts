@@ -130,15 +130,14 @@ export async function generateFleet(
   log: (line: string) => void,
 ): Promise<{ samples: number; records: number; seconds: number }> {
   const c = store.client;
-  for (const t of [
-    TABLES.events,
-    TABLES.counters,
-    TABLES.events1m,
-    TABLES.events1h,
-    TABLES.counters1m,
-    TABLES.counters1h,
-  ]) {
-    await c.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` });
+  // Every gateway table (raw and rollups, including ones added by later migrations), not the views.
+  const tables = await c.query({
+    query: `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'gateway_')
+      AND engine != 'MaterializedView' ORDER BY name`,
+    format: 'JSONEachRow',
+  });
+  for (const { name } of await tables.json<{ name: string }>()) {
+    await c.command({ query: `TRUNCATE TABLE IF EXISTS ${name}` });
   }
   await ensureMarkerTable(store);
   await c.command({ query: `TRUNCATE TABLE ${MARKER}` });

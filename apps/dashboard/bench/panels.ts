@@ -119,6 +119,8 @@ function investigate(view: View): Panel[] {
           by: ['workspaceId'],
           filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
           limit: 20,
+          clients: false,
+          nodes: false,
         }),
     },
   ];

@@ -1,6 +1,9 @@
 'use client';
 import Link from 'next/link';
-import { type ReactNode, useMemo, useState } from 'react';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import type { Paged } from '../lib/paging.ts';
+import { withParams } from '../lib/range.ts';
 
 export type Cell = string | number | null;
 export interface Column {
@@ -26,13 +29,43 @@ interface Props {
   /** Show a text box that filters rows client-side. */
   filterable?: boolean;
   hint?: string;
+  /**
+   * Rows are one page, filtered and sorted by the server (lib/paging.ts): sort, filter and page changes go
+   * to the URL (`sort`, `filter`, `page`) instead of being applied here.
+   */
+  paged?: Omit<Paged, 'rows'>;
 }
 
 /** A table panel: sortable headers (click or Enter), optional quick filter, CSV export of the same data. */
-export function DataTable({ id, title, columns, rows, csvHref, empty, filterable, hint }: Props) {
-  const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
-  const [q, setQ] = useState('');
+export function DataTable({ id, title, columns, rows, csvHref, empty, filterable, hint, paged }: Props) {
+  const [localSort, setLocalSort] = useState<{ key: string; desc: boolean } | null>(null);
+  const [q, setQ] = useState(paged?.filter ?? '');
+  const router = useRouter();
+  const pathname = usePathname();
+  const sp = useSearchParams();
+  const hrefWith = (changes: Record<string, string | undefined>) => `${pathname}${withParams(sp, changes)}`;
+  const sort = paged
+    ? paged.sort
+      ? { key: paged.sort.replace(/^-/, ''), desc: paged.sort.startsWith('-') }
+      : null
+    : localSort;
+  const setSort = (next: { key: string; desc: boolean }) => {
+    if (!paged) return setLocalSort(next);
+    router.push(hrefWith({ sort: `${next.desc ? '-' : ''}${next.key}`, page: undefined }), { scroll: false });
+  };
+  // Paged: the filter text reaches the URL (and the server) once typing pauses.
+  const typed = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only the typed text triggers navigation
+  useEffect(() => {
+    if (!paged || !typed.current) return;
+    const t = setTimeout(
+      () => router.replace(hrefWith({ filter: q.trim(), page: undefined }), { scroll: false }),
+      300,
+    );
+    return () => clearTimeout(t);
+  }, [q]);
   const shown = useMemo(() => {
+    if (paged) return rows;
     const needle = q.trim().toLowerCase();
     let out = needle
       ? rows.filter((r) =>
@@ -53,7 +86,9 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
       });
     }
     return out;
-  }, [rows, columns, q, sort]);
+  }, [rows, columns, q, sort, paged]);
+  const total = paged ? paged.total : rows.length;
+  const matching = paged ? paged.matching : shown.length;
 
   return (
     <section className="panel" aria-labelledby={`${id}-title`} data-testid={`table-${id}`}>
@@ -66,25 +101,28 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
           </a>
         </span>
       </div>
-      {filterable && rows.length > 0 ? (
+      {filterable && total > 0 ? (
         <div className="table-tools">
           <label>
             <span className="legend-note">Filter rows </span>
             <input
               type="search"
               value={q}
-              onChange={(e) => setQ(e.target.value)}
+              onChange={(e) => {
+                typed.current = true;
+                setQ(e.target.value);
+              }}
               aria-label={`Filter ${title}`}
               placeholder="text in any column"
             />
           </label>
-          <span className="legend-note">
-            {shown.length} of {rows.length}
+          <span className="legend-note" data-testid={`count-${id}`}>
+            {matching} of {total}
           </span>
         </div>
       ) : null}
       {rows.length === 0 ? (
-        <div className="empty">{empty}</div>
+        <div className="empty">{total > 0 ? 'No row matches the filter.' : empty}</div>
       ) : (
         <div className="table-scroll">
           <table>
@@ -139,6 +177,28 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
           </table>
         </div>
       )}
+      {paged && paged.pages > 1 ? (
+        <nav className="pager" aria-label={`${title} pages`} data-testid={`pager-${id}`}>
+          {paged.page > 1 ? (
+            <Link href={hrefWith({ page: String(paged.page - 1) })} scroll={false} rel="prev">
+              ← Previous
+            </Link>
+          ) : (
+            <span aria-disabled="true">← Previous</span>
+          )}
+          <span className="legend-note">
+            Page {paged.page} of {paged.pages} · rows {(paged.page - 1) * paged.size + 1}–
+            {Math.min(paged.page * paged.size, paged.matching)} of {paged.matching}
+          </span>
+          {paged.page < paged.pages ? (
+            <Link href={hrefWith({ page: String(paged.page + 1) })} scroll={false} rel="next">
+              Next →
+            </Link>
+          ) : (
+            <span aria-disabled="true">Next →</span>
+          )}
+        </nav>
+      ) : null}
     </section>
   );
 }

@@ -60,17 +60,53 @@ test('time picker changes URL and data; a shared URL restores the view', async (
   await other.close();
 });
 
-test('node table sorts by column and filters rows', async ({ page }) => {
+test('node table sorts by column and filters rows (server-side, in the URL)', async ({ page }) => {
   await page.goto('/?range=24h');
   const table = page.getByTestId('table-nodes');
+  const names = () => columnTexts(page, 'nodes', 'Node');
   await table.getByRole('button', { name: 'Node' }).click();
-  const asc = await columnTexts(page, 'nodes', 'Node');
+  await expect(page).toHaveURL(/sort=node/);
+  await expect(table.locator('th[aria-sort="ascending"]')).toHaveCount(1);
+  const asc = await names();
   expect(asc).toEqual([...asc].sort((a, b) => a.localeCompare(b)));
   await table.getByRole('button', { name: /^Node/ }).click();
-  const desc = await columnTexts(page, 'nodes', 'Node');
-  expect(desc).toEqual([...asc].reverse());
+  await expect(page).toHaveURL(/sort=-node/);
+  await expect.poll(names).toEqual([...asc].reverse());
   await table.getByLabel('Filter Nodes').fill('down');
-  expect(await columnTexts(page, 'nodes', 'Node')).toEqual([seed.downNode]);
+  await expect(page).toHaveURL(/filter=down/);
+  await expect.poll(names).toEqual([seed.downNode]);
+  await expect(page.getByTestId('count-nodes')).toHaveText(`1 of ${seed.nodeIds.length}`);
+});
+
+test('node table pages: one page of rows in the HTML, page in the URL, sort across pages', async ({
+  page,
+}) => {
+  const size = 5;
+  const sorted = [...seed.nodeIds].sort((a, b) => a.localeCompare(b));
+  const pages = Math.ceil(sorted.length / size);
+  expect(pages, 'the seed spans several pages of 5').toBeGreaterThan(2);
+  await page.goto(`/?range=24h&size=${size}&sort=node`);
+  const pager = page.getByTestId('pager-nodes');
+  const seen: string[] = [];
+  for (let p = 1; p <= pages; p++) {
+    await expect(pager).toContainText(`Page ${p} of ${pages}`);
+    const rows = await columnTexts(page, 'nodes', 'Node');
+    expect(rows).toEqual(sorted.slice((p - 1) * size, p * size));
+    seen.push(...rows);
+    if (p < pages) {
+      await pager.getByRole('link', { name: 'Next →' }).click();
+      await expect(page).toHaveURL(new RegExp(`page=${p + 1}`));
+    }
+  }
+  expect(seen).toEqual(sorted);
+  // Descending sort orders every node, not just the page: page 1 starts with the last name overall.
+  await page.goto(`/?range=24h&size=${size}&sort=-node&page=1`);
+  expect(await columnTexts(page, 'nodes', 'Node')).toEqual([...sorted].reverse().slice(0, size));
+  // The stats count every node, whatever the page.
+  await expect(page.getByTestId('stat-nodes')).toContainText(/\d+ \/ \d+ \/ 1$/);
+  // A page past the end shows the last one.
+  await page.goto(`/?range=24h&size=${size}&sort=node&page=99`);
+  await expect(pager).toContainText(`Page ${pages} of ${pages}`);
 });
 
 test('dark theme persists across reloads and pages without a flash', async ({ page }) => {

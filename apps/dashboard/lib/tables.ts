@@ -161,6 +161,7 @@ export const TABLES = {
       rollup: view.rollup,
       by: ['eventId'],
       limit: 50,
+      clients: false,
     });
     return {
       title: 'Events by id',
@@ -214,6 +215,8 @@ export const TABLES = {
       rollup: view.rollup,
       by: ['workspaceId', 'reason'],
       limit: 1000,
+      clients: false,
+      nodes: false,
     });
     // Distinct clients/nodes per workspace need their own grouping (they do not add up over reasons).
     const perWs = await dashboardEventTotals(store, {
@@ -225,17 +228,12 @@ export const TABLES = {
       limit: 1000,
     });
     const distinct = new Map(perWs.map((r) => [r.keys[0] ?? '', r]));
-    const byWs = new Map<
-      string,
-      { events: number; notConfigured: number; clients: number; nodes: number; top: [string, number] }
-    >();
+    const byWs = new Map<string, { events: number; notConfigured: number; top: [string, number] }>();
     for (const r of rows) {
       const [ws = '', reason = ''] = r.keys;
-      const cur = byWs.get(ws) ?? { events: 0, notConfigured: 0, clients: 0, nodes: 0, top: ['', 0] };
+      const cur = byWs.get(ws) ?? { events: 0, notConfigured: 0, top: ['', 0] };
       cur.events += r.events;
       if (reason === 'workspace_not_configured') cur.notConfigured += r.events;
-      cur.clients = Math.max(cur.clients, r.clients);
-      cur.nodes = Math.max(cur.nodes, r.nodes);
       if (r.events > cur.top[1]) cur.top = [reason, r.events];
       byWs.set(ws, cur);
     }
@@ -257,8 +255,8 @@ export const TABLES = {
           count: v.events,
           notConfigured: v.notConfigured,
           topReason: reasonLabel(v.top[0]),
-          clients: distinct.get(ws)?.clients ?? v.clients,
-          nodes: distinct.get(ws)?.nodes ?? v.nodes,
+          clients: distinct.get(ws)?.clients ?? 0,
+          nodes: distinct.get(ws)?.nodes ?? 0,
         })),
     };
   },
@@ -270,6 +268,8 @@ export const TABLES = {
       filters: { ...view.eventFilters, eventIds: E105 },
       rollup: view.rollup,
       by: ['reason'],
+      clients: false,
+      nodes: false,
     });
     const total = rows.reduce((s, r) => s + r.events, 0);
     return {
@@ -295,6 +295,7 @@ export const TABLES = {
       filters: { ...view.eventFilters, eventIds: E105 },
       by: 'targetHost',
       limit: 25,
+      rollup: view.rollup,
     });
     return {
       title: 'Top rejected hosts',
@@ -325,6 +326,7 @@ export const TABLES = {
       filters: { ...view.eventFilters, eventIds: E105 },
       by: 'clientAddress',
       limit: 25,
+      rollup: view.rollup,
     });
     return {
       title: 'Top clients',

@@ -145,14 +145,41 @@ describe('counter series', () => {
 
   test('rollup answers equal raw answers (24 h, 5 min buckets)', async () => {
     const w = { fromMs: d.start, toMs: d.end, stepSec: 300 };
-    for (const counter of ['active', 'connected', 'errors', 'rejections'] as const) {
+    for (const counter of ['active', 'connected'] as const) {
       const raw = await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 8 });
       const rolled = await dashboardCounterSeries(store, { ...w, counter, rollup: true, topN: 8 });
       assert.ok(raw.length >= 288, `${counter}: a point per bucket`);
       assertSameSeries(toMap(rolled), toMap(raw), `rollup vs raw ${counter}`);
     }
+    // Rates per node: equal for every bucket without a restart strictly inside it (documented loss).
+    const inside = restartedBuckets(w.stepSec);
+    for (const counter of ['errors', 'rejections'] as const) {
+      const raw = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 1000 }));
+      const rolled = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: true, topN: 1000 }));
+      const keep = (m: Map<string, number>) => new Map([...m].filter(([k]) => !inside.has(k)));
+      assert.ok(
+        inside.size > 10 && keep(raw).size > raw.size * 0.9,
+        'some buckets hold a restart, most do not',
+      );
+      assert.deepEqual([...rolled.keys()].sort(), [...raw.keys()].sort(), `${counter}: same node-buckets`);
+      assertSameSeries(keep(rolled), keep(raw), `rollup vs raw ${counter} (no restart inside the bucket)`);
+    }
   });
 });
+
+/** `bucket|node` keys of buckets where a node restarted after the bucket's first sample. */
+function restartedBuckets(stepSec: number): Set<string> {
+  const ms = stepSec * 1000;
+  const out = new Set<string>();
+  const prev = new Map<string, (typeof d.counters)[number]>();
+  for (const c of d.counters) {
+    const p = prev.get(c.nodeId);
+    const b = Math.floor(c.ts / ms) * ms;
+    if (p && p.startedAt !== c.startedAt && Math.floor(p.ts / ms) * ms === b) out.add(`${b}|${c.nodeId}`);
+    prev.set(c.nodeId, c);
+  }
+  return out;
+}
 
 describe('hourly rollups (ranges over 3 days)', () => {
   test('gauges and event counts equal raw; rates equal raw for every node-hour without a restart', async () => {
@@ -169,13 +196,7 @@ describe('hourly rollups (ranges over 3 days)', () => {
       '1h events',
     );
     // A restart inside an hour loses that hour's pre-restart increase (documented): compare the others.
-    const restarted = new Set<string>();
-    const prev = new Map<string, string | number>();
-    for (const c of d.counters) {
-      const p = prev.get(c.nodeId);
-      if (p !== undefined && p !== c.startedAt) restarted.add(`${Math.floor(c.ts / H) * H}|${c.nodeId}`);
-      prev.set(c.nodeId, c.startedAt);
-    }
+    const restarted = restartedBuckets(3600);
     for (const counter of ['errors', 'rejections'] as const) {
       const raw = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 1000 }));
       const hourly = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: '1h', topN: 1000 }));
@@ -303,6 +324,130 @@ describe('events', () => {
       'newest first',
     );
     assert.ok(recs.every((r) => r.level === 'warning' && r.reason !== ''));
+  });
+});
+
+describe('fleet rollups (hourly, no node filter)', () => {
+  const w = () => ({ fromMs: d.start, toMs: d.end, stepSec: 3600 });
+
+  test('trends and totals from gateway_events_fleet_1h equal raw answers', async () => {
+    assertSameSeries(
+      toMap(await dashboardEventSeries(store, { ...w(), rollup: '1h' })),
+      countEvents(d, w().fromMs, w().toMs, 3600, (e) => String(e.eventId)),
+      'fleet events by id',
+    );
+    const ws = d.events.find((e) => e.reason === 'workspace_not_configured')?.workspaceId as string;
+    const f = { workspaceId: ws, eventIds: [EVENT.DESTINATION_NOT_ALLOWED] };
+    assertSameSeries(
+      toMap(await dashboardEventSeries(store, { ...w(), rollup: '1h', by: 'reason', filters: f })),
+      toMap(await dashboardEventSeries(store, { ...w(), rollup: false, by: 'reason', filters: f })),
+      'fleet 105 by reason for a workspace',
+    );
+    for (const by of [['eventId'], ['workspaceId', 'reason'], ['reason']] as const) {
+      const q = { fromMs: d.start, toMs: d.end, by: [...by], limit: 1000 };
+      const raw = await dashboardEventTotals(store, { ...q, rollup: false });
+      const fleetRows = await dashboardEventTotals(store, { ...q, rollup: '1h' });
+      const pick = (rows: typeof raw) =>
+        new Map(
+          rows.map((r) => [r.keys.join('|'), { events: r.events, clients: r.clients, nodes: r.nodes }]),
+        );
+      // Distinct clients and nodes are uniqCombined on both sides: exact at this size.
+      assert.deepEqual(pick(fleetRows), pick(raw), `totals by ${by.join(',')}`);
+    }
+  });
+
+  test('the fleet rollup is what answers (an emptied one answers nothing); a node filter reads per node', async () => {
+    const q = { fromMs: d.start, toMs: d.end, by: ['eventId' as const], rollup: '1h' as const };
+    const before = await dashboardEventTotals(store, q);
+    const node = d.nodeIds[2] as string;
+    const perNode = await dashboardEventTotals(store, { ...q, filters: { nodeId: node } });
+    await store.client.command({
+      query: 'RENAME TABLE gateway_events_fleet_1h TO gateway_events_fleet_1h_away',
+    });
+    try {
+      await assert.rejects(dashboardEventTotals(store, q), /gateway_events_fleet_1h/);
+      assert.deepEqual(await dashboardEventTotals(store, { ...q, filters: { nodeId: node } }), perNode);
+    } finally {
+      await store.client.command({
+        query: 'RENAME TABLE gateway_events_fleet_1h_away TO gateway_events_fleet_1h',
+      });
+    }
+    assert.deepEqual(await dashboardEventTotals(store, q), before);
+  });
+
+  test('clients: false / nodes: false skip those counts and change nothing else', async () => {
+    const q = { fromMs: d.start, toMs: d.end, by: ['eventId' as const], limit: 100 };
+    for (const rollup of [false, '1m', '1h'] as const) {
+      const all = await dashboardEventTotals(store, { ...q, rollup });
+      assert.ok(all.some((r) => r.clients > 0) && all.some((r) => r.nodes > 0));
+      assert.deepEqual(
+        await dashboardEventTotals(store, { ...q, rollup, clients: false }),
+        all.map((r) => ({ ...r, clients: 0 })),
+        `clients: false, rollup=${rollup}`,
+      );
+      assert.deepEqual(
+        await dashboardEventTotals(store, { ...q, rollup, nodes: false }),
+        all.map((r) => ({ ...r, nodes: 0 })),
+        `nodes: false, rollup=${rollup}`,
+      );
+    }
+  });
+
+  test('top hosts from gateway_events_hosts_1h equal raw answers', async () => {
+    const where = (e: { eventId: number }) => e.eventId === 105;
+    const q = { fromMs: d.start, toMs: d.end, by: 'targetHost' as const, limit: 1000 };
+    const f = { eventIds: [EVENT.DESTINATION_NOT_ALLOWED] };
+    const rolled = await dashboardTopValues(store, { ...q, rollup: '1h', filters: f });
+    const raw = await dashboardTopValues(store, { ...q, filters: f });
+    assert.deepEqual(
+      new Map(rolled.map((h) => [h.value, h.events])),
+      totals(d, q.fromMs, q.toMs, (e) => e.targetHost, where),
+    );
+    const facts = (rows: typeof raw) =>
+      new Map(rows.map((r) => [r.value, { other: r.other, nodes: r.nodes, lastSeen: r.lastSeen }]));
+    assert.deepEqual(facts(rolled), facts(raw));
+    // The top reason is one with the most events for that host (ties may pick either).
+    for (const h of rolled) {
+      const byReason = totals(
+        d,
+        q.fromMs,
+        q.toMs,
+        (e) => e.reason,
+        (e) => where(e) && e.targetHost === h.value,
+      );
+      assert.equal(byReason.get(h.topReason), Math.max(...byReason.values()), h.value);
+    }
+    // A client filter is not in the rollup: raw rows answer, and agree.
+    const client = d.events.find((e) => e.eventId === 105)?.clientAddress as string;
+    const fc = { ...f, clientAddress: client };
+    assert.deepEqual(
+      await dashboardTopValues(store, { ...q, rollup: '1h', filters: fc }),
+      await dashboardTopValues(store, { ...q, filters: fc }),
+    );
+  });
+
+  test('top clients: the N largest by count, then their details', async () => {
+    const where = (e: { eventId: number }) => e.eventId === 105;
+    const want = [...totals(d, d.start, d.end, (e) => e.clientAddress, where)].sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+    );
+    const got = await dashboardTopValues(store, {
+      fromMs: d.start,
+      toMs: d.end,
+      by: 'clientAddress',
+      limit: 10,
+      filters: { eventIds: [EVENT.DESTINATION_NOT_ALLOWED] },
+    });
+    assert.deepEqual(
+      got.map((c) => [c.value, c.events]),
+      want.slice(0, 10),
+    );
+    for (const c of got) {
+      const mine = d.events.filter((e) => where(e) && e.clientAddress === c.value);
+      assert.equal(c.other, new Set(mine.map((e) => e.targetHost)).size, `${c.value} hosts`);
+      assert.equal(c.nodes, new Set(mine.map((e) => e.nodeId)).size, `${c.value} nodes`);
+      assert.equal(c.lastSeen, Math.max(...mine.map((e) => e.ts)));
+    }
   });
 });
 

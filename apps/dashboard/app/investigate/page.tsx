@@ -53,6 +53,8 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
             by: ['workspaceId'],
             filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
             limit: 20,
+            clients: false,
+            nodes: false,
           })
         )
           .map((r) => r.keys[0] ?? '')

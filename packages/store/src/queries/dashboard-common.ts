@@ -36,11 +36,13 @@ export const BUCKET = (col: string) => `toStartOfInterval(${col}, toIntervalSeco
 /** Bucket start as epoch ms (buckets are whole seconds). */
 export const BUCKET_MS = (col: string) => `toUInt64(toUnixTimestamp(${BUCKET(col)})) * 1000`;
 
-/** Filters usable on both gateway_events and its rollups (which keep node, event, workspace, reason). */
-export const ROLLUP_EVENT_FILTERS = `({nodeId:String} = '' OR nodeId = {nodeId:String})
-  AND ({workspaceId:String} = '' OR workspaceId = {workspaceId:String})
+/** Filters usable on the fleet rollups (event, workspace, reason; no node). */
+export const FLEET_EVENT_FILTERS = `({workspaceId:String} = '' OR workspaceId = {workspaceId:String})
   AND (empty({eventIds:Array(UInt16)}) OR eventId IN {eventIds:Array(UInt16)})
   AND ({reason:String} = '' OR reason = {reason:String})`;
+/** Filters usable on both gateway_events and its per-node rollups (node, event, workspace, reason). */
+export const ROLLUP_EVENT_FILTERS = `({nodeId:String} = '' OR nodeId = {nodeId:String})
+  AND ${FLEET_EVENT_FILTERS}`;
 /** Raw-only filters (host and client are not in the rollups). */
 export const RAW_EVENT_FILTERS = `${ROLLUP_EVENT_FILTERS}
   AND ({targetHost:String} = '' OR targetHost = {targetHost:String})

@@ -1,10 +1,10 @@
 /**
- * Counter series for the dashboard: per node and bucket, then top-N nodes + "others".
+ * Counter series for the dashboard: per node and bucket, then top-N nodes + "others", in one pass.
  * Gauges (active connections, connected clients) are averaged per node and bucket, then summed over nodes.
  * Cumulative counters (errors, rejections) become increases per minute: per-sample deltas, where a new
  * `startedAt` (process restart) or a decrease means the counter restarted at 0, so the new value is the delta.
- * The rollup path does the same on per-minute (or per-hour) first/last values (exact unless a restart
- * falls strictly inside one rollup period).
+ * The rollup path works per bucket (see `rollupIncreaseSql`): exact unless a restart falls strictly
+ * inside a bucket (raw samples, used for ranges up to 3 h, are always exact).
  */
 import type { Store } from '../open.ts';
 import {
@@ -43,72 +43,104 @@ export interface DashboardSeriesRow {
 export const DASHBOARD_OTHERS = 'others';
 
 const NODE = "({nodeId:String} = '' OR nodeId = {nodeId:String})";
+/**
+ * -Resample over [from − step, to) in whole steps: per node, one array slot per bucket (slot 1 is the
+ * look-back bucket before the range). One group per node instead of one per (bucket, node) keeps the
+ * hash table small, which is most of the cost at 1 000 nodes × 1 440 minutes.
+ */
+const RESAMPLE =
+  'Resample(intDiv({fromMs:Int64}, 1000) - {stepSec:UInt32}, intDiv({toMs:Int64}, 1000), {stepSec:UInt32})';
+/** Slot i's bucket start in epoch ms. */
+const SLOT_MS = '(intDiv({fromMs:Int64}, 1000) + (i - 2) * {stepSec:UInt32}) * 1000';
 
+/** Gauges: the bucket mean per node (empty buckets are NaN and dropped). */
+function gaugeSql(fn: string, arg: string, table: string, col: string): string {
+  return `SELECT nodeId, arrayFilter((x, i) -> i >= 2 AND NOT isNaN(x.2),
+      arrayMap((v, i) -> (${SLOT_MS}, v), vals, arrayEnumerate(vals)), arrayEnumerate(vals)) AS pts
+    FROM (
+      SELECT nodeId, ${fn}${RESAMPLE}(${arg}, toUnixTimestamp(${col})) AS vals
+      FROM ${table}
+      WHERE ${col} >= ${FROM} AND ${col} < ${TO} AND ${NODE}
+      GROUP BY nodeId
+    )`;
+}
+
+/**
+ * Cumulative counters from a rollup: per bucket its first sample (F, startedAt SF) and last (L, SL); the
+ * previous bucket's last sample is carried forward over empty buckets. A bucket's increase is the step
+ * from that sample to F plus L − F, where a new startedAt (process restart) or a decrease means the
+ * counter restarted at 0, so the new value is the step. Exact unless a restart falls strictly inside a
+ * bucket (its pre-restart increase is lost); the window's first sample has no predecessor (step 0).
+ */
+function rollupIncreaseSql(r: string, m: string, suffix: string, period: string): string {
+  const none = "toDateTime64(0, 3, 'UTC')";
+  const state = (fn: string, col: string) => `${fn}Merge${RESAMPLE}(${col}, toUnixTimestamp(${m}))`;
+  return `SELECT nodeId,
+      arrayFill(x -> x.2 != ${none}, arrayZip(L, SL)) AS filled,
+      arrayPushFront(arrayPopBack(filled), (toUInt64(0), ${none})) AS prev,
+      arrayFilter((x, i, s) -> i >= 2 AND s != ${none},
+        arrayMap((f, l, sf, sl, p, i) -> (${SLOT_MS},
+          (if(p.2 = ${none}, 0, if(sf = p.2 AND f >= p.1, toInt64(f) - toInt64(p.1), toInt64(f)))
+            + if(sf = sl AND l >= f, toInt64(l) - toInt64(f), toInt64(l))) * 60 / {stepSec:UInt32}),
+          F, L, SF, SL, prev, arrayEnumerate(L)),
+        arrayEnumerate(L), SL) AS pts
+    FROM (
+      SELECT nodeId, ${state('argMin', `${r}First`)} AS F, ${state('argMax', `${r}Last`)} AS L,
+        ${state('argMin', 'startedAtFirst')} AS SF, ${state('argMax', 'startedAtLast')} AS SL
+      FROM gateway_counters${suffix}
+      WHERE ${m} >= ${FROM} - INTERVAL 1 ${period} AND ${m} < ${TO} AND ${NODE}
+      GROUP BY nodeId
+    )`;
+}
+
+/** One row per node: its series as an array of (bucket start ms, value). */
 function perNodeSql(p: DashboardCounterSeriesParams): string {
   const c = DASHBOARD_COUNTERS[p.counter];
   const tier = rollupTier(p.rollup);
   if (c.kind === 'gauge') {
     return tier
-      ? `SELECT ${BUCKET_MS(tier.col)} AS t, nodeId, avgMerge(${c.rollup}) AS v
-         FROM gateway_counters${tier.suffix}
-         WHERE ${tier.col} >= ${FROM} AND ${tier.col} < ${TO} AND ${NODE}
-         GROUP BY t, nodeId`
-      : `SELECT ${BUCKET_MS('ts')} AS t, nodeId, avg(${c.column}) AS v
-         FROM gateway_counters
-         WHERE ts >= ${FROM} AND ts < ${TO} AND ${NODE}
-         GROUP BY t, nodeId`;
+      ? gaugeSql('avgMerge', c.rollup, `gateway_counters${tier.suffix}`, tier.col)
+      : gaugeSql('avg', c.column, 'gateway_counters', 'ts');
   }
-  // Cumulative: one minute of look-back gives the first in-range sample its predecessor.
-  if (tier) {
-    const r = c.rollup;
-    const m = tier.col;
-    return `SELECT ${BUCKET_MS(m)} AS t, nodeId,
-        sum(if(rn = 1, 0, if(SF = pS AND F >= pL, toInt64(F) - toInt64(pL), toInt64(F)))
-            + if(SF = SL AND L >= F, toInt64(L) - toInt64(F), toInt64(L))) * 60 / {stepSec:UInt32} AS v
-      FROM (
-        SELECT ${m}, nodeId, F, L, SF, SL,
-          lagInFrame(L, 1, toUInt64(0)) OVER w AS pL,
-          lagInFrame(SL, 1, toDateTime64(0, 3, 'UTC')) OVER w AS pS,
-          row_number() OVER w AS rn
-        FROM (
-          SELECT ${m}, nodeId, argMinMerge(${r}First) AS F, argMaxMerge(${r}Last) AS L,
-            argMinMerge(startedAtFirst) AS SF, argMaxMerge(startedAtLast) AS SL
-          FROM gateway_counters${tier.suffix}
-          WHERE ${m} >= ${FROM} - INTERVAL 1 ${tier.period} AND ${m} < ${TO} AND ${NODE}
-          GROUP BY ${m}, nodeId
-        )
-        WINDOW w AS (PARTITION BY nodeId ORDER BY ${m} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-      )
-      WHERE ${m} >= ${FROM}
-      GROUP BY t, nodeId`;
-  }
-  return `SELECT ${BUCKET_MS('ts')} AS t, nodeId,
-      sum(if(rn = 1, 0, if(s = pS AND v >= pV, toInt64(v) - toInt64(pV), toInt64(v)))) * 60 / {stepSec:UInt32} AS v
-    FROM (
-      SELECT ts, nodeId, ${c.column} AS v, startedAt AS s,
-        lagInFrame(${c.column}, 1, toUInt64(0)) OVER w AS pV,
-        lagInFrame(startedAt, 1, toDateTime64(0, 3, 'UTC')) OVER w AS pS,
-        row_number() OVER w AS rn
-      FROM gateway_counters
-      WHERE ts >= ${FROM} - INTERVAL 1 MINUTE AND ts < ${TO} AND ${NODE}
-      WINDOW w AS (PARTITION BY nodeId ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    )
-    WHERE ts >= ${FROM}
-    GROUP BY t, nodeId`;
+  if (tier) return rollupIncreaseSql(c.rollup, tier.col, tier.suffix, tier.period);
+  // Raw samples (short ranges), exact: per node the samples in time order (one minute of look-back gives
+  // the first in-range sample its predecessor), per-sample deltas, summed per bucket, all as array
+  // functions on one row per node rather than a window over every sample.
+  const none = "toDateTime64(0, 3, 'UTC')";
+  return `SELECT nodeId,
+      arraySort(x -> x.1, groupArray((ts, ${c.column}, startedAt))) AS s,
+      arrayPushFront(arrayPopBack(s), (${none}, toUInt64(0), ${none})) AS prev,
+      arrayMap((x, p, i) -> if(i = 1, 0, if(x.3 = p.3 AND x.2 >= p.2, toInt64(x.2) - toInt64(p.2), toInt64(x.2))),
+        s, prev, arrayEnumerate(s)) AS inc,
+      arrayMap(x -> ${BUCKET_MS('x.1')}, s) AS bs,
+      arrayPushFront(arrayPopBack(bs), toUInt64(0)) AS pbs,
+      arraySplit((v, b, pb) -> b != pb, inc, bs, pbs) AS parts,
+      arraySplit((v, b, pb) -> b != pb, bs, bs, pbs) AS keys,
+      arrayFilter(x -> x.1 >= {fromMs:Int64},
+        arrayMap((k, v) -> (k[1], arraySum(v) * 60 / {stepSec:UInt32}), keys, parts)) AS pts
+    FROM gateway_counters
+    WHERE ts >= ${FROM} - INTERVAL 1 MINUTE AND ts < ${TO} AND ${NODE}
+    GROUP BY nodeId`;
 }
 
 /**
  * Bucketed series: gauges in their unit, cumulative counters as increase per minute. Buckets with no
- * data are absent (the caller fills gaps over the full window).
+ * data are absent (the caller fills gaps over the full window). Nodes are ranked on one row per node
+ * (its series as an array), so the data is read once; ranks use totals rounded to 6 decimals, so nodes
+ * with equal totals keep their order (by name) whatever order the engine summed the floats in.
+ * `fromMs` and `toMs` must be whole steps (the dashboard aligns them): buckets start at `fromMs`.
  */
 export async function dashboardCounterSeries(
   store: Store,
   p: DashboardCounterSeriesParams,
 ): Promise<DashboardSeriesRow[]> {
-  const query = `WITH per AS (${perNodeSql(p)}),
-    top AS (SELECT nodeId FROM per GROUP BY nodeId ORDER BY sum(v) DESC, nodeId LIMIT {topN:UInt32})
-    SELECT t, if(nodeId IN (SELECT nodeId FROM top), nodeId, '${DASHBOARD_OTHERS}') AS series, sum(v) AS value
-    FROM per GROUP BY t, series ORDER BY t, series`;
+  const query = `SELECT pt.1 AS t, if(r <= {topN:UInt32}, nodeId, '${DASHBOARD_OTHERS}') AS series, sum(pt.2) AS value
+    FROM (
+      SELECT nodeId, pts, row_number() OVER (ORDER BY round(arraySum(x -> x.2, pts), 6) DESC, nodeId) AS r
+      FROM (${perNodeSql(p)})
+    )
+    ARRAY JOIN pts AS pt
+    GROUP BY t, series ORDER BY t, series`;
   const rows = await selectRows<{ t: string | number; series: string; value: number }>(store, query, {
     fromMs: Math.floor(p.fromMs),
     toMs: Math.floor(p.toMs),

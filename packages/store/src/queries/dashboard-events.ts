@@ -1,7 +1,8 @@
 /**
  * Event queries for the dashboard: bucketed trends, grouped totals, top values and the latest raw records.
- * Trends and totals read the per-minute or per-hour rollup when asked (long ranges) unless a host/client filter needs
- * raw rows; top hosts/clients and raw records always read gateway_events.
+ * Trends and totals read a rollup when asked (long ranges) unless a host/client filter needs raw rows: per
+ * minute, per hour, or per hour fleet-wide when no node is involved. Top hosts over whole hours read the
+ * hourly host rollup; top clients and raw records read gateway_events.
  */
 import type { Store } from '../open.ts';
 import {
@@ -10,6 +11,7 @@ import {
   type DashboardRollup,
   type DashboardWindow,
   eventParams,
+  FLEET_EVENT_FILTERS,
   FROM,
   needsRaw,
   RAW_EVENT_FILTERS,
@@ -23,16 +25,48 @@ import type { DashboardSeriesRow } from './dashboard-counters.ts';
 export type DashboardEventGroupKey = 'eventId' | 'reason' | 'workspaceId' | 'nodeId';
 const GROUP_KEYS: readonly DashboardEventGroupKey[] = ['eventId', 'reason', 'workspaceId', 'nodeId'];
 
-function source(rollup: DashboardRollup, f: DashboardEventFilters) {
+interface Source {
+  table: string;
+  ts: string;
+  count: string;
+  clients: string;
+  /** Distinct nodes; '' = the table has no nodeId (the fleet rollup). */
+  nodes: string;
+  where: string;
+}
+
+/**
+ * Where an event query reads: raw rows when a host/client filter needs them or no rollup is asked for;
+ * the fleet-level hourly rollup (no nodeId: a few hundred rows per hour) for hourly reads with no node
+ * filter and no node grouping; otherwise the per-node rollup of the asked period.
+ */
+function source(rollup: DashboardRollup, f: DashboardEventFilters, byNode = false): Source {
   const tier = needsRaw(f) ? null : rollupTier(rollup);
-  return tier
-    ? {
-        table: `gateway_events${tier.suffix}`,
-        ts: tier.col,
-        count: 'countMerge(events)',
-        where: ROLLUP_EVENT_FILTERS,
-      }
-    : { table: 'gateway_events', ts: 'ts', count: 'count()', where: RAW_EVENT_FILTERS };
+  if (!tier) {
+    return {
+      table: 'gateway_events',
+      ts: 'ts',
+      count: 'count()',
+      clients: 'uniqCombined(clientAddress)',
+      nodes: 'uniqExact(nodeId)',
+      where: RAW_EVENT_FILTERS,
+    };
+  }
+  const merged = { count: 'countMerge(events)', clients: 'uniqCombinedMerge(clients)', ts: tier.col };
+  if (tier.col === 'hour' && !f.nodeId && !byNode) {
+    return {
+      ...merged,
+      table: 'gateway_events_fleet_1h',
+      nodes: '',
+      where: FLEET_EVENT_FILTERS,
+    };
+  }
+  return {
+    ...merged,
+    table: `gateway_events${tier.suffix}`,
+    nodes: 'uniqExact(nodeId)',
+    where: ROLLUP_EVENT_FILTERS,
+  };
 }
 
 export interface DashboardEventSeriesParams extends DashboardWindow {
@@ -68,13 +102,17 @@ export interface DashboardEventTotalsParams {
   rollup: DashboardRollup;
   by: DashboardEventGroupKey[];
   limit?: number;
+  /** Count distinct clients / nodes (default true); false skips that work when the column is not shown. */
+  clients?: boolean;
+  nodes?: boolean;
 }
 export interface DashboardEventTotalRow {
   /** Group key values, in `by` order, as strings. */
   keys: string[];
   events: number;
-  /** Distinct client addresses (approximate above ~10k: uniqCombined). */
+  /** Distinct client addresses (approximate above ~10k: uniqCombined); 0 when `clients: false`. */
   clients: number;
+  /** Distinct nodes; 0 when `nodes: false`. */
   nodes: number;
   firstSeen: number;
   lastSeen: number;
@@ -86,18 +124,29 @@ export async function dashboardEventTotals(
   p: DashboardEventTotalsParams,
 ): Promise<DashboardEventTotalRow[]> {
   const f = p.filters ?? {};
-  const s = source(p.rollup, f);
   const by = p.by.filter((k) => GROUP_KEYS.includes(k));
+  const s = source(p.rollup, f, by.includes('nodeId'));
   const keys = by.map((k, i) => `toString(${k}) AS k${i}`);
-  const clients = s.table === 'gateway_events' ? 'uniqCombined(clientAddress)' : 'uniqCombinedMerge(clients)';
+  const ks = by.map((_, i) => `k${i}`).join(', ');
+  const groupBy = by.length ? `GROUP BY ${ks}` : '';
+  const clients = p.clients === false ? '0' : s.clients;
+  const nodes = p.nodes === false ? '0' : s.nodes;
+  const totals = `SELECT ${[...keys, `${s.count} AS cnt`, `${clients} AS cli`, ...(nodes ? [`${nodes} AS nodes`] : []), `toUnixTimestamp64Milli(toDateTime64(min(${s.ts}), 3, 'UTC')) AS firstSeen`, `toUnixTimestamp64Milli(toDateTime64(max(${s.ts}), 3, 'UTC')) AS lastSeen`].join(', ')}
+    FROM ${s.table} WHERE ${s.ts} >= ${FROM} AND ${s.ts} < ${TO} AND ${s.where} ${groupBy}`;
+  // The fleet rollup has no nodeId: distinct nodes per group are distinct (group, node) pairs of the
+  // per-node hourly rollup (cheap on its LowCardinality key columns; merging a node set per fleet row
+  // was the costliest part of a 30-day read).
+  const query = nodes
+    ? totals
+    : `SELECT * FROM (${totals}) AS t ${by.length ? 'LEFT' : 'CROSS'} JOIN (
+         SELECT ${[...keys, 'count() AS nodes'].join(', ')}
+         FROM (SELECT DISTINCT ${[...by, 'nodeId'].join(', ')} FROM gateway_events_1h
+               WHERE hour >= ${FROM} AND hour < ${TO} AND ${ROLLUP_EVENT_FILTERS})
+         ${groupBy}
+       ) AS n ${by.length ? `USING (${ks})` : ''}`;
   const rows = await selectRows<Record<string, string | number>>(
     store,
-    `SELECT ${[...keys, `${s.count} AS cnt`, `${clients} AS cli`, 'uniqExact(nodeId) AS nodes', `toUnixTimestamp64Milli(toDateTime64(min(${s.ts}), 3, 'UTC')) AS firstSeen`, `toUnixTimestamp64Milli(toDateTime64(max(${s.ts}), 3, 'UTC')) AS lastSeen`].join(', ')}
-     FROM ${s.table}
-     WHERE ${s.ts} >= ${FROM} AND ${s.ts} < ${TO} AND ${s.where}
-     ${by.length ? `GROUP BY ${by.map((_, i) => `k${i}`).join(', ')}` : ''}
-     ORDER BY cnt DESC${by.length ? `, ${by.map((_, i) => `k${i}`).join(', ')}` : ''}
-     LIMIT {limit:UInt32}`,
+    `SELECT * FROM (${query}) ORDER BY cnt DESC${by.length ? `, ${ks}` : ''} LIMIT {limit:UInt32}`,
     { ...eventParams(p, f), limit: p.limit ?? 100 },
   );
   return rows
@@ -106,7 +155,7 @@ export async function dashboardEventTotals(
       keys: by.map((_, i) => String(r[`k${i}`] ?? '')),
       events: Number(r.cnt),
       clients: Number(r.cli),
-      nodes: Number(r.nodes),
+      nodes: Number(r.nodes ?? 0),
       firstSeen: Number(r.firstSeen),
       lastSeen: Number(r.lastSeen),
     }));
@@ -118,32 +167,66 @@ export interface DashboardTopValuesParams {
   filters?: DashboardEventFilters;
   by: 'targetHost' | 'clientAddress';
   limit?: number;
+  /** '1h': top hosts read the hourly host rollup when no node/client filter needs raw rows. */
+  rollup?: DashboardRollup;
 }
 export interface DashboardTopValueRow {
   value: string;
   events: number;
-  /** The other dimension's distinct count (clients for hosts, hosts for clients). */
+  /** The other dimension's distinct count (clients for hosts, hosts for clients), approximate (uniq). */
   other: number;
+  /** Distinct nodes (approximate, uniq, on the raw path). */
   nodes: number;
   lastSeen: number;
   /** Most frequent reason among the rows. */
   topReason: string;
 }
 
-/** Top target hosts or client addresses (raw rows; the primary key starts with eventId, so filter by it). */
+/**
+ * Top target hosts or client addresses with their counts. Hosts over whole hours without a node or client
+ * filter come from `gateway_events_hosts_1h`; otherwise raw rows in two steps: the top values by count
+ * alone (one cheap GROUP BY), then distinct counts, last seen and top reason for those values only.
+ */
 export async function dashboardTopValues(
   store: Store,
   p: DashboardTopValuesParams,
 ): Promise<DashboardTopValueRow[]> {
   const f = p.filters ?? {};
+  const hourly = rollupTier(p.rollup ?? false)?.col === 'hour';
+  const fromHosts = p.by === 'targetHost' && hourly && !f.nodeId && !f.clientAddress;
   const other = p.by === 'targetHost' ? 'clientAddress' : 'targetHost';
+  const window = `ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}`;
+  // Per (value, reason) first, so the top reason is the one with the most events.
+  const perReason = fromHosts
+    ? `SELECT targetHost AS value, reason, countMerge(events) AS e, uniqCombinedMergeState(clients) AS o,
+         maxMerge(lastTs) AS ls
+       FROM gateway_events_hosts_1h
+       WHERE hour >= ${FROM} AND hour < ${TO} AND ${FLEET_EVENT_FILTERS}
+         AND ({targetHost:String} = '' OR targetHost = {targetHost:String})
+       GROUP BY value, reason`
+    : `SELECT ${p.by} AS value, reason, count() AS e, uniqState(${other}) AS o, uniqState(nodeId) AS n, max(ts) AS ls
+       FROM gateway_events
+       WHERE ${window} AND ${p.by} IN (
+         SELECT ${p.by} FROM gateway_events WHERE ${window}
+         GROUP BY ${p.by} ORDER BY count() DESC, ${p.by} LIMIT {limit:UInt32})
+       GROUP BY value, reason`;
+  const top = `SELECT value, sum(e) AS events, ${fromHosts ? 'uniqCombinedMerge(o)' : 'uniqMerge(o)'} AS other,
+       ${fromHosts ? '' : 'uniqMerge(n) AS nodes, '}toUnixTimestamp64Milli(max(ls)) AS lastSeen,
+       argMax(reason, e) AS topReason
+     FROM (${perReason})
+     GROUP BY value ORDER BY events DESC, value LIMIT {limit:UInt32}`;
+  // The host rollup has no nodeId: distinct nodes per host are distinct (host, node) pairs of the raw
+  // rows (two LowCardinality columns, cheap; a node set per rollup row cost more to merge).
   const rows = await selectRows<Record<string, string | number>>(
     store,
-    `SELECT ${p.by} AS value, count() AS events, uniqExact(${other}) AS other, uniqExact(nodeId) AS nodes,
-       toUnixTimestamp64Milli(max(ts)) AS lastSeen, topK(1)(reason)[1] AS topReason
-     FROM gateway_events
-     WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
-     GROUP BY value ORDER BY events DESC, value LIMIT {limit:UInt32}`,
+    fromHosts
+      ? `SELECT * FROM (${top}) AS t LEFT JOIN (
+           SELECT value, count() AS nodes
+           FROM (SELECT DISTINCT targetHost AS value, nodeId FROM gateway_events WHERE ${window})
+           GROUP BY value
+         ) AS n USING (value)
+         ORDER BY events DESC, value`
+      : top,
     { ...eventParams(p, f), limit: p.limit ?? 20 },
   );
   return rows.map((r) => ({
