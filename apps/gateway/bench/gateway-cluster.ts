@@ -1,8 +1,9 @@
 /**
  * The gateway under test, one `createGateway` per core sharing the proxy port through `node:cluster`
  * (the gateway has no cluster mode of its own). Started by bench/targets.ts with `fork()`; the gateway
- * config (JSON) arrives in GATEWATCH_BENCH_GATEWAY, the worker count in GATEWATCH_BENCH_WORKERS, an optional
- * CPU-profile directory in GATEWATCH_BENCH_PROFILE.
+ * config (JSON) arrives in GATEWATCH_BENCH_GATEWAY, the worker count in GATEWATCH_BENCH_WORKERS, the workers'
+ * node flags (JSON array) in GATEWATCH_BENCH_NODE_ARGS, the scheduling policy (rr | none) in
+ * GATEWATCH_BENCH_SCHED, an optional CPU-profile directory in GATEWATCH_BENCH_PROFILE.
  */
 import cluster from 'node:cluster';
 import { createGateway, parseConfig } from '../src/index.ts';
@@ -10,10 +11,14 @@ import { createGateway, parseConfig } from '../src/index.ts';
 const workers = Number(process.env.GATEWATCH_BENCH_WORKERS ?? '1');
 
 if (cluster.isPrimary) {
-  // --profile: every worker writes a .cpuprofile there when it stops.
+  // Must be set before setupPrimary/fork. none: workers accept() on the shared socket themselves.
+  if (process.env.GATEWATCH_BENCH_SCHED === 'none') cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Workers run with the product's node flags (bench --gateway-node-args); --profile: every worker writes a
+  // .cpuprofile there when it stops.
+  const nodeArgs: string[] = JSON.parse(process.env.GATEWATCH_BENCH_NODE_ARGS ?? '[]');
   const profile = process.env.GATEWATCH_BENCH_PROFILE;
-  if (profile)
-    cluster.setupPrimary({ execArgv: [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profile}`] });
+  if (profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`);
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...nodeArgs] });
   let ready = 0;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('message', (_w, msg: { port?: number; error?: string }) => {

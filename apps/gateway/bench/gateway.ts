@@ -44,6 +44,16 @@ const program = new Command('bench:gateway')
   .option('--agents-per-generator <n>', 'agents per load-generator process (open-file limit)', '4000')
   .option('--rounds <n>', 'interleaved rounds (each phase length is split over them)', '2')
   .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
+  .option(
+    '--gateway-node-args <flags>',
+    'node/V8 flags of each gateway worker (default: those of `npm run gateway`; e.g. add --trace-gc)',
+    '--single-threaded-gc',
+  )
+  .option(
+    '--cluster-sched <policy>',
+    'how gateway workers get connections: rr (node:cluster primary hands them out) or none (kernel accept)',
+    'rr',
+  )
   .option('--targets <list>', 'comma-separated subset of direct,gateway,squid', TARGETS.join(','))
   .allowExcessArguments(true)
   .parse();
@@ -69,7 +79,11 @@ const opts = {
   rounds: parseCount(o.rounds ?? '', '--rounds'),
   profile: o.profile ? resolvePath(process.env.INIT_CWD ?? process.cwd(), o.profile) : undefined,
   targets: (o.targets ?? '').split(',').map((t) => t.trim()) as Target[],
+  gatewayNodeArgs: (o.gatewayNodeArgs ?? '').split(' ').filter(Boolean),
+  clusterSched: o.clusterSched === 'none' ? ('none' as const) : ('rr' as const),
 };
+if (o.clusterSched !== 'rr' && o.clusterSched !== 'none')
+  throw new Error(`--cluster-sched must be rr or none, not "${o.clusterSched}"`);
 for (const t of opts.targets)
   if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" in --targets: use ${TARGETS.join(',')}`);
 
@@ -125,7 +139,7 @@ async function main() {
     `load    : agents ${opts.agents} × ${opts.uploadBytes} B every ${opts.intervalMs / 1000} s for ${opts.durationMs / 1000} s; throughput ${opts.tunnels} tunnels × ${opts.throughputBytes} B back-to-back for ${opts.throughputMs / 1000} s`,
   );
   console.log(
-    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
+    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}, cluster scheduling ${opts.clusterSched}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
   );
 
   const ca = await createCertificateAuthority('Gatewatch Bench CA');
@@ -194,6 +208,8 @@ async function startTarget(target: 'gateway' | 'squid', sinkPort: number): Promi
     },
     opts.workers,
     opts.profile,
+    opts.gatewayNodeArgs,
+    opts.clusterSched,
   );
 }
 

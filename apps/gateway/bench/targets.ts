@@ -60,10 +60,14 @@ export function startGatewayCluster(
   config: GatewayConfigInput,
   workers: number,
   profileDir?: string,
+  nodeArgs: string[] = [],
+  sched: 'rr' | 'none' = 'rr',
 ): Promise<Running> {
   const env = {
     GATEWATCH_BENCH_GATEWAY: JSON.stringify(config),
     GATEWATCH_BENCH_WORKERS: String(workers),
+    GATEWATCH_BENCH_NODE_ARGS: JSON.stringify(nodeArgs),
+    GATEWATCH_BENCH_SCHED: sched,
     ...(profileDir ? { GATEWATCH_BENCH_PROFILE: profileDir } : {}),
   };
   return startCluster('./gateway-cluster.ts', env, 'gateway cluster');
