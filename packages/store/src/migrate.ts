@@ -57,9 +57,9 @@ export async function applyMigrations(
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name }],
+      // No dedup token: chDB keeps settings given to the client for the whole session, and a token left
+      // there would make later inserts into the deduplicating tables look like repeats (they are dropped).
       format: 'JSONEachRow',
-      // A fresh token: chDB keeps SET values per session, so an earlier insert's token must not leak here.
-      clickhouse_settings: { insert_deduplication_token: `migration-${m.version}-${Date.now()}` },
     });
     applied.push(m.version);
   }

@@ -89,6 +89,18 @@ describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
     await insertEvents(store, one);
     await insertEvents(store, one);
     assert.equal(await count('gateway_events'), events.length + 20);
+
+    // Nor may one stay in the embedded session (from the migrations' ledger, or an insert): two plain
+    // INSERT … SELECT of different rows with no token are both stored.
+    const copy = (offset: number) =>
+      store.client.command({
+        query: `INSERT INTO gateway_events SELECT * REPLACE (generateUUIDv4() AS recordId)
+                FROM gateway_events WHERE toDate(ts) = {d:Date} ORDER BY recordId LIMIT 5 OFFSET ${offset}`,
+        query_params: day,
+      });
+    await copy(0);
+    await copy(5);
+    assert.equal(await count('gateway_events'), events.length + 30);
   });
 
   test('concurrent inserts with distinct tokens are all stored; a concurrent replay adds nothing', async () => {
