@@ -304,13 +304,14 @@ CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_fleet_1h_local ON CLUSTER '{
     ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_fleet_1h_local', '{replica}')
     PARTITION BY toYYYYMM(hour)
     ORDER BY (eventId, workspaceId, reason, hour)
-    SETTINGS index_granularity = 8192
-    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason,
-      countState() AS events, uniqCombinedState(clientAddress) AS clients
-    FROM gateway_events
-    GROUP BY hour, eventId, workspaceId, reason;
+    SETTINGS index_granularity = 8192;
 CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_fleet_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_events_fleet_1h_local
     ENGINE = Distributed('{cluster}', gatewatch, gateway_events_fleet_1h_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_events_fleet_1h_local SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason,
+--   countState() AS events, uniqCombinedState(clientAddress) AS clients
+--   FROM gatewatch.gateway_events_local
+--   GROUP BY hour, eventId, workspaceId, reason;
 CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_fleet_1h_mv ON CLUSTER '{cluster}'
     TO gatewatch.gateway_events_fleet_1h_local
     AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason,
@@ -329,13 +330,14 @@ CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_hosts_1h_local ON CLUSTER '{
     ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_hosts_1h_local', '{replica}')
     PARTITION BY toYYYYMM(hour)
     ORDER BY (eventId, workspaceId, reason, targetHost, hour)
-    SETTINGS index_granularity = 8192
-    AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason, targetHost,
-      countState() AS events, uniqCombinedState(clientAddress) AS clients, maxState(ts) AS lastTs
-    FROM gateway_events
-    GROUP BY hour, eventId, workspaceId, reason, targetHost;
+    SETTINGS index_granularity = 8192;
 CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_hosts_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_events_hosts_1h_local
     ENGINE = Distributed('{cluster}', gatewatch, gateway_events_hosts_1h_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_events_hosts_1h_local SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason, targetHost,
+--   countState() AS events, uniqCombinedState(clientAddress) AS clients, maxState(ts) AS lastTs
+--   FROM gatewatch.gateway_events_local
+--   GROUP BY hour, eventId, workspaceId, reason, targetHost;
 CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_hosts_1h_mv ON CLUSTER '{cluster}'
     TO gatewatch.gateway_events_hosts_1h_local
     AS SELECT toStartOfHour(ts) AS hour, eventId, workspaceId, reason, targetHost,

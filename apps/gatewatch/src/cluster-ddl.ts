@@ -55,13 +55,25 @@ export function clusterDdl(o: ClusterDdlOptions = {}): string {
       if (x) {
         const [, name = '', columns = '', engine = '', args, rest = ''] = x;
         const path = `'/clickhouse/tables/{shard}/${db}/${name}_local', '{replica}'`;
-        const settings = rest
+        // A table the store creates filled from stored rows (… AS SELECT): on a cluster it starts empty,
+        // and an upgraded cluster fills each shard from its own rows (ON CLUSTER would run the SELECT on
+        // every replica, over the Distributed table: every row on every shard, more than once).
+        const [tail = '', fill] = rest.split(/\bAS (?=SELECT\b)/);
+        const settings = tail
           .replace(/,?\s*non_replicated_deduplication_window = \d+/, '') // replicated tables dedup natively
-          .replace(/\s*SETTINGS\s*$/, '');
+          .replace(/\s*SETTINGS\s*$/, '')
+          .trimEnd();
         out.push(
           `CREATE TABLE IF NOT EXISTS ${db}.${name}_local ${on} (${columns}) ENGINE = Replicated${engine}(${path}${args ? `, ${args}` : ''})${settings};`,
           `CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${name}_local\n    ENGINE = Distributed('${cluster}', ${db}, ${name}_local, ${SHARD_KEYS[name] ?? 'rand()'});`,
         );
+        if (fill) {
+          const backfill = `INSERT INTO ${db}.${name}_local ${fill.trim().replace(/\bFROM (\w+)/g, `FROM ${db}.$1_local`)};`;
+          out.push(
+            `-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:`,
+            ...backfill.split('\n').map((l) => `--   ${l.trim()}`),
+          );
+        }
         continue;
       }
       x = CREATE_MV.exec(sql);

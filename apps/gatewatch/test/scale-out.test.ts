@@ -486,6 +486,10 @@ test('infra/clickhouse/cluster.sql is `gatewatch cluster-ddl` output and every s
     statements.some((s) => /ENGINE = Distributed\('\{cluster\}', gatewatch, gateway_events_local, /.test(s)),
   );
   assert.ok(statements.every((s) => s.startsWith('INSERT') || s.includes("ON CLUSTER '{cluster}'")));
+  // Tables the store fills from stored rows start empty on a cluster; the per-shard fill is a comment.
+  assert.ok(statements.every((s) => !/^CREATE TABLE[\s\S]*\bAS SELECT\b/.test(s)));
+  assert.match(committed, /-- {3}INSERT INTO gatewatch\.gateway_events_fleet_1h_local SELECT/);
+  assert.match(committed, /-- {3}FROM gatewatch\.gateway_events_local/);
   assert.match(
     statements.at(-1) ?? '',
     /^INSERT INTO gatewatch\.schema_migrations .*\(1, 'gateway_events'\)/,
