@@ -47,7 +47,7 @@ const program = new Command('bench:gateway')
   .option(
     '--gateway-node-args <flags>',
     'node/V8 flags of each gateway worker (default: those of `npm run gateway`; e.g. add --trace-gc)',
-    '--single-threaded-gc',
+    '--no-concurrent-array-buffer-sweeping',
   )
   .option(
     '--cluster-sched <policy>',
