@@ -44,11 +44,7 @@ const program = new Command('bench:gateway')
   .option('--agents-per-generator <n>', 'agents per load-generator process (open-file limit)', '4000')
   .option('--rounds <n>', 'interleaved rounds (each phase length is split over them)', '2')
   .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
-  .option(
-    '--gateway-node-args <flags>',
-    'node/V8 flags of each gateway worker (default: those of `npm run gateway`; e.g. add --trace-gc)',
-    '--no-concurrent-array-buffer-sweeping',
-  )
+  .option('--gateway-node-args <flags>', 'extra node/V8 flags of each gateway worker (e.g. --trace-gc)', '')
   .option(
     '--cluster-sched <policy>',
     'how gateway workers get connections: rr (node:cluster primary hands them out) or none (kernel accept)',

@@ -16,6 +16,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -92,7 +93,18 @@ function buildState(config: GatewayConfig): RuntimeState {
   };
 }
 
+/**
+ * Node reads every socket chunk into a fresh 64 KiB ArrayBuffer. V8 frees dead ones on a background thread
+ * by default, and under relay load that kept starting mark-compacts (one every ~100 ms, half the gateway's
+ * CPU per GB); freed on the main thread after each scavenge, they cost half as much (bench/README.md).
+ * Set at start, so `npx gatewatch`, embedding processes and `src/main.ts` all get it without a node flag.
+ */
+function sweepArrayBuffersInPause(): void {
+  setFlagsFromString('--no-concurrent-array-buffer-sweeping');
+}
+
 export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {}): Gateway {
+  sweepArrayBuffersInPause();
   let state = buildState(initial);
   let version = configVersion(initial);
   const counters = new Counters();
