@@ -345,6 +345,81 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_hosts_1h_mv ON C
     FROM gatewatch.gateway_events_local
     GROUP BY hour, eventId, workspaceId, reason, targetHost;
 
+-- migration 6: refusals_105
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105_local ON CLUSTER '{cluster}' (
+      ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+      nodeId LowCardinality(String),
+      eventId UInt16,
+      workspaceId LowCardinality(String),
+      reason LowCardinality(String),
+      targetHost LowCardinality(String),
+      clientAddress String CODEC(ZSTD(1))
+    ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_105_local', '{replica}')
+    PARTITION BY toYYYYMM(ts)
+    ORDER BY (workspaceId, targetHost, clientAddress, ts)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105 ON CLUSTER '{cluster}' AS gatewatch.gateway_events_105_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_events_105_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_events_105_local SELECT ts, nodeId, eventId, workspaceId, reason, targetHost, clientAddress
+--   FROM gatewatch.gateway_events_local
+--   WHERE eventId = 105;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_105_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_events_105_local
+    AS SELECT ts, nodeId, eventId, workspaceId, reason, targetHost, clientAddress
+    FROM gatewatch.gateway_events_local
+    WHERE eventId = 105;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105_1d_local ON CLUSTER '{cluster}' (
+      day Date,
+      workspaceId LowCardinality(String),
+      reason LowCardinality(String),
+      targetHost LowCardinality(String),
+      events AggregateFunction(count),
+      firstTs AggregateFunction(min, DateTime64(3, 'UTC')),
+      lastTs AggregateFunction(max, DateTime64(3, 'UTC')),
+      clients AggregateFunction(uniqCombined(12), String),
+      nodes AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_105_1d_local', '{replica}')
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (workspaceId, reason, targetHost, day);
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105_1d ON CLUSTER '{cluster}' AS gatewatch.gateway_events_105_1d_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_events_105_1d_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_events_105_1d_local SELECT toDate(ts) AS day, workspaceId, reason, targetHost, countState() AS events,
+--   minState(ts) AS firstTs, maxState(ts) AS lastTs, uniqCombinedState(12)(clientAddress) AS clients,
+--   uniqCombinedState(12)(CAST(nodeId, 'String')) AS nodes
+--   FROM gatewatch.gateway_events_local
+--   WHERE eventId = 105
+--   GROUP BY day, workspaceId, reason, targetHost;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_105_1d_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_events_105_1d_local
+    AS SELECT toDate(ts) AS day, workspaceId, reason, targetHost, countState() AS events,
+      minState(ts) AS firstTs, maxState(ts) AS lastTs, uniqCombinedState(12)(clientAddress) AS clients,
+      uniqCombinedState(12)(CAST(nodeId, 'String')) AS nodes
+    FROM gatewatch.gateway_events_local
+    WHERE eventId = 105
+    GROUP BY day, workspaceId, reason, targetHost;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105_clients_1d_local ON CLUSTER '{cluster}' (
+      day Date,
+      clientAddress String CODEC(ZSTD(1)),
+      events AggregateFunction(count)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_events_105_clients_1d_local', '{replica}')
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (day, clientAddress);
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_events_105_clients_1d ON CLUSTER '{cluster}' AS gatewatch.gateway_events_105_clients_1d_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_events_105_clients_1d_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_events_105_clients_1d_local SELECT toDate(ts) AS day, clientAddress, countState() AS events
+--   FROM gatewatch.gateway_events_local
+--   WHERE eventId = 105
+--   GROUP BY day, clientAddress;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_105_clients_1d_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_events_105_clients_1d_local
+    AS SELECT toDate(ts) AS day, clientAddress, countState() AS events
+    FROM gatewatch.gateway_events_local
+    WHERE eventId = 105
+    GROUP BY day, clientAddress;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -430,4 +505,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

@@ -395,7 +395,8 @@ describe('fleet rollups (hourly, no node filter)', () => {
 
   test('top hosts from gateway_events_hosts_1h equal raw answers', async () => {
     const where = (e: { eventId: number }) => e.eventId === 105;
-    const q = { fromMs: d.start, toMs: d.end, by: 'targetHost' as const, limit: 1000 };
+    // Not a whole UTC day (whole days of 105 read the daily rollup, tested below).
+    const q = { fromMs: d.start + H, toMs: d.end, by: 'targetHost' as const, limit: 1000 };
     const f = { eventIds: [EVENT.DESTINATION_NOT_ALLOWED] };
     const rolled = await dashboardTopValues(store, { ...q, rollup: '1h', filters: f });
     const raw = await dashboardTopValues(store, { ...q, filters: f });
@@ -448,6 +449,250 @@ describe('fleet rollups (hourly, no node filter)', () => {
       assert.equal(c.nodes, new Set(mine.map((e) => e.nodeId)).size, `${c.value} nodes`);
       assert.equal(c.lastSeen, Math.max(...mine.map((e) => e.ts)));
     }
+  });
+});
+
+describe('event 105 drill-down (gateway_events_105, migration 6)', () => {
+  const E105 = [EVENT.DESTINATION_NOT_ALLOWED];
+  // The busiest (named workspace, host) pair of the 105s and that host's busiest client: what a user clicks.
+  const drill = () => {
+    const refusals = d.events.filter((e) => e.eventId === 105);
+    const top = (key: (e: (typeof refusals)[number]) => string, rows = refusals) =>
+      [...totals(d, d.start, d.end, key, (e) => rows.includes(e))].sort(
+        (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+      )[0]?.[0] as string;
+    // "" means "any workspace" to the filters: the busiest named one.
+    const ws = top(
+      (e) => e.workspaceId,
+      refusals.filter((e) => e.workspaceId !== ''),
+    );
+    const host = top(
+      (e) => e.targetHost,
+      refusals.filter((e) => e.workspaceId === ws),
+    );
+    const client = top(
+      (e) => e.clientAddress,
+      refusals.filter((e) => e.workspaceId === ws && e.targetHost === host),
+    );
+    return { refusals, ws, host, client };
+  };
+
+  test('filtered 105 tables equal independently computed answers', async () => {
+    const { refusals, ws, host, client } = drill();
+    // Not a whole UTC day: the hourly rollups and gateway_events_105 answer, exactly.
+    const w = { fromMs: d.start + H, toMs: d.end };
+    const inRange = (e: { ts: number }) => e.ts >= w.fromMs && e.ts < w.toMs;
+    for (const f of [
+      { workspaceId: ws },
+      { workspaceId: ws, targetHost: host },
+      { workspaceId: ws, targetHost: host, clientAddress: client },
+    ]) {
+      const mine = refusals.filter(
+        (e) =>
+          inRange(e) &&
+          e.workspaceId === f.workspaceId &&
+          (!f.targetHost || e.targetHost === f.targetHost) &&
+          (!('clientAddress' in f) || e.clientAddress === f.clientAddress),
+      );
+      assert.ok(mine.length > 0, JSON.stringify(f));
+      const filters = { ...f, eventIds: E105 };
+      const byNode = await dashboardEventTotals(store, {
+        ...w,
+        rollup: '1h',
+        by: ['nodeId'],
+        limit: 1000,
+        filters,
+      });
+      const wantNodes = totals(
+        d,
+        w.fromMs,
+        w.toMs,
+        (e) => e.nodeId,
+        (e) => mine.includes(e),
+      );
+      assert.deepEqual(new Map(byNode.map((r) => [r.keys[0], r.events])), wantNodes, JSON.stringify(f));
+      for (const r of byNode) {
+        const rows = mine.filter((e) => e.nodeId === r.keys[0]);
+        assert.equal(r.clients, new Set(rows.map((e) => e.clientAddress)).size);
+      }
+      const latest = await dashboardLatestEvents(store, { ...w, filters, limit: 20 });
+      const newest = [...mine].sort((a, b) => b.ts - a.ts || (a.recordId < b.recordId ? -1 : 1)).slice(0, 20);
+      assert.deepEqual(
+        latest.map((r) => [r.recordId, r.ts, r.nodeId, r.clientAddress, r.message]),
+        newest.map((e) => [e.recordId, e.ts, e.nodeId, e.clientAddress, e.message]),
+        `latest ${JSON.stringify(f)}`,
+      );
+      for (const by of ['targetHost', 'clientAddress'] as const) {
+        const got = await dashboardTopValues(store, { ...w, rollup: '1h', by, limit: 5000, filters });
+        const want = totals(
+          d,
+          w.fromMs,
+          w.toMs,
+          (e) => e[by],
+          (e) => mine.includes(e),
+        );
+        assert.deepEqual(new Map(got.map((r) => [r.value, r.events])), want, `${by} ${JSON.stringify(f)}`);
+        for (const r of got) {
+          const rows = mine.filter((e) => e[by] === r.value);
+          const other = by === 'targetHost' ? 'clientAddress' : 'targetHost';
+          assert.equal(r.other, new Set(rows.map((e) => e[other])).size);
+          assert.equal(r.nodes, new Set(rows.map((e) => e.nodeId)).size);
+          assert.equal(r.lastSeen, Math.max(...rows.map((e) => e.ts)));
+        }
+      }
+    }
+  });
+
+  test('gateway_events_105 is what answers raw reads of 105 alone; other events still read gateway_events', async () => {
+    const { ws, host } = drill();
+    const w = { fromMs: d.start, toMs: d.end, by: ['workspaceId' as const], rollup: '1h' as const };
+    const filters = { workspaceId: ws, targetHost: host, eventIds: E105 };
+    const before = await dashboardEventTotals(store, { ...w, filters });
+    const others = { ...filters, eventIds: [EVENT.DESTINATION_NOT_ALLOWED, EVENT.TLS_SESSION_VERIFIED] };
+    const both = await dashboardEventTotals(store, { ...w, filters: others });
+    await store.client.command({ query: 'RENAME TABLE gateway_events_105 TO gateway_events_105_away' });
+    try {
+      await assert.rejects(dashboardEventTotals(store, { ...w, filters }), /gateway_events_105/);
+      await assert.rejects(
+        dashboardTopValues(store, { ...w, by: 'clientAddress', filters }),
+        /gateway_events_105/,
+      );
+      await assert.rejects(dashboardLatestEvents(store, { ...w, filters }), /gateway_events_105/);
+      // Event 105 without a workspace/host/client filter reads gateway_events.
+      assert.ok((await dashboardLatestEvents(store, { ...w, filters: { eventIds: E105 } })).length > 0);
+      assert.deepEqual(await dashboardEventTotals(store, { ...w, filters: others }), both);
+    } finally {
+      await store.client.command({ query: 'RENAME TABLE gateway_events_105_away TO gateway_events_105' });
+    }
+    assert.deepEqual(await dashboardEventTotals(store, { ...w, filters }), before);
+  });
+
+  test('over whole days the daily 105 rollups answer: counts exact, distinct clients within 3 %, edge days raw', async () => {
+    const near = (got: number, want: number, what: string) =>
+      assert.ok(Math.abs(got - want) <= 0.03 * want, `${what}: ${got} vs ${want}`);
+    // The fixture is one UTC day: read as a whole day, then as an edge day (the whole days empty).
+    for (const [fromMs, toMs] of [
+      [d.start, d.end + 12 * H],
+      [d.start + 6 * H, d.end + 36 * H],
+    ] as const) {
+      const mine = d.events.filter((e) => e.eventId === 105 && e.ts >= fromMs && e.ts < toMs);
+      const filters = { eventIds: E105 };
+      const byWs = await dashboardEventTotals(store, {
+        fromMs,
+        toMs,
+        rollup: '1h',
+        by: ['workspaceId'],
+        limit: 1000,
+        filters,
+      });
+      assert.deepEqual(
+        new Map(byWs.map((r) => [r.keys[0], r.events])),
+        totals(
+          d,
+          fromMs,
+          toMs,
+          (e) => e.workspaceId,
+          (e) => mine.includes(e),
+        ),
+      );
+      for (const r of byWs) {
+        const rows = mine.filter((e) => e.workspaceId === r.keys[0]);
+        near(r.clients, new Set(rows.map((e) => e.clientAddress)).size, `clients of ${r.keys[0]}`);
+        assert.equal(r.nodes, new Set(rows.map((e) => e.nodeId)).size);
+        assert.equal(r.firstSeen, Math.min(...rows.map((e) => e.ts)));
+        assert.equal(r.lastSeen, Math.max(...rows.map((e) => e.ts)));
+      }
+      const hosts = await dashboardTopValues(store, {
+        fromMs,
+        toMs,
+        rollup: '1h',
+        by: 'targetHost',
+        limit: 1000,
+        filters,
+      });
+      assert.deepEqual(
+        new Map(hosts.map((r) => [r.value, r.events])),
+        totals(
+          d,
+          fromMs,
+          toMs,
+          (e) => e.targetHost,
+          (e) => mine.includes(e),
+        ),
+      );
+      for (const h of hosts) {
+        const rows = mine.filter((e) => e.targetHost === h.value);
+        near(h.other, new Set(rows.map((e) => e.clientAddress)).size, `clients of ${h.value}`);
+        assert.equal(h.nodes, new Set(rows.map((e) => e.nodeId)).size);
+        assert.equal(h.lastSeen, Math.max(...rows.map((e) => e.ts)));
+        const byReason = totals(
+          d,
+          fromMs,
+          toMs,
+          (e) => e.reason,
+          (e) => rows.includes(e),
+        );
+        assert.equal(byReason.get(h.topReason), Math.max(...byReason.values()), h.value);
+      }
+      const want = [
+        ...totals(
+          d,
+          fromMs,
+          toMs,
+          (e) => e.clientAddress,
+          (e) => mine.includes(e),
+        ),
+      ].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      const clients = await dashboardTopValues(store, {
+        fromMs,
+        toMs,
+        rollup: '1h',
+        by: 'clientAddress',
+        limit: 10,
+        filters,
+      });
+      assert.deepEqual(
+        clients.map((c) => [c.value, c.events]),
+        want.slice(0, 10),
+      );
+    }
+    // The daily tables are what answer over whole days.
+    const q = { fromMs: d.start, toMs: d.end, rollup: '1h' as const, filters: { eventIds: E105 } };
+    for (const [table, run] of [
+      ['gateway_events_105_1d', () => dashboardEventTotals(store, { ...q, by: ['workspaceId'] })],
+      ['gateway_events_105_1d', () => dashboardTopValues(store, { ...q, by: 'targetHost' })],
+      ['gateway_events_105_clients_1d', () => dashboardTopValues(store, { ...q, by: 'clientAddress' })],
+    ] as const) {
+      await store.client.command({ query: `RENAME TABLE ${table} TO ${table}_away` });
+      try {
+        await assert.rejects(run(), new RegExp(table));
+      } finally {
+        await store.client.command({ query: `RENAME TABLE ${table}_away TO ${table}` });
+      }
+    }
+  });
+
+  test('top hosts from the rollup, limited to N, are the raw top N', async () => {
+    const q = {
+      fromMs: d.start + H,
+      toMs: d.end,
+      by: 'targetHost' as const,
+      limit: 3,
+      filters: { eventIds: E105 },
+    };
+    const rolled = await dashboardTopValues(store, { ...q, rollup: '1h' });
+    assert.equal(rolled.length, 3);
+    assert.deepEqual(
+      rolled.map((r) => [r.value, r.events, r.other, r.nodes, r.lastSeen, r.topReason]),
+      (await dashboardTopValues(store, q)).map((r) => [
+        r.value,
+        r.events,
+        r.other,
+        r.nodes,
+        r.lastSeen,
+        r.topReason,
+      ]),
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Upgrade path of migration 5 (fleet rollups), in its own process: embedded chDB opens one data directory
+ * Upgrade path of migrations 5 (fleet rollups) and 6 (event 105 rows by workspace, host, client), in its own process: embedded chDB opens one data directory
  * per process. The rollups' answers equal raw answers when filled by the views, when backfilled by the
  * migration from rows stored before it, and for rows inserted after it.
  */
@@ -19,7 +19,7 @@ import {
 
 const H = 3_600_000;
 
-test('an upgraded store: migration 5 fills the fleet rollups from the rows already stored, then the views add new ones', async () => {
+test('an upgraded store: migrations 5 and 6 fill their tables from the rows already stored, then the views add new ones', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatewatch-dash-upgrade-'));
   const store = await openStore({ dataDir: dir });
   try {
@@ -27,8 +27,9 @@ test('an upgraded store: migration 5 fills the fleet rollups from the rows alrea
     const f = describeFixture(o);
     await loadFixture(store, o);
     const q = {
+      // One whole UTC day: the 105 hosts and top clients read migration 6's daily rollups.
       fromMs: f.options.start,
-      toMs: f.end + H,
+      toMs: f.options.start + 24 * H,
       by: ['eventId' as const, 'reason' as const],
       limit: 1000,
     };
@@ -39,29 +40,55 @@ test('an upgraded store: migration 5 fills the fleet rollups from the rows alrea
       limit: 1000,
       filters: { eventIds: [105] },
     };
+    // Event 105 with a host filter reads gateway_events_105; with 105 and another id, gateway_events.
+    const rs = await store.client.query({
+      query: 'SELECT topK(1)(targetHost)[1] AS host FROM gateway_events WHERE eventId = 105',
+      format: 'JSONEachRow',
+    });
+    const [{ host = '' } = {}] = await rs.json<{ host: string }>();
+    assert.ok(host, 'the fixture has 105s with a target host');
+    const clients = (eventIds: number[]) => ({
+      fromMs: q.fromMs,
+      toMs: q.toMs,
+      by: 'clientAddress' as const,
+      limit: 1000,
+      filters: { eventIds, targetHost: host },
+    });
     const answers = async () => ({
       totals: await dashboardEventTotals(store, { ...q, rollup: '1h' }),
       hosts: await dashboardTopValues(store, { ...hosts, rollup: '1h' }),
+      clients: await dashboardTopValues(store, clients([105])),
+      top: await dashboardTopValues(store, { ...hosts, by: 'clientAddress', rollup: '1h' }),
     });
     const raw = async () => ({
       totals: await dashboardEventTotals(store, { ...q, rollup: false }),
       hosts: await dashboardTopValues(store, hosts),
+      clients: (await dashboardTopValues(store, clients([105, 65535]))).filter((r) => r.events > 0),
+      top: await dashboardTopValues(store, { ...hosts, by: 'clientAddress' }),
     });
     const counts = (a: Awaited<ReturnType<typeof answers>>) => ({
       totals: a.totals.map((r) => [r.keys.join('|'), r.events, r.nodes]),
       hosts: a.hosts.map((r) => [r.value, r.events, r.nodes]),
+      clients: a.clients.map((r) => [r.value, r.events, r.other, r.nodes, r.lastSeen]),
+      top: a.top.map((r) => [r.value, r.events, r.nodes, r.lastSeen]),
     });
     assert.deepEqual(counts(await answers()), counts(await raw()), 'filled by the views');
     // Back to a store from before migration 5 that already holds these events.
-    for (const t of ['gateway_events_fleet_1h', 'gateway_events_hosts_1h']) {
+    for (const t of [
+      'gateway_events_fleet_1h',
+      'gateway_events_hosts_1h',
+      'gateway_events_105',
+      'gateway_events_105_1d',
+      'gateway_events_105_clients_1d',
+    ]) {
       await store.client.command({ query: `DROP VIEW ${t}_mv` });
       await store.client.command({ query: `DROP TABLE ${t}` });
     }
     await store.client.command({
-      query: 'ALTER TABLE schema_migrations DELETE WHERE version = 5',
+      query: 'ALTER TABLE schema_migrations DELETE WHERE version IN (5, 6)',
       clickhouse_settings: { mutations_sync: '1' },
     });
-    assert.deepEqual(await applyMigrations(store.client), [5]);
+    assert.deepEqual(await applyMigrations(store.client), [5, 6]);
     assert.deepEqual(counts(await answers()), counts(await raw()), 'backfilled');
     assert.deepEqual(await applyMigrations(store.client), [], 'applied once');
     // New rows after the upgrade reach the rollups through the views (another fixture, other nodes).
@@ -69,6 +96,7 @@ test('an upgraded store: migration 5 fills the fleet rollups from the rows alrea
     const after = counts(await answers());
     assert.deepEqual(after, counts(await raw()), 'views after the backfill');
     assert.ok(after.totals.reduce((n, r) => n + Number(r[1]), 0) > 0);
+    assert.ok(after.clients.length > 0);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

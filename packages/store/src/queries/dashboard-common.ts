@@ -65,7 +65,6 @@ export function eventParams(
   };
 }
 
-/** Host and client filters exist only in raw data, so they force a raw read. */
 /**
  * Which table answers: raw rows, or the per-minute / per-hour rollups (`true` means per-minute). The
  * bucket must be a whole number of the rollup's period.
@@ -80,6 +79,37 @@ export function rollupTier(
     : { suffix: '_1m', col: 'minute', period: 'MINUTE' };
 }
 
+/** Host and client filters exist only in raw data, so they force a raw read. */
 export function needsRaw(f: DashboardEventFilters): boolean {
   return Boolean(f.targetHost || f.clientAddress);
 }
+
+/**
+ * The raw table for event filters: `gateway_events_105` (event 105 rows ordered by workspace, host,
+ * client; migration 6) for event 105 alone under a workspace, host or client filter, which is then a
+ * primary-key prefix; otherwise `gateway_events`. Both have the columns of RAW_EVENT_FILTERS.
+ */
+export function rawEventTable(f: DashboardEventFilters): 'gateway_events' | 'gateway_events_105' {
+  return only105(f) && (f.workspaceId || f.targetHost || f.clientAddress)
+    ? 'gateway_events_105'
+    : 'gateway_events';
+}
+
+/** Event 105 alone (the investigation's filter). */
+export function only105(f: DashboardEventFilters): boolean {
+  return f.eventIds?.length === 1 && f.eventIds[0] === 105;
+}
+
+const DAY_MS = 86_400_000;
+/** The whole UTC days inside [fromMs, toMs) as query params, or null when there is none. */
+export function wholeDays(fromMs: number, toMs: number): { dayFromMs: number; dayToMs: number } | null {
+  const dayFromMs = Math.ceil(fromMs / DAY_MS) * DAY_MS;
+  const dayToMs = Math.floor(toMs / DAY_MS) * DAY_MS;
+  return dayFromMs < dayToMs ? { dayFromMs, dayToMs } : null;
+}
+const DAY_FROM = "fromUnixTimestamp64Milli({dayFromMs:Int64}, 'UTC')";
+const DAY_TO = "fromUnixTimestamp64Milli({dayToMs:Int64}, 'UTC')";
+/** Rows of a daily rollup inside the whole days. */
+export const WHOLE_DAYS = `day >= toDate(${DAY_FROM}) AND day < toDate(${DAY_TO})`;
+/** Raw rows of the range outside its whole days (the partial days at both ends). */
+export const EDGE_DAYS = `((ts >= ${FROM} AND ts < ${DAY_FROM}) OR (ts >= ${DAY_TO} AND ts < ${TO}))`;

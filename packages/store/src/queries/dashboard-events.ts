@@ -2,7 +2,9 @@
  * Event queries for the dashboard: bucketed trends, grouped totals, top values and the latest raw records.
  * Trends and totals read a rollup when asked (long ranges) unless a host/client filter needs raw rows: per
  * minute, per hour, or per hour fleet-wide when no node is involved. Top hosts over whole hours read the
- * hourly host rollup; top clients and raw records read gateway_events.
+ * hourly host rollup; top clients and raw records read gateway_events. Raw reads of event 105 alone read
+ * gateway_events_105 (ordered by workspace, host, client), so the investigation's drill-down filters
+ * read only their rows.
  */
 import type { Store } from '../open.ts';
 import {
@@ -10,15 +12,20 @@ import {
   type DashboardEventFilters,
   type DashboardRollup,
   type DashboardWindow,
+  EDGE_DAYS,
   eventParams,
   FLEET_EVENT_FILTERS,
   FROM,
   needsRaw,
+  only105,
   RAW_EVENT_FILTERS,
   ROLLUP_EVENT_FILTERS,
+  rawEventTable,
   rollupTier,
   selectRows,
   TO,
+  WHOLE_DAYS,
+  wholeDays,
 } from './dashboard-common.ts';
 import type { DashboardSeriesRow } from './dashboard-counters.ts';
 
@@ -44,7 +51,7 @@ function source(rollup: DashboardRollup, f: DashboardEventFilters, byNode = fals
   const tier = needsRaw(f) ? null : rollupTier(rollup);
   if (!tier) {
     return {
-      table: 'gateway_events',
+      table: rawEventTable(f),
       ts: 'ts',
       count: 'count()',
       clients: 'uniqCombined(clientAddress)',
@@ -67,6 +74,28 @@ function source(rollup: DashboardRollup, f: DashboardEventFilters, byNode = fals
     nodes: 'uniqExact(nodeId)',
     where: ROLLUP_EVENT_FILTERS,
   };
+}
+
+/**
+ * Event 105 per (workspace, reason, host) for a range: `gateway_events_105_1d` for its whole days plus
+ * raw rows for the partial days at both ends, with count, first/last seen and uniqCombined(12) states of
+ * clients and nodes. Needs the dayFromMs/dayToMs params of wholeDays().
+ */
+function daily105(): string {
+  const keys = 'workspaceId, reason, targetHost';
+  return `SELECT ${keys}, countMerge(events) AS e, minMerge(firstTs) AS fs, maxMerge(lastTs) AS ls,
+      uniqCombinedMergeState(12)(clients) AS c, uniqCombinedMergeState(12)(nodes) AS n
+    FROM gateway_events_105_1d
+    WHERE ${WHOLE_DAYS} AND ({workspaceId:String} = '' OR workspaceId = {workspaceId:String})
+      AND ({reason:String} = '' OR reason = {reason:String})
+      AND ({targetHost:String} = '' OR targetHost = {targetHost:String})
+    GROUP BY ${keys}
+    UNION ALL
+    SELECT ${keys}, count(), min(ts), max(ts), uniqCombinedState(12)(clientAddress),
+      uniqCombinedState(12)(CAST(nodeId, 'String'))
+    FROM gateway_events
+    WHERE ${EDGE_DAYS} AND ${RAW_EVENT_FILTERS}
+    GROUP BY ${keys}`;
 }
 
 export interface DashboardEventSeriesParams extends DashboardWindow {
@@ -110,9 +139,12 @@ export interface DashboardEventTotalRow {
   /** Group key values, in `by` order, as strings. */
   keys: string[];
   events: number;
-  /** Distinct client addresses (approximate above ~10k: uniqCombined); 0 when `clients: false`. */
+  /**
+   * Distinct client addresses (approximate above ~10k: uniqCombined; for event 105 per workspace/reason
+   * over whole days uniqCombined(12), ≈ 1.6 %); 0 when `clients: false`.
+   */
   clients: number;
-  /** Distinct nodes; 0 when `nodes: false`. */
+  /** Distinct nodes (uniqCombined(12) for event 105 per workspace/reason over whole days); 0 when `nodes: false`. */
   nodes: number;
   firstSeen: number;
   lastSeen: number;
@@ -131,14 +163,25 @@ export async function dashboardEventTotals(
   const groupBy = by.length ? `GROUP BY ${ks}` : '';
   const clients = p.clients === false ? '0' : s.clients;
   const nodes = p.nodes === false ? '0' : s.nodes;
+  // Distinct clients/nodes of event 105 per workspace or reason over days: the daily 105 rollup.
+  const days = wholeDays(p.fromMs, p.toMs);
+  const daily =
+    days &&
+    only105(f) &&
+    s.table === 'gateway_events_fleet_1h' &&
+    by.every((k) => k === 'workspaceId' || k === 'reason') &&
+    (p.clients !== false || p.nodes !== false);
   const totals = `SELECT ${[...keys, `${s.count} AS cnt`, `${clients} AS cli`, ...(nodes ? [`${nodes} AS nodes`] : []), `toUnixTimestamp64Milli(toDateTime64(min(${s.ts}), 3, 'UTC')) AS firstSeen`, `toUnixTimestamp64Milli(toDateTime64(max(${s.ts}), 3, 'UTC')) AS lastSeen`].join(', ')}
     FROM ${s.table} WHERE ${s.ts} >= ${FROM} AND ${s.ts} < ${TO} AND ${s.where} ${groupBy}`;
   // The fleet rollup has no nodeId: distinct nodes per group are distinct (group, node) pairs of the
   // per-node hourly rollup (cheap on its LowCardinality key columns; merging a node set per fleet row
   // was the costliest part of a 30-day read).
-  const query = nodes
-    ? totals
-    : `SELECT * FROM (${totals}) AS t ${by.length ? 'LEFT' : 'CROSS'} JOIN (
+  const query = daily
+    ? `SELECT ${[...keys, 'sum(e) AS cnt', `${p.clients === false ? '0' : 'uniqCombinedMerge(12)(c)'} AS cli`, `${p.nodes === false ? '0' : 'uniqCombinedMerge(12)(n)'} AS nodes`, 'toUnixTimestamp64Milli(min(fs)) AS firstSeen', 'toUnixTimestamp64Milli(max(ls)) AS lastSeen'].join(', ')}
+       FROM (${daily105()}) ${groupBy}`
+    : nodes
+      ? totals
+      : `SELECT * FROM (${totals}) AS t ${by.length ? 'LEFT' : 'CROSS'} JOIN (
          SELECT ${[...keys, 'count() AS nodes'].join(', ')}
          FROM (SELECT DISTINCT ${[...by, 'nodeId'].join(', ')} FROM gateway_events_1h
                WHERE hour >= ${FROM} AND hour < ${TO} AND ${ROLLUP_EVENT_FILTERS})
@@ -147,7 +190,7 @@ export async function dashboardEventTotals(
   const rows = await selectRows<Record<string, string | number>>(
     store,
     `SELECT * FROM (${query}) ORDER BY cnt DESC${by.length ? `, ${ks}` : ''} LIMIT {limit:UInt32}`,
-    { ...eventParams(p, f), limit: p.limit ?? 100 },
+    { ...eventParams(p, f), ...(daily ? days : {}), limit: p.limit ?? 100 },
   );
   return rows
     .filter((r) => Number(r.cnt) > 0)
@@ -173,9 +216,12 @@ export interface DashboardTopValuesParams {
 export interface DashboardTopValueRow {
   value: string;
   events: number;
-  /** The other dimension's distinct count (clients for hosts, hosts for clients), approximate (uniq). */
+  /**
+   * The other dimension's distinct count (clients for hosts, hosts for clients), approximate (uniq;
+   * uniqCombined(12), ≈ 1.6 %, for 105 hosts over whole days).
+   */
   other: number;
-  /** Distinct nodes (approximate, uniq, on the raw path). */
+  /** Distinct nodes (approximate: uniq on the raw path, uniqCombined(12) for 105 hosts over whole days). */
   nodes: number;
   lastSeen: number;
   /** Most frequent reason among the rows. */
@@ -195,20 +241,41 @@ export async function dashboardTopValues(
   const hourly = rollupTier(p.rollup ?? false)?.col === 'hour';
   const fromHosts = p.by === 'targetHost' && hourly && !f.nodeId && !f.clientAddress;
   const other = p.by === 'targetHost' ? 'clientAddress' : 'targetHost';
+  const raw = rawEventTable(f);
+  const days = hourly && only105(f) ? wholeDays(p.fromMs, p.toMs) : null;
+  // Over days, 105 hosts come from the daily rollup (every host's sketches merge in a few ms) and the
+  // fleet's top clients by count from the daily client counts; the edge days from raw rows.
+  const dailyHosts = fromHosts && days;
+  const dailyClients =
+    p.by === 'clientAddress' && days && !f.nodeId && !f.workspaceId && !f.reason && !needsRaw(f);
   const window = `ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}`;
+  const hostsWindow = `hour >= ${FROM} AND hour < ${TO} AND ${FLEET_EVENT_FILTERS}
+         AND ({targetHost:String} = '' OR targetHost = {targetHost:String})`;
+  // Distinct clients are merged for the shown hosts only (the top N by count): merging every host's
+  // states was most of a 30-day read.
+  const topHosts = `SELECT targetHost FROM gateway_events_hosts_1h WHERE ${hostsWindow}
+         GROUP BY targetHost ORDER BY countMerge(events) DESC, targetHost LIMIT {limit:UInt32}`;
   // Per (value, reason) first, so the top reason is the one with the most events.
   const perReason = fromHosts
     ? `SELECT targetHost AS value, reason, countMerge(events) AS e, uniqCombinedMergeState(clients) AS o,
          maxMerge(lastTs) AS ls
        FROM gateway_events_hosts_1h
-       WHERE hour >= ${FROM} AND hour < ${TO} AND ${FLEET_EVENT_FILTERS}
-         AND ({targetHost:String} = '' OR targetHost = {targetHost:String})
+       WHERE ${hostsWindow} AND targetHost IN (${topHosts})
        GROUP BY value, reason`
     : `SELECT ${p.by} AS value, reason, count() AS e, uniqState(${other}) AS o, uniqState(nodeId) AS n, max(ts) AS ls
-       FROM gateway_events
-       WHERE ${window} AND ${p.by} IN (
-         SELECT ${p.by} FROM gateway_events WHERE ${window}
-         GROUP BY ${p.by} ORDER BY count() DESC, ${p.by} LIMIT {limit:UInt32})
+       FROM ${raw}
+       WHERE ${window} AND ${p.by} IN (${
+         dailyClients
+           ? `SELECT clientAddress FROM (
+                SELECT clientAddress, countMerge(events) AS e FROM gateway_events_105_clients_1d
+                WHERE ${WHOLE_DAYS} GROUP BY clientAddress
+                UNION ALL
+                SELECT clientAddress, count() FROM gateway_events
+                WHERE ${EDGE_DAYS} AND ${RAW_EVENT_FILTERS} GROUP BY clientAddress)
+              GROUP BY clientAddress ORDER BY sum(e) DESC, clientAddress LIMIT {limit:UInt32}`
+           : `SELECT ${p.by} FROM ${raw} WHERE ${window}
+              GROUP BY ${p.by} ORDER BY count() DESC, ${p.by} LIMIT {limit:UInt32}`
+       })
        GROUP BY value, reason`;
   const top = `SELECT value, sum(e) AS events, ${fromHosts ? 'uniqCombinedMerge(o)' : 'uniqMerge(o)'} AS other,
        ${fromHosts ? '' : 'uniqMerge(n) AS nodes, '}toUnixTimestamp64Milli(max(ls)) AS lastSeen,
@@ -217,17 +284,26 @@ export async function dashboardTopValues(
      GROUP BY value ORDER BY events DESC, value LIMIT {limit:UInt32}`;
   // The host rollup has no nodeId: distinct nodes per host are distinct (host, node) pairs of the raw
   // rows (two LowCardinality columns, cheap; a node set per rollup row cost more to merge).
+  const hostsDaily = `SELECT value, sum(e) AS events, uniqCombinedMerge(12)(o) AS other,
+       uniqCombinedMerge(12)(n) AS nodes, toUnixTimestamp64Milli(max(ls)) AS lastSeen, argMax(reason, e) AS topReason
+     FROM (SELECT targetHost AS value, reason, sum(e) AS e, uniqCombinedMergeState(12)(c) AS o,
+             uniqCombinedMergeState(12)(n) AS n, max(ls) AS ls
+           FROM (${daily105()}) GROUP BY value, reason)
+     GROUP BY value ORDER BY events DESC, value LIMIT {limit:UInt32}`;
   const rows = await selectRows<Record<string, string | number>>(
     store,
-    fromHosts
-      ? `SELECT * FROM (${top}) AS t LEFT JOIN (
+    dailyHosts
+      ? hostsDaily
+      : fromHosts
+        ? `SELECT * FROM (${top}) AS t LEFT JOIN (
            SELECT value, count() AS nodes
-           FROM (SELECT DISTINCT targetHost AS value, nodeId FROM gateway_events WHERE ${window})
+           FROM (SELECT DISTINCT targetHost AS value, nodeId FROM ${raw}
+                 WHERE ${window} AND targetHost IN (${topHosts}))
            GROUP BY value
          ) AS n USING (value)
          ORDER BY events DESC, value`
-      : top,
-    { ...eventParams(p, f), limit: p.limit ?? 20 },
+        : top,
+    { ...eventParams(p, f), ...(dailyHosts || dailyClients ? days : {}), limit: p.limit ?? 20 },
   );
   return rows.map((r) => ({
     value: String(r.value),
@@ -264,15 +340,33 @@ export async function dashboardLatestEvents(
 ): Promise<DashboardEventRow[]> {
   const f = p.filters ?? {};
   const limit = p.limit ?? 200;
-  // The table is ordered by (eventId, nodeId, ts), not by time: look at the newest hour first and widen
-  // only when it holds too few rows, so "latest" does not scan a month.
+  const columns = `toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level,
+         workspaceId, clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId`;
   let rows: Record<string, string | number>[] = [];
-  for (const span of [3_600_000, 6 * 3_600_000, 24 * 3_600_000, Number.POSITIVE_INFINITY]) {
+  const drill105 = rawEventTable(f) === 'gateway_events_105';
+  if (drill105) {
+    // A 105 drill-down: the newest (node, ts) keys come from gateway_events_105 (the filter is its key
+    // prefix; WITH TIES keeps every row tied at the cut), then the records by gateway_events' primary key.
+    const where = `ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}`;
+    rows = await selectRows<Record<string, string | number>>(
+      store,
+      `SELECT ${columns}
+       FROM gateway_events
+       WHERE ${where} AND (eventId, nodeId, ts) IN (
+         SELECT eventId, nodeId, ts FROM gateway_events_105 WHERE ${where}
+         ORDER BY ts DESC LIMIT {limit:UInt32} WITH TIES)
+       ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
+      { ...eventParams(p, f), limit },
+    );
+  }
+  // gateway_events is ordered by (eventId, nodeId, ts), not by time: look at the newest hour first and
+  // widen only when it holds too few rows, so "latest" does not scan a month.
+  const spans = drill105 ? [] : [3_600_000, 6 * 3_600_000, 24 * 3_600_000, Number.POSITIVE_INFINITY];
+  for (const span of spans) {
     const fromMs = Math.max(p.fromMs, p.toMs - span);
     rows = await selectRows<Record<string, string | number>>(
       store,
-      `SELECT toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level, workspaceId,
-         clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId
+      `SELECT ${columns}
        FROM gateway_events
        WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
        ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
