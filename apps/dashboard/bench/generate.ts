@@ -143,9 +143,9 @@ export async function generateFleet(
   await c.command({ query: `TRUNCATE TABLE ${MARKER}` });
   // Two insert threads: the box has two cores (other engineers' tests share them). No insert dedup: the
   // history goes through a Null table, whose view blocks would otherwise share dedup tokens and be dropped.
-  // And no dedup token: chDB keeps the migration ledger insert's `insert_deduplication_token` in the
-  // session, and blocks carrying it are dropped as duplicates even with insert_deduplicate = 0 (a 100 M
-  // fleet lost 2.4 M events and a 4 M-row counter chunk that way).
+  // And no dedup token: chDB keeps a token set through the client for the whole session, and blocks
+  // carrying one are dropped as duplicates even with insert_deduplicate = 0 (a 100 M fleet lost 2.4 M
+  // events that way, from the migration ledger's token the store used to leave there).
   await c.command({
     query:
       "SET max_insert_threads = 2, max_threads = 2, insert_deduplicate = 0, deduplicate_blocks_in_dependent_materialized_views = 0, insert_deduplication_token = ''",

@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
-import type { Paged } from '../lib/paging.ts';
+import { filterAndSort, type Paged } from '../lib/paging.ts';
 import { withParams } from '../lib/range.ts';
 
 export type Cell = string | number | null;
@@ -64,29 +64,10 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
     );
     return () => clearTimeout(t);
   }, [q]);
-  const shown = useMemo(() => {
-    if (paged) return rows;
-    const needle = q.trim().toLowerCase();
-    let out = needle
-      ? rows.filter((r) =>
-          columns.some((c) =>
-            String(r[c.key] ?? '')
-              .toLowerCase()
-              .includes(needle),
-          ),
-        )
-      : rows;
-    if (sort) {
-      const { key, desc } = sort;
-      out = [...out].sort((a, b) => {
-        const x = a[key] ?? '';
-        const y = b[key] ?? '';
-        const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-        return desc ? -c : c;
-      });
-    }
-    return out;
-  }, [rows, columns, q, sort, paged]);
+  const shown = useMemo(
+    () => (paged ? rows : filterAndSort(rows, columns, q.trim().toLowerCase(), sort ?? undefined)),
+    [rows, columns, q, sort, paged],
+  );
   const total = paged ? paged.total : rows.length;
   const matching = paged ? paged.matching : shown.length;
 

@@ -27,14 +27,15 @@ function compare(a: Cell | undefined, b: Cell | undefined): number {
   return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
 }
 
-export function pageOf(
+/** Rows with `needle` (lower case) in any column, sorted by one column: the server's paging and the
+ * client-side table use the same rules. */
+export function filterAndSort(
   rows: Record<string, Cell>[],
   columns: Column[],
-  sp: SearchParams | URLSearchParams,
-): Paged {
-  const filter = (param(sp, 'filter') ?? '').trim().slice(0, 256);
-  const needle = filter.toLowerCase();
-  let out = needle
+  needle: string,
+  sort?: { key: string; desc: boolean },
+): Record<string, Cell>[] {
+  const out = needle
     ? rows.filter((r) =>
         columns.some((c) =>
           String(r[c.key] ?? '')
@@ -43,13 +44,25 @@ export function pageOf(
         ),
       )
     : rows;
+  if (!sort) return out;
+  return [...out].sort((a, b) => (sort.desc ? -1 : 1) * compare(a[sort.key], b[sort.key]));
+}
+
+export function pageOf(
+  rows: Record<string, Cell>[],
+  columns: Column[],
+  sp: SearchParams | URLSearchParams,
+): Paged {
+  const filter = (param(sp, 'filter') ?? '').trim().slice(0, 256);
   const rawSort = param(sp, 'sort') ?? '';
   const key = rawSort.replace(/^-/, '');
   const sort = columns.some((c) => c.key === key) ? rawSort : '';
-  if (sort) {
-    const desc = sort.startsWith('-');
-    out = [...out].sort((a, b) => (desc ? -1 : 1) * compare(a[key], b[key]));
-  }
+  const out = filterAndSort(
+    rows,
+    columns,
+    filter.toLowerCase(),
+    sort ? { key, desc: sort.startsWith('-') } : undefined,
+  );
   const size = Math.min(500, Math.max(5, Math.floor(Number(param(sp, 'size'))) || PAGE_SIZE));
   const pages = Math.max(1, Math.ceil(out.length / size));
   const page = Math.min(pages, Math.max(1, Math.floor(Number(param(sp, 'page'))) || 1));
