@@ -6,14 +6,8 @@
  */
 
 import { loadavg } from 'node:os';
-import {
-  EVENT,
-  EVENT_CATALOG,
-  REJECTION_REASONS,
-  type RejectionReason,
-  WORKSPACE_HOST_SUFFIXES,
-} from '@gatewatch/events';
-import { type Store, TABLES } from '@gatewatch/store';
+import { EVENT, EVENT_CATALOG, REJECTION_REASONS, WORKSPACE_HOST_SUFFIXES } from '@gatewatch/events';
+import { REASON_WEIGHTS, type Store, TABLES } from '@gatewatch/store';
 
 export interface FleetParams {
   nodes: number;
@@ -49,28 +43,13 @@ const OTHER_HOSTS = [
 ];
 const CLIENTS_PER_NODE = 50;
 
-/** Event kinds and weights (per 1000 events): mostly connects, then refusals by reason, a few errors. */
-const REJECTION_WEIGHTS: [RejectionReason, number][] = [
-  ['workspace_not_configured', 30],
-  ['host_not_allowed', 25],
-  ['port_not_allowed', 8],
-  ['client_certificate_invalid', 4],
-  ['address_not_allowed', 3],
-  ['sni_mismatch', 3],
-  ['tls_version_unsupported', 8],
-  ['tls_parse_error', 3],
-  ['method_not_allowed', 6],
-  ['header_timeout', 2],
-  ['header_too_large', 1],
-  ['bad_request', 2],
-  ['connection_limit', 3],
-  ['rate_limited', 2],
-];
+/** Event kinds and weights (per 1000 events): mostly connects, then refusals by reason (the store fixture's
+ * weights), a few errors. */
 const KINDS: { eventId: number; reason: string; weight: number }[] = [
   { eventId: EVENT.CONNECT_RECEIVED, reason: '', weight: 420 },
   { eventId: EVENT.TLS_SESSION_VERIFIED, reason: '', weight: 400 },
   // Refusals: 150 per 1000, split like the store fixture's reason weights.
-  ...REJECTION_WEIGHTS.map(([reason, w]) => ({
+  ...REASON_WEIGHTS.map(([reason, w]) => ({
     eventId: REJECTION_REASONS[reason].eventId,
     reason,
     weight: (150 * w) / 100,
@@ -143,12 +122,9 @@ export async function generateFleet(
   await c.command({ query: `TRUNCATE TABLE ${MARKER}` });
   // Two insert threads: the box has two cores (other engineers' tests share them). No insert dedup: the
   // history goes through a Null table, whose view blocks would otherwise share dedup tokens and be dropped.
-  // And no dedup token: chDB keeps a token set through the client for the whole session, and blocks
-  // carrying one are dropped as duplicates even with insert_deduplicate = 0 (a 100 M fleet lost 2.4 M
-  // events that way, from the migration ledger's token the store used to leave there).
   await c.command({
     query:
-      "SET max_insert_threads = 2, max_threads = 2, insert_deduplicate = 0, deduplicate_blocks_in_dependent_materialized_views = 0, insert_deduplication_token = ''",
+      'SET max_insert_threads = 2, max_threads = 2, insert_deduplicate = 0, deduplicate_blocks_in_dependent_materialized_views = 0',
   });
   const t0 = performance.now();
   const intervals = Math.round((p.days * 86_400_000) / SAMPLE_MS);
@@ -226,8 +202,8 @@ export function loadAvg(): string {
 function samplesSql(p: FleetParams, startMs: number, i0: number, n: number, stride: number): string {
   // Each node sees three reasons (a sparse map, as on real nodes): argMaxState over a Map in the counter
   // rollups costs ~0.4 µs per entry per row, the bulk of generation time with all 14.
-  const reasons = strArr(REJECTION_WEIGHTS.map(([r]) => r));
-  const n14 = REJECTION_WEIGHTS.length;
+  const reasons = strArr(REASON_WEIGHTS.map(([r]) => r));
+  const n14 = REASON_WEIGHTS.length;
   const byReason = [
     `${reasons}[1 + k % ${n14}], toUInt64(floor(rejectionCount * 0.5))`,
     `${reasons}[1 + (k + 5) % ${n14}], toUInt64(floor(rejectionCount * 0.3))`,
@@ -313,7 +289,7 @@ function eventsSql(p: FleetParams, startMs: number, e0: number, n: number): stri
   const cums = KINDS.map((k) => (cum += k.weight));
   const ids = EVENT_CATALOG.map((e) => e.id);
   const levels = EVENT_CATALOG.map((e) => e.level);
-  const labels = REJECTION_WEIGHTS.map(([r]) => r);
+  const labels = REASON_WEIGHTS.map(([r]) => r);
   const suffixes = WORKSPACE_HOST_SUFFIXES.slice(0, 3);
   const h = (salt: number) => `cityHash64(e, ${salt})`;
   return `INSERT INTO ${TABLES.events} (recordId, ts, nodeId, eventId, level, reason, workspaceId, clientAddress,

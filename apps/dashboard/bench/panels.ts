@@ -3,15 +3,9 @@
  * store functions and TABLES entries), so the timings are the dashboard's own.
  */
 import { EVENT } from '@gatewatch/events';
-import {
-  dashboardCounterSeries,
-  dashboardEventSeries,
-  dashboardEventTotals,
-  dashboardNodes,
-  type Store,
-} from '@gatewatch/store';
+import { dashboardCounterSeries, dashboardEventSeries, dashboardNodes, type Store } from '@gatewatch/store';
 import { COUNTER_PANELS } from '../lib/load.ts';
-import { TABLES } from '../lib/tables.ts';
+import { configuredWorkspaces, TABLES } from '../lib/tables.ts';
 import { buildView, type View } from '../lib/view.ts';
 
 export interface Panel {
@@ -111,17 +105,7 @@ function investigate(view: View): Panel[] {
     {
       // The page runs this when a not-configured workspace is called out (the fix command's list).
       panel: 'configured ws (107)',
-      run: (s) =>
-        dashboardEventTotals(s, {
-          fromMs: view.fromMs,
-          toMs: view.toMs,
-          rollup: view.rollup,
-          by: ['workspaceId'],
-          filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
-          limit: 20,
-          clients: false,
-          nodes: false,
-        }),
+      run: (s) => configuredWorkspaces(s, view),
     },
   ];
 }

@@ -15,6 +15,27 @@ import type { Cell, Column } from '../components/DataTable.tsx';
 import { fmtAbs } from './range.ts';
 import { qs, type View } from './view.ts';
 
+/**
+ * Workspaces with verified tunnels (event 107) in the view's range: configured on the gateways, so the
+ * Event 105 page's fix command keeps them.
+ */
+export async function configuredWorkspaces(store: Store, view: View): Promise<string[]> {
+  const rows = await dashboardEventTotals(store, {
+    fromMs: view.fromMs,
+    toMs: view.toMs,
+    rollup: view.rollup,
+    by: ['workspaceId'],
+    filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
+    limit: 20,
+    clients: false,
+    nodes: false,
+  });
+  return rows
+    .map((r) => r.keys[0] ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
 export interface TableData {
   title: string;
   columns: Column[];

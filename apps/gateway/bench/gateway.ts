@@ -7,11 +7,10 @@
  * Prints the machine, progress, a table and the goals as PASS/FAIL.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { WORKSPACE_HOST_SUFFIXES } from '@gatewatch/events';
-import { createCertificateAuthority } from '@gatewatch/simulator';
+import { createCertificateAuthority, freePort } from '@gatewatch/simulator';
 import { Command } from 'commander';
 import type { LoadJob, LoadProgress, LoadResult } from './protocol.ts';
 import { fmt, parseCount, parseDuration, percentile, table } from './stats.ts';
@@ -563,14 +562,6 @@ function track(r: Running): Running {
 async function untrack(r: Running) {
   running.delete(r);
   await r.close();
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 /** Ends every process the bench started: load generators, sink, gateway cluster, squid. */

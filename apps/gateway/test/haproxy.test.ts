@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
+import { freePort } from '@gatewatch/simulator';
 import { readProxyHeader } from '../src/proxy-protocol.ts';
 import {
   agentUpload,
@@ -21,14 +22,6 @@ import {
   WS_HOST,
   waitFor,
 } from './helpers.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const canConnect = (port: number) =>
   new Promise<boolean>((resolve) => {

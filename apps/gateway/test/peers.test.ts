@@ -1,7 +1,6 @@
 /** Real peers: squid as the relay proxy (Basic auth), the mTLS listener with openssl-made certificates, and the
  * SSRF guard against loopback / private / metadata / IPv4-mapped destinations. */
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
 import { startSquid } from '@gatewatch/simulator';
@@ -20,14 +19,6 @@ import {
   WS_HOST,
   waitFor,
 } from './helpers.ts';
-
-async function _freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   const cleanup = new Cleanup();

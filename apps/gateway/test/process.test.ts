@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EVENT } from '@gatewatch/events';
+import { freePort } from '@gatewatch/simulator';
 import { runAdmin } from '../src/admin.ts';
 import {
   Cleanup,
@@ -44,14 +44,6 @@ function startMain(args: string[], env: NodeJS.ProcessEnv = {}) {
   // 'close', not 'exit': stdout may still hold the last lines when the process has exited.
   const exit = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return { proc, lines, stderr: () => stderr, exit };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe('gateway executable', () => {

@@ -10,13 +10,13 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStore, type Store } from '@gatewatch/store';
 import { type Bus, brokersFromEnv, InProcessBus, KafkaBus, runIngester } from '../src/index.ts';
+import { reachable } from '../test/support/helpers.ts';
 import { emit } from './emitter.ts';
 
 // The default offer is 10% above the goal: a pipeline that only just keeps up with exactly 50,000/s would
@@ -33,20 +33,6 @@ const { values: args } = parseArgs({
 });
 const brokers = brokersFromEnv();
 const EMITTER = join(dirname(fileURLToPath(import.meta.url)), 'emitter.ts');
-
-function reachable(hostPort: string): Promise<boolean> {
-  const i = hostPort.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('error', () => done(false));
-    s.connect(Number(hostPort.slice(i + 1)), hostPort.slice(0, i), () => done(true));
-  });
-}
 
 interface Result {
   run: string;

@@ -212,9 +212,8 @@ export class InProcessBus implements Bus {
         worked = true;
         group.busy.add(key);
         try {
-          const prepared = opts.prepare
-            ? messages.map((m) => (opts.prepare as (m: ConsumedMessage) => P)(m))
-            : [];
+          const { prepare } = opts;
+          const prepared = prepare ? messages.map((m) => prepare(m)) : [];
           await opts.handler(this.batch(group, topic, p, messages, prepared, committed, end));
           backoff.delete(key);
         } catch (err) {

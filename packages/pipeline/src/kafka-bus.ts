@@ -293,9 +293,8 @@ export class KafkaBus implements Bus {
       while (lane.queued.length >= 2) await lane.queued[0];
       if (batch.messages.length === 0 || !isRunning() || isStale()) return;
       const messages = batch.messages.map((m) => toConsumed(topic, partition, m));
-      const prepared = opts.prepare
-        ? messages.map((m) => (opts.prepare as (m: ConsumedMessage) => P)(m))
-        : [];
+      const { prepare } = opts;
+      const prepared = prepare ? messages.map((m) => prepare(m)) : [];
       const high = BigInt(batch.highWatermark);
       lags.set(key, Number(high - BigInt((messages[0] as ConsumedMessage).offset)));
       // The next fetch starts after this batch; a failure seeks back to the first uncommitted offset.

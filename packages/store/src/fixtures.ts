@@ -95,8 +95,8 @@ function poisson(rand: Rand, mean: number): number {
   return k;
 }
 
-/** Rejection reasons with weights: mostly 105s, a few of everything else. */
-const REASON_WEIGHTS: [RejectionReason, number][] = [
+/** Rejection reasons with weights (per 100 refusals): mostly 105s, a few of everything else. */
+export const REASON_WEIGHTS: [RejectionReason, number][] = [
   ['workspace_not_configured', 30],
   ['host_not_allowed', 25],
   ['port_not_allowed', 8],

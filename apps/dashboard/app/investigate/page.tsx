@@ -1,5 +1,5 @@
 import { EVENT, REASONS_105 } from '@gatewatch/events';
-import { dashboardEventSeries, dashboardEventTotals } from '@gatewatch/store';
+import { dashboardEventSeries } from '@gatewatch/store';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { DataTable } from '../../components/DataTable.tsx';
@@ -10,7 +10,7 @@ import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/comm
 import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
-import { reasonLabel, TABLES, type TableData } from '../../lib/tables.ts';
+import { configuredWorkspaces, reasonLabel, TABLES, type TableData } from '../../lib/tables.ts';
 import { buildView, qs, type View } from '../../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
@@ -43,24 +43,7 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
     const t = (name: string) => tables[name] as TableData;
     const total = t('reasons105').rows.reduce((s, r) => s + Number(r.count ?? 0), 0);
     const notConfigured = t('ws105').rows.filter((r) => Number(r.notConfigured) > 0);
-    // Workspaces with verified tunnels (event 107) are configured: the fix command keeps them.
-    const configured = notConfigured.length
-      ? (
-          await dashboardEventTotals(store, {
-            fromMs: view.fromMs,
-            toMs: view.toMs,
-            rollup: view.rollup,
-            by: ['workspaceId'],
-            filters: { eventIds: [EVENT.TLS_SESSION_VERIFIED] },
-            limit: 20,
-            clients: false,
-            nodes: false,
-          })
-        )
-          .map((r) => r.keys[0] ?? '')
-          .filter(Boolean)
-          .sort()
-      : [];
+    const configured = notConfigured.length ? await configuredWorkspaces(store, view) : [];
     content = (
       <>
         <p data-testid="total-105">

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,9 +10,12 @@ import {
   parseCounterSample,
   parseEventRecord,
 } from '@gatewatch/events';
+import { freePort } from '@gatewatch/simulator';
 import type { Store } from '@gatewatch/store';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Telemetry } from '../../src/index.ts';
+
+export { freePort };
 
 export const CI = process.env.CI === 'true';
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -50,17 +53,6 @@ export function uniquePrefix(tag: string): string {
 export async function tempDir(tag: string): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `gatewatch-pipeline-${tag}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitFor(
