@@ -13,7 +13,7 @@ import { createCertificateAuthority, startTlsEndpoint, uploadThroughGateway } fr
 import { openStore } from '@gatewatch/store';
 import { CLI, freePort, interrupt, type Launched, launch } from './helpers.ts';
 
-// Scale-out: three gateway processes behind HAProxy → Kafka → one backend process (two ingesters of one
+// Scale-out: three gateway processes (one of them multi-core) behind HAProxy → Kafka → one backend process (two ingesters of one
 // consumer group + the dashboard on one embedded chDB: no ClickHouse server exists here, and embedded chDB
 // allows one process per data directory). One gateway is SIGKILLed mid-run.
 
@@ -25,6 +25,7 @@ const BROKER = { host: brokerHost, port: Number(brokerPort) };
 const WORKSPACE = '5a7c1e2d-3b4f-4c5d-8e6f-7a8b9c0d1e2f';
 const NODES = ['gw-1', 'gw-2', 'gw-3'] as const;
 const KILLED = 'gw-2';
+const MULTI_CORE = 'gw-1';
 /** Records the killed node produced this close to SIGKILL may be in its log but not yet on Kafka, or the reverse. */
 const KILL_MARGIN_MS = 3000;
 
@@ -155,6 +156,7 @@ interface LogRecord {
   ts: number;
   nodeId: string;
   eventId: number;
+  traceId: string;
 }
 
 async function readEventLog(file: string): Promise<LogRecord[]> {
@@ -164,7 +166,13 @@ async function readEventLog(file: string): Promise<LogRecord[]> {
     try {
       const r = JSON.parse(line) as Partial<LogRecord>;
       if (typeof r.recordId === 'string' && typeof r.nodeId === 'string')
-        out.push({ recordId: r.recordId, ts: Number(r.ts), nodeId: r.nodeId, eventId: Number(r.eventId) });
+        out.push({
+          recordId: r.recordId,
+          ts: Number(r.ts),
+          nodeId: r.nodeId,
+          eventId: Number(r.eventId),
+          traceId: r.traceId ?? '',
+        });
     } catch {
       // A SIGKILLed process may leave a torn last line.
     }
@@ -235,6 +243,8 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
         workspaces: [WORKSPACE],
         resolve: Object.fromEntries(workspaceHosts(WORKSPACE).map((h) => [`${h}:443`, endpoint.address])),
         counterIntervalMs: 2000,
+        // One multi-core node: its workers' records and spans must arrive like a one-process node's.
+        ...(nodeId === MULTI_CORE && { workers: 2 }),
       }),
     );
     const log = join(dir, `${nodeId}.jsonl`);
@@ -387,7 +397,23 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
       format: 'JSONEachRow',
     })
   ).json<{ id: string; node: string; ts: string | number; n: string | number }>();
+  // Spans of the multi-core node's tunnels (made in its workers) are stored: every trace its events name.
+  const traced = new Set((logs.get(MULTI_CORE) ?? []).map((r) => r.traceId).filter((t) => t !== ''));
+  const spanRows = await (
+    await store.client.query({
+      query: `SELECT DISTINCT TraceId AS id FROM otel_traces WHERE ResourceAttributes['service.instance.id'] = '${MULTI_CORE}'`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ id: string }>();
   await store.close();
+  const spanTraces = new Set(spanRows.map((r) => r.id));
+  assert.ok(traced.size > 0, `${MULTI_CORE} logged no traced events`);
+  const untraced = [...traced].filter((t) => !spanTraces.has(t));
+  assert.deepEqual(
+    untraced.slice(0, 5),
+    [],
+    `${MULTI_CORE}: ${untraced.length} of ${traced.size} traces have no spans`,
+  );
   const dupes = rows.filter((r) => Number(r.n) !== 1);
   assert.deepEqual(dupes, [], 'records stored more than once');
   const stored = new Map(rows.map((r) => [r.id, r.node]));

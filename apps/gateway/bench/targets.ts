@@ -1,11 +1,14 @@
 /** The processes a bench run needs: the TLS sink, the gateway (cluster) and squid, each with its CPU meter. */
-import { type ChildProcess, fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type KeyPair, startSquid } from '@gatewatch/simulator';
 import type { GatewayConfigInput } from '../src/index.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+const MAIN = here('../src/main.ts');
 
 export interface Running {
   port: number;
@@ -36,7 +39,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Fork a cluster launcher and wait for `{ port }` (or `{ error }`) from it. */
+/** Fork the sink's cluster launcher and wait for `{ port }` (or `{ error }`) from it. */
 async function startCluster(file: string, env: Record<string, string>, what: string): Promise<Running> {
   const child = forkChild(file, env);
   const port = await new Promise<number>((resolve, reject) => {
@@ -56,21 +59,54 @@ export function startSink(pair: KeyPair, workers: number): Promise<Running> {
   return startCluster('./sink.ts', env, 'bench TLS sink');
 }
 
-export function startGatewayCluster(
+/**
+ * The gateway as operators run it: `src/main.ts` with `workers` processes sharing the port (its multi-core
+ * mode), the bench's node flags on the command line (workers inherit them), `rr` or `none` scheduling via
+ * NODE_CLUSTER_SCHED_POLICY. Ready when it prints its listening line.
+ */
+export async function startGatewayCluster(
   config: GatewayConfigInput,
   workers: number,
   profileDir?: string,
   nodeArgs: string[] = [],
   sched: 'rr' | 'none' = 'rr',
 ): Promise<Running> {
-  const env = {
-    GATEWATCH_BENCH_GATEWAY: JSON.stringify(config),
-    GATEWATCH_BENCH_WORKERS: String(workers),
-    GATEWATCH_BENCH_NODE_ARGS: JSON.stringify(nodeArgs),
-    GATEWATCH_BENCH_SCHED: sched,
-    ...(profileDir ? { GATEWATCH_BENCH_PROFILE: profileDir } : {}),
-  };
-  return startCluster('./gateway-cluster.ts', env, 'gateway cluster');
+  const dir = mkdtempSync(join(tmpdir(), 'gatewatch-bench-gateway-'));
+  const file = join(dir, 'gateway.json');
+  writeFileSync(file, JSON.stringify({ ...config, workers }));
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, ...nodeArgs, ...profile, MAIN, '--config', file],
+    {
+      env: { ...process.env, NODE_CLUSTER_SCHED_POLICY: sched },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
+  children.add(child);
+  child.once('exit', () => {
+    children.delete(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(
+      () => reject(new Error(`the gateway did not start within 30 s: ${err}`)),
+      30_000,
+    );
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c;
+      process.stderr.write(c);
+      if (err.includes('gatewatch gateway listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the gateway exited with code ${code} while starting: ${err}`)),
+    );
+  });
+  return { port: config.listenPort as number, pid: child.pid ?? 0, close: () => stopChild(child) };
 }
 
 /** Squid with the same ACL as the gateway: CONNECT only to the sink's port; no access log. */

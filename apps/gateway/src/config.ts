@@ -100,6 +100,12 @@ export const configSchema = z
       .default([]),
     limits: limitsSchema.default(limitsSchema.parse({})),
     counterIntervalMs: ms.default(10_000),
+    /** Proxy processes sharing the port (`node:cluster`); `auto` = one per CPU core. */
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(256)], {
+        error: 'must be auto or a whole number from 1 to 256',
+      })
+      .default(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();
@@ -200,6 +206,7 @@ export const ENV_VARS: Record<string, { path: string; kind: EnvKind }> = {
   GATEWATCH_RELAY_PROXY: { path: 'relayProxy', kind: 'relay' },
   GATEWATCH_COUNTER_INTERVAL_MS: { path: 'counterIntervalMs', kind: 'int' },
   GATEWATCH_LOG_LEVEL: { path: 'logLevel', kind: 'string' },
+  GATEWATCH_WORKERS: { path: 'workers', kind: 'int' },
 };
 
 function convert(kind: EnvKind, raw: string): unknown {

@@ -67,6 +67,11 @@ export class Counters {
     };
   }
 
+  /** Addresses with an open connection (a multi-core node unions its workers' sets for Connected Client). */
+  clientAddresses(): string[] {
+    return [...this.clients.keys()];
+  }
+
   reject(reason: RejectionReason): void {
     this.rejectionCount++;
     this.rejectionsByReason[reason] = (this.rejectionsByReason[reason] ?? 0) + 1;
@@ -92,6 +97,46 @@ export class Counters {
       tunnelsEstablished: this.tunnelsEstablished,
     };
   }
+}
+
+/** One process's share of a multi-core node's counters. */
+export interface CounterPart {
+  snapshot: CounterSnapshot;
+  clientAddresses: readonly string[];
+}
+
+/**
+ * A node's counters from its processes' parts: everything adds up except Connected Client, which is the number
+ * of distinct addresses over all parts (one agent's connections may land on different workers).
+ */
+export function mergeCounters(parts: readonly CounterPart[]): CounterSnapshot {
+  const total: CounterSnapshot = {
+    activeClientConnections: 0,
+    connectedClients: 0,
+    errorCount: 0,
+    rejectionCount: 0,
+    rejectionsByReason: {},
+    bytesUp: 0,
+    bytesDown: 0,
+    telemetryDropped: 0,
+    tunnelsEstablished: 0,
+  };
+  const clients = new Set<string>();
+  for (const { snapshot: s, clientAddresses } of parts) {
+    total.activeClientConnections += s.activeClientConnections;
+    total.errorCount += s.errorCount;
+    total.rejectionCount += s.rejectionCount;
+    total.bytesUp += s.bytesUp;
+    total.bytesDown += s.bytesDown;
+    total.telemetryDropped += s.telemetryDropped;
+    total.tunnelsEstablished += s.tunnelsEstablished;
+    for (const [reason, n] of Object.entries(s.rejectionsByReason) as [RejectionReason, number][]) {
+      total.rejectionsByReason[reason] = (total.rejectionsByReason[reason] ?? 0) + n;
+    }
+    for (const a of clientAddresses) clients.add(a);
+  }
+  total.connectedClients = clients.size;
+  return total;
 }
 
 export function toCounterSample(

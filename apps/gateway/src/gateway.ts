@@ -20,7 +20,7 @@ import { setFlagsFromString } from 'node:v8';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { createAdminServer } from './admin-server.ts';
+import { createAdminServer, joinMetrics } from './admin-server.ts';
 import { type ConfigError, configVersion, type GatewayConfig } from './config.ts';
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 import { createPolicy } from './policy.ts';
@@ -46,6 +46,11 @@ export interface GatewayOptions {
   logFile?: string;
   /** More Prometheus text appended to /metrics (e.g. the telemetry pipeline's own counters). */
   extraMetrics?: () => string;
+  /**
+   * One worker process of a multi-core node (cluster.ts): proxy listeners only. The primary process runs the
+   * admin port, the counter samples and the node's start/stop/reload events.
+   */
+  worker?: boolean;
 }
 
 /** A listener could not be opened; `code` is the errno code (EADDRINUSE, EACCES, …). */
@@ -68,7 +73,8 @@ export interface ListenInfo {
   adminPort?: number;
 }
 
-export interface Gateway {
+/** What runs a gateway node, in one process (createGateway) or several (startCluster). */
+export interface GatewayNode {
   start(): Promise<ListenInfo>;
   /** Stop accepting, drain tunnels up to the deadline, close the rest; emits 102. */
   stop(drainTimeoutMs?: number): Promise<void>;
@@ -78,10 +84,75 @@ export interface Gateway {
   configError(err: ConfigError | Error): void;
   config(): GatewayConfig;
   configVersion(): string;
+  readonly emitter: Emitter;
+}
+
+export interface Gateway extends GatewayNode {
   counters(): CounterSnapshot;
+  /** Addresses with an open connection (Connected Client is their number). */
+  clientAddresses(): string[];
   /** Emit a CounterSample to the sink now (also done every counterIntervalMs). */
   sampleCounters(): void;
-  readonly emitter: Emitter;
+}
+
+/** Open a listener; errors become a ListenError that says what to do. */
+export function listenOn(server: Server | NetServer, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'ERROR';
+      const hint =
+        code === 'EADDRINUSE'
+          ? ' (port in use: pick another port)'
+          : code === 'EACCES'
+            ? ' (privileged port: pick one above 1023)'
+            : '';
+      reject(new ListenError(`cannot listen on ${host}:${port}: ${code}${hint}`, code, host, port));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Settings that only apply when the listeners are opened again. */
+const RESTART_KEYS = [
+  'listenHost',
+  'listenPort',
+  'proxyProtocol',
+  'adminHost',
+  'adminPort',
+  'tlsListener',
+  'counterIntervalMs',
+  'workers',
+] as const;
+
+/** Event 100 text of a live reload, naming what waits for a restart. */
+export function reloadNotice(before: GatewayConfig, after: GatewayConfig, version: string): string {
+  const restart: string[] = RESTART_KEYS.filter(
+    (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+  );
+  if (before.limits.maxHeaderBytes !== after.limits.maxHeaderBytes) restart.push('limits.maxHeaderBytes');
+  return `Configuration reloaded (version ${version})${restart.length ? `; ${restart.join(', ')} take effect after a restart` : ''}`;
+}
+
+/** Event 101 text, plus event 100 when old TLS versions are let through. */
+export function announceStart(
+  emitter: Emitter,
+  c: GatewayConfig,
+  info: ListenInfo,
+  version: string,
+  processes = '',
+): void {
+  if (c.minTlsVersion === 'TLS1.0' || c.minTlsVersion === 'TLS1.1') {
+    emitter.emit(EVENT.GENERAL_INFO, {
+      message: `minTlsVersion is ${c.minTlsVersion}: TLS below 1.2 is accepted; raise it to TLS1.2 once agents are upgraded`,
+    });
+  }
+  emitter.emit(EVENT.SERVICE_STARTED, {
+    message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${info.port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}${processes}`,
+  });
 }
 
 function buildState(config: GatewayConfig): RuntimeState {
@@ -357,16 +428,11 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       configVersion: version,
     });
   const admin = createAdminServer({
-    metrics: () => {
-      const own = prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version });
-      let extra = '';
-      try {
-        extra = opts.extraMetrics?.() ?? '';
-      } catch {
-        // someone else's metrics must not break ours
-      }
-      return extra ? `${own}${extra.endsWith('\n') ? extra : `${extra}\n`}` : own;
-    },
+    metrics: () =>
+      joinMetrics(
+        prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version }),
+        opts.extraMetrics,
+      ),
     health: () => ({
       ok: !stopping,
       body: {
@@ -380,25 +446,6 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     }),
   });
 
-  const listen = (server: Server | NetServer, port: number, host: string) =>
-    new Promise<number>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        const code = err.code ?? 'ERROR';
-        const hint =
-          code === 'EADDRINUSE'
-            ? ' (port in use: pick another port)'
-            : code === 'EACCES'
-              ? ' (privileged port: pick one above 1023)'
-              : '';
-        reject(new ListenError(`cannot listen on ${host}:${port}: ${code}${hint}`, code, host, port));
-      };
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-
   const closeServer = (server: Server | NetServer) =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
@@ -410,23 +457,17 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     async start() {
       const c = state.config;
       try {
-        const port = await listen(front, c.listenPort, c.listenHost);
+        const port = await listenOn(front, c.listenPort, c.listenHost);
         const info: ListenInfo = { host: c.listenHost, port };
         if (tlsProxy && c.tlsListener)
-          info.tlsPort = await listen(tlsProxy, c.tlsListener.port, c.tlsListener.host);
-        info.adminPort = await listen(admin, c.adminPort, c.adminHost);
-        sampleTimer = setInterval(() => emitter.counterSample(sample()), c.counterIntervalMs);
-        sampleTimer.unref();
+          info.tlsPort = await listenOn(tlsProxy, c.tlsListener.port, c.tlsListener.host);
         pruneTimer = setInterval(() => limiter.prune(), 60_000);
         pruneTimer.unref();
-        if (compareMin(c.minTlsVersion)) {
-          emitter.emit(EVENT.GENERAL_INFO, {
-            message: `minTlsVersion is ${c.minTlsVersion}: TLS below 1.2 is accepted; raise it to TLS1.2 once agents are upgraded`,
-          });
-        }
-        emitter.emit(EVENT.SERVICE_STARTED, {
-          message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}`,
-        });
+        if (opts.worker) return info;
+        info.adminPort = await listenOn(admin, c.adminPort, c.adminHost);
+        sampleTimer = setInterval(() => emitter.counterSample(sample()), c.counterIntervalMs);
+        sampleTimer.unref();
+        announceStart(emitter, c, info, version);
         return info;
       } catch (err) {
         await Promise.all([
@@ -450,10 +491,10 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       await closed;
       clearInterval(sampleTimer);
       clearInterval(pruneTimer);
-      emitter.counterSample(sample());
-      emitter.emit(EVENT.SERVICE_STOPPED, {
-        message: `Gatewatch gateway stopped (${counters.tunnelsEstablished} tunnels served, ${counters.rejectionCount} refused)`,
-      });
+      if (!opts.worker) {
+        emitter.counterSample(sample());
+        emitter.emit(EVENT.SERVICE_STOPPED, { message: stoppedMessage(snapshot()) });
+      }
       await closeServer(admin);
       await emitter.flush();
     },
@@ -465,22 +506,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       version = newVersion;
       emitter.setNodeId(config.nodeId);
       limiter.configure(config.limits.perClientConnectionsPerSecond, config.limits.perClientBurst);
-      const restart = (
-        [
-          'listenHost',
-          'listenPort',
-          'proxyProtocol',
-          'adminHost',
-          'adminPort',
-          'tlsListener',
-          'counterIntervalMs',
-        ] as const
-      ).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k])) as string[];
-      if (before.limits.maxHeaderBytes !== config.limits.maxHeaderBytes)
-        restart.push('limits.maxHeaderBytes');
-      emitter.emit(EVENT.GENERAL_INFO, {
-        message: `Configuration reloaded (version ${version})${restart.length ? `; ${restart.join(', ')} take effect after a restart` : ''}`,
-      });
+      if (!opts.worker) emitter.emit(EVENT.GENERAL_INFO, { message: reloadNotice(before, config, version) });
     },
     configError(err) {
       emitter.emit(EVENT.WRONG_CONFIGURATION, {
@@ -490,11 +516,13 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     config: () => state.config,
     configVersion: () => version,
     counters: snapshot,
+    clientAddresses: () => counters.clientAddresses(),
     sampleCounters: () => emitter.counterSample(sample()),
   };
   return gateway;
 }
 
-function compareMin(v: GatewayConfig['minTlsVersion']): boolean {
-  return v === 'TLS1.0' || v === 'TLS1.1';
+/** Event 102 text. */
+export function stoppedMessage(s: CounterSnapshot): string {
+  return `Gatewatch gateway stopped (${s.tunnelsEstablished} tunnels served, ${s.rejectionCount} refused)`;
 }

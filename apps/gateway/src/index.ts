@@ -8,6 +8,15 @@ export {
   parseClientHello,
 } from './clienthello.ts';
 export {
+  type ClusterNode,
+  type ClusterOptions,
+  type SpanMessage,
+  sendSpans,
+  serveWorker,
+  startCluster,
+  workerCount,
+} from './cluster.ts';
+export {
   ConfigError,
   configSchema,
   configVersion,
@@ -25,11 +34,19 @@ export {
   TLS_VERSIONS,
 } from './config.ts';
 export { editConfigFile, writeAtomic } from './config-file.ts';
-export { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
+export {
+  type CounterPart,
+  type CounterSnapshot,
+  Counters,
+  mergeCounters,
+  prometheusText,
+  toCounterSample,
+} from './counters.ts';
 export {
   createGateway,
   GATEWAY_VERSION,
   type Gateway,
+  type GatewayNode,
   type GatewayOptions,
   ListenError,
   type ListenInfo,

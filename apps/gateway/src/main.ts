@@ -6,9 +6,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EVENT } from '@gatewatch/events';
 import { Command } from 'commander';
+import { startCluster, workerCount } from './cluster.ts';
 import { type Env, type GatewayConfig, loadConfig } from './config.ts';
 import { Counters } from './counters.ts';
-import { createGateway } from './gateway.ts';
+import { createGateway, type GatewayNode, type ListenInfo } from './gateway.ts';
 import { watchConfig } from './reload.ts';
 import type { TelemetrySink } from './telemetry.ts';
 import { createLogger, Emitter } from './telemetry.ts';
@@ -29,6 +30,7 @@ function flagOverrides(o: Record<string, string | undefined>): Record<string, un
   if (o.nodeId !== undefined) out.nodeId = o.nodeId;
   if (o.minTlsVersion !== undefined) out.minTlsVersion = o.minTlsVersion;
   if (o.logLevel !== undefined) out.logLevel = o.logLevel;
+  if (o.workers !== undefined) out.workers = int(o.workers);
   return out;
 }
 
@@ -44,6 +46,7 @@ export async function run(opts: RunOptions = {}) {
     .option('--node-id <id>', 'node id on every record (default: host name)')
     .option('--min-tls-version <v>', 'TLS1.0 | TLS1.1 | TLS1.2 | TLS1.3 (default TLS1.2)')
     .option('--log-level <level>', 'debug | info | warn | error')
+    .option('--workers <n>', 'proxy processes sharing the port: a number or auto (one per core; default 1)')
     .parse(opts.argv ?? process.argv);
   const flags = program.opts<Record<string, string | undefined>>();
   const env = opts.env ?? process.env;
@@ -66,8 +69,11 @@ export async function run(opts: RunOptions = {}) {
     return undefined;
   }
 
-  const gateway = createGateway(config, { sink: opts.sink });
-  let info: Awaited<ReturnType<typeof gateway.start>>;
+  const gateway: GatewayNode =
+    workerCount(config) > 1
+      ? startCluster(config, { sink: opts.sink })
+      : createGateway(config, { sink: opts.sink });
+  let info: ListenInfo;
   try {
     info = await gateway.start();
   } catch (err) {

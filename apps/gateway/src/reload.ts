@@ -6,7 +6,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { EVENT } from '@gatewatch/events';
 import { type GatewayConfig, type LoadConfigOptions, loadConfig } from './config.ts';
-import type { Gateway } from './gateway.ts';
+import type { GatewayNode } from './gateway.ts';
 
 export interface ConfigWatcher {
   /** Re-read now; returns the new config or undefined when it was invalid. */
@@ -15,7 +15,7 @@ export interface ConfigWatcher {
 }
 
 export function watchConfig(
-  gateway: Gateway,
+  gateway: GatewayNode,
   opts: LoadConfigOptions & { file: string },
   debounceMs = 150,
 ): ConfigWatcher {

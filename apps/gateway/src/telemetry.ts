@@ -83,6 +83,13 @@ export class Emitter {
       ...(record.reason ? { 'gatewatch.reason': record.reason } : {}),
       'event.message': record.message,
     });
+    this.forward(record);
+    return record;
+  }
+
+  /** Log and hand on a record built elsewhere (a worker process of this node); counted where it was built. */
+  forward(record: EventRecord): void {
+    const entry = catalogEntry(record.eventId);
     const { message, ...rest } = record;
     const line = { ...rest, event: entry.name };
     try {
@@ -93,7 +100,6 @@ export class Emitter {
       this.counters.telemetryDropped++; // e.g. stdout closed: the data plane carries on
     }
     this.toSink(() => this.sink?.event(record));
-    return record;
   }
 
   /** Resolves once buffered log lines are written (bounded wait), e.g. before the process exits. */

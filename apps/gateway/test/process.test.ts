@@ -1,6 +1,9 @@
-/** The executables: main.ts (401 + exit code on bad config, live reload, SIGHUP, SIGTERM → 102) and the admin CLI. */
+/**
+ * The executables: main.ts (401 + exit code on bad config, live reload, SIGHUP, SIGTERM → 102), the same as a
+ * multi-core node (workers: one port, one set of counters, reloads, a killed worker replaced) and the admin CLI.
+ */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +12,9 @@ import { EVENT } from '@gatewatch/events';
 import { freePort } from '@gatewatch/simulator';
 import { runAdmin } from '../src/admin.ts';
 import {
+  agentUpload,
   Cleanup,
+  httpGet,
   makePki,
   type Pki,
   rawConnect,
@@ -164,6 +169,138 @@ describe('gateway executable', () => {
     m.proc.kill('SIGTERM');
     assert.equal(await m.exit, 0);
     assert.equal(m.lines.at(-1)?.eventId, EVENT.SERVICE_STOPPED);
+  });
+});
+
+/** Gauges and counters of a /metrics page by name (the node's own series; by-reason keyed by reason). */
+function metricValues(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^(gatewatch_\w+)\{[^}]*?(?:reason="(\w+)")?\} (\d+)$/gm)) {
+    out[m[2] ? `${m[1]}:${m[2]}` : (m[1] as string)] = Number(m[3]);
+  }
+  return out;
+}
+
+/** Pids of a process's children, from /proc (the node's worker processes). */
+function childPids(pid: number): number[] {
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0);
+}
+
+describe('multi-core node (workers: 2)', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+
+  it('serves one port from two workers with one set of exact counters, reloads all, replaces a killed worker', async () => {
+    const dir = tempDir(cleanup);
+    const pki = await makePki(dir, [WS_HOST, 'api.contoso.test']);
+    const target = await startTarget(pki);
+    cleanup.after(() => target.server.close());
+    const port = await freePort();
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(
+      file,
+      `listenHost: 127.0.0.1\nlistenPort: ${port}\nadminPort: 0\nnodeId: multi\nworkers: 2\nworkspaces: [${WS}]\nresolve:\n  "${WS_HOST}:443": "127.0.0.1:${target.port}"\n  "api.contoso.test:443": "127.0.0.1:${target.port}"\n`,
+    );
+    const m = startMain(['--config', file]);
+    cleanup.after(() => {
+      if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+    });
+    const adminPort = Number(
+      (
+        await waitFor(
+          () => /metrics http:\/\/127\.0\.0\.1:(\d+)/.exec(m.stderr()) ?? undefined,
+          20_000,
+          'listening line',
+        )
+      )[1],
+    );
+    const metrics = async () => metricValues((await httpGet(adminPort, '/metrics')).body);
+    assert.equal(childPids(m.proc.pid as number).length, 2, 'two worker processes');
+
+    // Ground truth: 8 uploads from 4 addresses, 5 hosts and 3 ports refused, 3 tunnels held open from 2 addresses
+    // (connections are dealt round-robin, so one address's tunnels sit on both workers).
+    let up = 0;
+    for (let i = 0; i < 8; i++)
+      up += (await agentUpload(port, WS_HOST, pki.caCert, 10_000 + i, `127.0.0.${2 + (i % 4)}`)).tunnelUp;
+    for (let i = 0; i < 5; i++)
+      assert.equal((await rawConnect(port, `denied${i}.example.com:443`)).status, 403);
+    for (let i = 0; i < 3; i++) assert.equal((await rawConnect(port, `${WS_HOST}:${8443 + i}`)).status, 403);
+    const held = [
+      await rawConnect(port, `${WS_HOST}:443`, { localAddress: '127.0.0.7' }),
+      await rawConnect(port, `${WS_HOST}:443`, { localAddress: '127.0.0.7' }),
+      await rawConnect(port, `${WS_HOST}:443`, { localAddress: '127.0.0.8' }),
+    ];
+    assert.deepEqual(
+      held.map((h) => h.status),
+      [200, 200, 200],
+    );
+    await waitFor(
+      async () => (await metrics()).gatewatch_bytes_up_total === up,
+      5000,
+      'closed tunnels counted',
+    );
+    const v = await metrics();
+    assert.equal(v.gatewatch_active_client_connections, 3);
+    assert.equal(v.gatewatch_connected_clients, 2, 'distinct addresses over both workers');
+    assert.equal(v.gatewatch_rejections_total, 8);
+    assert.equal(v['gatewatch_rejections_by_reason_total:host_not_allowed'], 5);
+    assert.equal(v['gatewatch_rejections_by_reason_total:port_not_allowed'], 3);
+    assert.equal(v.gatewatch_bytes_up_total, up);
+    // The workers' events come out of the node's one log stream.
+    assert.equal(m.lines.filter((l) => l.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 8);
+    for (const h of held) h.socket.destroy();
+    await waitFor(
+      async () => (await metrics()).gatewatch_active_client_connections === 0,
+      5000,
+      'tunnels closed',
+    );
+
+    // A dead worker: event 400, a new one takes its place, its counts so far stay in the node's totals.
+    const [victim] = childPids(m.proc.pid as number);
+    process.kill(victim as number, 'SIGKILL');
+    await waitFor(
+      () => m.lines.find((l) => l.eventId === EVENT.APPLICATION_ERROR && /worker .*exited/.test(l.msg ?? '')),
+      5000,
+      'event 400',
+    );
+    await waitFor(
+      async () => JSON.parse((await httpGet(adminPort, '/healthz')).body).workers?.running === 2,
+      10_000,
+      'a new worker',
+    );
+    assert.equal((await metrics()).gatewatch_rejections_total, 8);
+
+    // A reload reaches every worker: all connections to the newly allowed host pass.
+    assert.equal((await rawConnect(port, 'api.contoso.test:443')).status, 403);
+    assert.equal(
+      runAdmin(['--config', file, 'allowed-host', 'add', 'api.contoso.test'], () => {}),
+      0,
+    );
+    await waitFor(() => m.lines.some((l) => /Configuration reloaded/.test(l.msg ?? '')), 5000, 'reload');
+    for (let i = 0; i < 6; i++) {
+      const ok = await rawConnect(port, 'api.contoso.test:443');
+      assert.equal(ok.status, 200, `connection ${i} after the reload`);
+      ok.socket.destroy();
+    }
+
+    m.proc.kill('SIGTERM');
+    assert.equal(await m.exit, 0);
+    assert.equal(m.lines.filter((l) => l.eventId === EVENT.SERVICE_STARTED).length, 1, 'one 101 per node');
+    assert.equal(m.lines.filter((l) => l.eventId === EVENT.SERVICE_STOPPED).length, 1, 'one 102 per node');
+    assert.equal(m.lines.at(-1)?.eventId, EVENT.SERVICE_STOPPED);
+  });
+
+  it('an invalid worker count is event 401 naming workers', async () => {
+    const m = startMain(['--workers', 'many', '--admin-port', '0']);
+    assert.equal(await m.exit, 2);
+    assert.match(
+      m.lines.find((l) => l.eventId === 401)?.msg ?? '',
+      /workers: must be auto or a whole number/,
+    );
   });
 });
 

@@ -1,14 +1,21 @@
-/** Pure logic: policy rules, the SSRF address table, config validation and precedence, the rate limiter. */
+/**
+ * Pure logic: policy rules, the SSRF address table, config validation and precedence, the rate limiter, a
+ * multi-core node's counter merge and limit shares.
+ */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { workerCount, workerShare } from '../src/cluster.ts';
 import {
   ConfigError,
+  type CounterSnapshot,
   configVersion,
   createAddressGuard,
   createPolicy,
   loadConfig,
+  mergeCounters,
   parseConfig,
 } from '../src/index.ts';
 import { RateLimiter } from '../src/ratelimit.ts';
@@ -170,5 +177,69 @@ describe('rate limiter', () => {
     assert.equal(r.take('b', t0), true);
     assert.equal(r.take('a', t0 + 100), true);
     assert.equal(r.take('a', t0 + 100), false);
+  });
+});
+
+describe('multi-core node', () => {
+  const snapshot = (o: Partial<CounterSnapshot>): CounterSnapshot => ({
+    activeClientConnections: 0,
+    connectedClients: 0,
+    errorCount: 0,
+    rejectionCount: 0,
+    rejectionsByReason: {},
+    bytesUp: 0,
+    bytesDown: 0,
+    telemetryDropped: 0,
+    tunnelsEstablished: 0,
+    ...o,
+  });
+
+  it('adds up the workers’ counters; Connected Client counts each address once over all workers', () => {
+    const total = mergeCounters([
+      {
+        snapshot: snapshot({
+          activeClientConnections: 3,
+          connectedClients: 2,
+          rejectionCount: 2,
+          rejectionsByReason: { host_not_allowed: 2 },
+          bytesUp: 10,
+        }),
+        clientAddresses: ['10.0.0.1', '10.0.0.2'],
+      },
+      {
+        snapshot: snapshot({
+          activeClientConnections: 1,
+          connectedClients: 1,
+          errorCount: 4,
+          rejectionCount: 1,
+          rejectionsByReason: { host_not_allowed: 1 },
+          bytesUp: 5,
+          tunnelsEstablished: 7,
+        }),
+        clientAddresses: ['10.0.0.2'],
+      },
+    ]);
+    assert.deepEqual(total, {
+      ...snapshot({
+        activeClientConnections: 4,
+        connectedClients: 2,
+        errorCount: 4,
+        rejectionCount: 3,
+        bytesUp: 15,
+        tunnelsEstablished: 7,
+      }),
+      rejectionsByReason: { host_not_allowed: 3 },
+    });
+    assert.deepEqual(mergeCounters([]), snapshot({}));
+  });
+
+  it('gives each worker its share of the connection limits; auto is one worker per core', () => {
+    const c = parseConfig({ workers: 3, limits: { maxConnections: 10, perClientConnectionsPerSecond: 0 } });
+    const share = workerShare(c, 3).limits;
+    assert.equal(share.maxConnections, 4);
+    assert.equal(share.maxConnectionsPerClient, Math.ceil(c.limits.maxConnectionsPerClient / 3));
+    assert.equal(share.perClientConnectionsPerSecond, 0, 'off stays off');
+    assert.equal(workerCount(c), 3);
+    assert.equal(workerCount(parseConfig({ workers: 'auto' })), availableParallelism());
   });
 });

@@ -15,6 +15,7 @@ export { BusSpanExporter, type BusSpanExporterOptions, OTLP_PROTO } from './span
 export { Spool, type SpooledMessage, type SpoolOptions } from './spool.ts';
 export {
   createTelemetry,
+  spanProvider,
   type Telemetry,
   type TelemetryMetrics,
   type TelemetryOptions,

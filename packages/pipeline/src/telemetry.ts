@@ -72,6 +72,8 @@ export interface TelemetryMetrics {
 export interface Telemetry {
   sink: TelemetrySink;
   tracerProvider: BasicTracerProvider;
+  /** Queue an encoded span batch made by another process of this node (a gateway worker's spanProvider). */
+  forwardSpans(message: BusMessage): void;
   metrics(): TelemetryMetrics;
   /** Prometheus text lines for the gateway's /metrics. */
   metricsText(): string;
@@ -79,6 +81,31 @@ export interface Telemetry {
   flush(timeoutMs?: number): Promise<boolean>;
   /** Flushes spans, delivers what it can within timeoutMs (default 5 s), spools the rest, stops. */
   shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * The gateway's tracer provider: spans batched and serialized as OTLP requests (BusSpanExporter), handed to
+ * `deliver` — the telemetry queue, or in a gateway worker process the pipe to the node's primary.
+ */
+export function spanProvider(
+  opts: Pick<TelemetryOptions, 'nodeId' | 'serviceVersion' | 'spans'> & {
+    deliver(message: BusMessage): void;
+  },
+): BasicTracerProvider {
+  return new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: 'gatewatch-gateway',
+      'service.instance.id': opts.nodeId,
+      [ATTR_SERVICE_VERSION]: opts.serviceVersion,
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(new BusSpanExporter({ key: opts.nodeId, deliver: opts.deliver }), {
+        maxQueueSize: opts.spans?.maxQueueSize ?? 8192,
+        maxExportBatchSize: opts.spans?.maxExportBatchSize ?? 512,
+        scheduledDelayMillis: opts.spans?.scheduledDelayMillis ?? 1000,
+      }),
+    ],
+  });
 }
 
 const RECORD_SCHEMAS = new Set([EVENT_SCHEMA, COUNTER_SCHEMA]);
@@ -186,25 +213,9 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
     },
   };
 
-  const exporter = new BusSpanExporter({
-    key: nodeId,
-    deliver: (m) =>
-      enqueue({ topic: topics.spans, key: m.key ?? nodeId, headers: m.headers ?? {}, value: m.value }),
-  });
-  const tracerProvider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: 'gatewatch-gateway',
-      'service.instance.id': nodeId,
-      [ATTR_SERVICE_VERSION]: opts.serviceVersion,
-    }),
-    spanProcessors: [
-      new BatchSpanProcessor(exporter, {
-        maxQueueSize: opts.spans?.maxQueueSize ?? 8192,
-        maxExportBatchSize: opts.spans?.maxExportBatchSize ?? 512,
-        scheduledDelayMillis: opts.spans?.scheduledDelayMillis ?? 1000,
-      }),
-    ],
-  });
+  const forwardSpans = (m: BusMessage) =>
+    enqueue({ topic: topics.spans, key: m.key ?? nodeId, headers: m.headers ?? {}, value: m.value });
+  const tracerProvider = spanProvider({ ...opts, deliver: forwardSpans });
   if (opts.registerGlobal ?? true) trace.setGlobalTracerProvider(tracerProvider);
 
   /** Splits into requests: one topic each, under maxBatchBytes (Kafka's default limit even uncompressed). */
@@ -381,6 +392,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   return {
     sink,
     tracerProvider,
+    forwardSpans,
     metrics,
     metricsText() {
       const m = metrics();

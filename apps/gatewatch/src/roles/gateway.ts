@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EVENT } from '@gatewatch/events';
 import {
   ConfigError,
@@ -8,10 +9,12 @@ import {
   createLogger,
   Emitter,
   GATEWAY_VERSION,
-  type Gateway,
+  type GatewayNode,
   type ListenInfo,
   loadConfig,
+  startCluster,
   watchConfig,
+  workerCount,
 } from '@gatewatch/gateway';
 import { type Bus, createTelemetry, type Telemetry } from '@gatewatch/pipeline';
 import { describeListenError, UsageError } from '../errors.ts';
@@ -31,7 +34,7 @@ export interface GatewayRoleOptions {
 }
 
 export interface GatewayRole {
-  gateway: Gateway;
+  gateway: GatewayNode;
   info: ListenInfo;
   telemetry?: Telemetry;
   stop(): Promise<void>;
@@ -61,12 +64,20 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
         spoolDir: join(o.dataDir, 'spool'),
       })
     : undefined;
-  const gateway = createGateway(
-    config,
-    telemetry
-      ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText(), logFile: o.logFile }
-      : { logFile: o.logFile },
-  );
+  const outputs = telemetry
+    ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText(), logFile: o.logFile }
+    : { logFile: o.logFile };
+  const gateway: GatewayNode =
+    workerCount(config) > 1
+      ? startCluster(config, {
+          ...outputs,
+          // With telemetry, workers trace too and send their spans here; without, the plain worker.
+          ...(telemetry && {
+            forwardSpans: telemetry.forwardSpans,
+            workerModule: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)),
+          }),
+        })
+      : createGateway(config, outputs);
   let info: ListenInfo;
   try {
     info = await gateway.start();

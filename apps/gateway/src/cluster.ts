@@ -1,0 +1,391 @@
+/**
+ * A multi-core gateway node (`workers` > 1): the primary process forks proxy workers that share the proxy port
+ * (`node:cluster`, connections handed out round-robin) and keeps what belongs to the node as a whole: the
+ * admin port with the node's counters, counter samples, start/stop/reload events and config reloads.
+ * Workers send their event records (and encoded spans) to the primary, which logs them and hands them to the
+ * telemetry sink: a node has one log stream, one telemetry queue and one spool, whatever its worker count.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { EVENT, type EventRecord } from '@gatewatch/events';
+import { pino } from 'pino';
+import { createAdminServer, joinMetrics } from './admin-server.ts';
+import { configVersion, type GatewayConfig } from './config.ts';
+import {
+  type CounterPart,
+  type CounterSnapshot,
+  Counters,
+  mergeCounters,
+  prometheusText,
+  toCounterSample,
+} from './counters.ts';
+import {
+  announceStart,
+  createGateway,
+  GATEWAY_VERSION,
+  type Gateway,
+  type GatewayNode,
+  ListenError,
+  type ListenInfo,
+  listenOn,
+  reloadNotice,
+  stoppedMessage,
+} from './gateway.ts';
+import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
+
+/** An encoded span batch (one OTLP request) on its way from a worker to the node's telemetry. */
+export interface SpanMessage {
+  key?: string | null;
+  headers?: Record<string, string>;
+  value: Uint8Array;
+}
+
+type ToWorker =
+  | { type: 'start' | 'reload'; config: GatewayConfig; workers: number }
+  | { type: 'counters'; id: number }
+  | { type: 'stop'; drainTimeoutMs: number };
+
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'listening'; info: ListenInfo }
+  | { type: 'failed'; message: string; code: string; host: string; port: number }
+  | { type: 'counters'; id: number; part: CounterPart }
+  | { type: 'tally'; snapshot: CounterSnapshot }
+  | { type: 'event'; record: EventRecord }
+  | { type: 'spans'; message: SpanMessage }
+  | { type: 'stopped'; part: CounterPart };
+
+export function workerCount(c: GatewayConfig): number {
+  return c.workers === 'auto' ? availableParallelism() : c.workers;
+}
+
+/** Each worker enforces its share of the node's connection limits (connections are dealt round-robin). */
+export function workerShare(c: GatewayConfig, workers: number): GatewayConfig {
+  const l = c.limits;
+  const share = (n: number) => Math.max(1, Math.ceil(n / workers));
+  return {
+    ...c,
+    limits: {
+      ...l,
+      maxConnections: share(l.maxConnections),
+      maxConnectionsPerClient: share(l.maxConnectionsPerClient),
+      perClientConnectionsPerSecond: l.perClientConnectionsPerSecond / workers,
+      perClientBurst: share(l.perClientBurst),
+    },
+  };
+}
+
+export interface ClusterOptions {
+  sink?: TelemetrySink;
+  /** Takes the workers' encoded spans (the node's telemetry queue). */
+  forwardSpans?(message: SpanMessage & { value: Buffer }): void;
+  logFile?: string;
+  extraMetrics?: () => string;
+  /** Module each worker runs; it must call serveWorker(). Default: this package's src/worker.ts. */
+  workerModule?: string;
+  /** Wait before re-forking a worker that died (default 1000 ms, doubling to 30 s while they keep dying). */
+  restartDelayMs?: number;
+}
+
+export interface ClusterNode extends GatewayNode {
+  /** The node's counters, asked of every worker (a worker that does not answer within 1 s counts as before). */
+  counters(): Promise<CounterSnapshot>;
+  /** Worker processes serving the proxy port now. */
+  running(): number;
+}
+
+const ANSWER_MS = 1000;
+/** How often workers report their counts unasked. */
+const TALLY_MS = 1000;
+
+/** Start a multi-core node; call in the primary process. */
+export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}): ClusterNode {
+  let config = initial;
+  let version = configVersion(initial);
+  const wanted = workerCount(initial);
+  const own = new Counters(); // the primary's own events (e.g. 400 when a worker dies)
+  const logger = createLogger(initial.logLevel, () => own.telemetryDropped++, opts.logFile);
+  const emitter = new Emitter(logger, opts.sink, own, initial.nodeId);
+  const startedAt = Date.now();
+  /** Last known counters of each live worker, and the totals of workers that are gone. */
+  const parts = new Map<Worker, CounterPart>();
+  let retired: CounterPart = { snapshot: mergeCounters([]), clientAddresses: [] };
+  const pending = new Map<number, { worker: Worker; done: () => void }>();
+  const serving = new Set<Worker>(); // workers whose listeners are open
+  let nextId = 0;
+  let stopping = false;
+  let restartDelay = opts.restartDelayMs ?? 1000;
+  let sampleTimer: NodeJS.Timeout | undefined;
+
+  cluster.setupPrimary({
+    exec: opts.workerModule ?? fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    serialization: 'advanced', // structured clone: records and span bytes cross without JSON
+  });
+
+  const send = (w: Worker, m: ToWorker) => {
+    if (w.isConnected()) w.send(m);
+  };
+  const retire = (w: Worker, last?: CounterPart) => {
+    const part = last ?? parts.get(w);
+    parts.delete(w);
+    if (part) {
+      const s = { ...part.snapshot, activeClientConnections: 0 };
+      retired = {
+        snapshot: mergeCounters([retired, { snapshot: s, clientAddresses: [] }]),
+        clientAddresses: [],
+      };
+    }
+  };
+
+  const fork = (): Promise<ListenInfo> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork({ GATEWATCH_WORKER: '1' });
+      let listening = false;
+      w.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready': // listening for our messages now (one sent earlier could be lost)
+            return send(w, { type: 'start', config: workerShare(config, wanted), workers: wanted });
+          case 'listening':
+            listening = true;
+            serving.add(w);
+            return resolve(m.info);
+          case 'failed':
+            return reject(new ListenError(m.message, m.code, m.host, m.port));
+          case 'event':
+            return emitter.forward(m.record);
+          case 'spans':
+            return opts.forwardSpans?.({ ...m.message, value: Buffer.from(m.message.value) });
+          case 'counters':
+            parts.set(w, m.part);
+            return pending.get(m.id)?.done();
+          case 'tally': // kept so a worker that dies loses at most a second of counts
+            return parts.set(w, {
+              snapshot: m.snapshot,
+              clientAddresses: parts.get(w)?.clientAddresses ?? [],
+            });
+          case 'stopped':
+            return retire(w, m.part);
+        }
+      });
+      w.once('exit', (code, signal) => {
+        serving.delete(w);
+        retire(w);
+        for (const p of pending.values()) if (p.worker === w) p.done(); // done() removes it
+        if (!listening)
+          return reject(new Error(`gateway worker exited during start (${signal ?? `code ${code}`})`));
+        if (stopping) return;
+        emitter.emit(EVENT.APPLICATION_ERROR, {
+          message: `Gateway worker ${w.process.pid} exited (${signal ?? `code ${code}`}); its tunnels were closed, starting a new one in ${restartDelay} ms`,
+        });
+        const delay = restartDelay;
+        restartDelay = Math.min(30_000, restartDelay * 2);
+        setTimeout(() => {
+          if (stopping) return;
+          fork().then(
+            () => {
+              restartDelay = opts.restartDelayMs ?? 1000;
+            },
+            (err: Error) =>
+              emitter.emit(EVENT.APPLICATION_ERROR, {
+                message: `Gateway worker restart failed: ${err.message}`,
+              }),
+          );
+        }, delay).unref();
+      });
+    });
+
+  const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+
+  const counters = async (): Promise<CounterSnapshot> => {
+    await Promise.all(
+      workers().map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const id = nextId++;
+            const timer = setTimeout(() => finish(), ANSWER_MS);
+            const finish = () => {
+              clearTimeout(timer);
+              pending.delete(id);
+              resolve();
+            };
+            pending.set(id, { worker, done: finish });
+            send(worker, { type: 'counters', id });
+          }),
+      ),
+    );
+    const ownPart = { snapshot: own.snapshot(), clientAddresses: [] };
+    return mergeCounters([retired, ownPart, ...parts.values()]);
+  };
+  const sample = async () =>
+    toCounterSample(await counters(), {
+      nodeId: config.nodeId,
+      startedAt,
+      version: GATEWAY_VERSION,
+      configVersion: version,
+    });
+
+  const admin = createAdminServer({
+    metrics: async () =>
+      joinMetrics(
+        prometheusText(await counters(), { nodeId: config.nodeId, configVersion: version }),
+        opts.extraMetrics,
+      ),
+    health: async () => {
+      const running = serving.size;
+      const ok = !stopping && running === wanted;
+      return {
+        ok,
+        body: {
+          status: stopping ? 'draining' : ok ? 'ok' : 'degraded',
+          nodeId: config.nodeId,
+          version: GATEWAY_VERSION,
+          configVersion: version,
+          uptimeMs: Date.now() - startedAt,
+          workers: { running, configured: wanted },
+          activeClientConnections: (await counters()).activeClientConnections,
+        },
+      };
+    },
+  });
+
+  const node: ClusterNode = {
+    emitter,
+    async start() {
+      let info: ListenInfo;
+      try {
+        // The first worker opens the port (port 0 picks one); the rest share it.
+        info = await fork();
+        await Promise.all(Array.from({ length: wanted - 1 }, () => fork()));
+        info.adminPort = await listenOn(admin, config.adminPort, config.adminHost);
+      } catch (err) {
+        stopping = true;
+        for (const w of workers()) w.process.kill('SIGKILL');
+        admin.close();
+        throw err;
+      }
+      sampleTimer = setInterval(() => {
+        sample().then((s) => emitter.counterSample(s));
+      }, config.counterIntervalMs);
+      sampleTimer.unref();
+      announceStart(emitter, config, info, version, `, ${wanted} worker processes`);
+      return info;
+    },
+    async stop(drainTimeoutMs = config.limits.drainTimeoutMs) {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(sampleTimer);
+      const exits = workers().map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            w.once('exit', () => resolve());
+            send(w, { type: 'stop', drainTimeoutMs });
+            // A worker that does not finish draining in time (plus a margin to report) is killed.
+            setTimeout(() => w.kill('SIGKILL'), drainTimeoutMs + 5000).unref();
+          }),
+      );
+      await Promise.all(exits);
+      const final = await sample();
+      emitter.counterSample(final);
+      emitter.emit(EVENT.SERVICE_STOPPED, { message: stoppedMessage(await counters()) });
+      await new Promise<void>((resolve) => (admin.listening ? admin.close(() => resolve()) : resolve()));
+      await emitter.flush();
+    },
+    reload(next) {
+      const newVersion = configVersion(next);
+      if (newVersion === version) return;
+      const before = config;
+      config = next;
+      version = newVersion;
+      emitter.setNodeId(next.nodeId);
+      for (const w of workers())
+        send(w, { type: 'reload', config: workerShare(next, wanted), workers: wanted });
+      emitter.emit(EVENT.GENERAL_INFO, { message: reloadNotice(before, next, version) });
+    },
+    configError(err) {
+      emitter.emit(EVENT.WRONG_CONFIGURATION, {
+        message: `${err.message}; keeping the running configuration (version ${version})`,
+      });
+    },
+    config: () => config,
+    configVersion: () => version,
+    counters,
+    running: () => serving.size,
+  };
+  return node;
+}
+
+export interface WorkerHooks {
+  /** Before the gateway is created, e.g. to register a tracer provider that sends spans with sendSpans(). */
+  prepare?(config: GatewayConfig): void | Promise<void>;
+  /** After the gateway drained, before the worker exits, e.g. to flush spans. */
+  stopped?(): void | Promise<void>;
+}
+
+/** Hand encoded spans to the node's primary (use in a span exporter of a worker process). */
+export function sendSpans(message: SpanMessage): void {
+  process.send?.({ type: 'spans', message } satisfies FromWorker);
+}
+
+/** The worker side: wait for the config, serve the proxy port, answer the primary. Call in a worker process. */
+export function serveWorker(hooks: WorkerHooks = {}): void {
+  const reply = (m: FromWorker) => process.send?.(m);
+  let gateway: Gateway | undefined;
+  const part = (g: Gateway): CounterPart => ({
+    snapshot: g.counters(),
+    clientAddresses: g.clientAddresses(),
+  });
+  const sink: TelemetrySink = {
+    event: (record) => reply({ type: 'event', record }),
+    counters: () => {}, // the primary samples the node's counters
+  };
+  process.on('message', async (m: ToWorker) => {
+    if (m.type === 'start') {
+      try {
+        await hooks.prepare?.(m.config);
+        gateway = createGateway(m.config, { worker: true, sink, logger: pino({ enabled: false }) });
+        const g = gateway;
+        reply({ type: 'listening', info: await g.start() });
+        setInterval(() => reply({ type: 'tally', snapshot: g.counters() }), TALLY_MS).unref();
+      } catch (err) {
+        const e = err as ListenError;
+        reply({
+          type: 'failed',
+          message: e.message,
+          code: e.code ?? 'ERROR',
+          host: e.host ?? '',
+          port: e.port ?? 0,
+        });
+        process.exit(1);
+      }
+    } else if (!gateway) {
+      return;
+    } else if (m.type === 'reload') {
+      gateway.reload(m.config);
+    } else if (m.type === 'counters') {
+      reply({ type: 'counters', id: m.id, part: part(gateway) });
+    } else if (m.type === 'stop') {
+      await gateway.stop(m.drainTimeoutMs);
+      await hooks.stopped?.();
+      process.send?.({ type: 'stopped', part: part(gateway) } satisfies FromWorker, () => process.exit(0));
+    }
+  });
+  // Unexpected exceptions are reported as event 400 (through the primary); the worker keeps serving.
+  const report = (what: string, err: unknown) => {
+    try {
+      gateway?.emitter.emit(EVENT.APPLICATION_ERROR, {
+        message: `${what}: ${(err as Error)?.message ?? String(err)}`,
+      });
+    } catch {
+      // never turn one failure into a crash loop
+    }
+  };
+  reply({ type: 'ready' });
+  process.on('uncaughtException', (err) => report('Unexpected exception', err));
+  process.on('unhandledRejection', (err) => report('Unhandled rejection', err));
+  // Signals go to the primary, which drains the workers in order.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  process.on('SIGHUP', () => {});
+}
