@@ -420,6 +420,109 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_events_105_clients_1d_m
     WHERE eventId = 105
     GROUP BY day, clientAddress;
 
+-- migration 7: counters_5m
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_counters_5m_local ON CLUSTER '{cluster}' (
+      fiveMinute DateTime('UTC'),
+      nodeId LowCardinality(String),
+      samples AggregateFunction(count),
+      firstTs AggregateFunction(min, DateTime64(3, 'UTC')),
+      lastTs AggregateFunction(max, DateTime64(3, 'UTC')),
+      startedAtFirst AggregateFunction(argMin, DateTime64(3, 'UTC'), DateTime64(3, 'UTC')),
+      startedAtLast AggregateFunction(argMax, DateTime64(3, 'UTC'), DateTime64(3, 'UTC')),
+      versionLast AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
+      activeAvg AggregateFunction(avg, UInt32),
+      activeMax AggregateFunction(max, UInt32),
+      activeLast AggregateFunction(argMax, UInt32, DateTime64(3, 'UTC')),
+      connectedAvg AggregateFunction(avg, UInt32),
+      connectedMax AggregateFunction(max, UInt32),
+      connectedLast AggregateFunction(argMax, UInt32, DateTime64(3, 'UTC')),
+      errorCountFirst AggregateFunction(argMin, UInt64, DateTime64(3, 'UTC')),
+      errorCountLast AggregateFunction(argMax, UInt64, DateTime64(3, 'UTC')),
+      errorCountMax AggregateFunction(max, UInt64),
+      rejectionCountFirst AggregateFunction(argMin, UInt64, DateTime64(3, 'UTC')),
+      rejectionCountLast AggregateFunction(argMax, UInt64, DateTime64(3, 'UTC')),
+      rejectionCountMax AggregateFunction(max, UInt64),
+      bytesUpFirst AggregateFunction(argMin, UInt64, DateTime64(3, 'UTC')),
+      bytesUpLast AggregateFunction(argMax, UInt64, DateTime64(3, 'UTC')),
+      bytesUpMax AggregateFunction(max, UInt64),
+      bytesDownFirst AggregateFunction(argMin, UInt64, DateTime64(3, 'UTC')),
+      bytesDownLast AggregateFunction(argMax, UInt64, DateTime64(3, 'UTC')),
+      bytesDownMax AggregateFunction(max, UInt64),
+      telemetryDroppedFirst AggregateFunction(argMin, UInt64, DateTime64(3, 'UTC')),
+      telemetryDroppedLast AggregateFunction(argMax, UInt64, DateTime64(3, 'UTC')),
+      telemetryDroppedMax AggregateFunction(max, UInt64),
+      rejectionsByReasonLast AggregateFunction(argMax, Map(LowCardinality(String), UInt64), DateTime64(3, 'UTC'))
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_counters_5m_local', '{replica}')
+    PARTITION BY toDate(fiveMinute)
+    ORDER BY (nodeId, fiveMinute);
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_counters_5m ON CLUSTER '{cluster}' AS gatewatch.gateway_counters_5m_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_counters_5m_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_counters_5m_local SELECT toStartOfFiveMinutes(minute) AS fiveMinute, nodeId,
+--   countMergeState(samples) AS samples,
+--   minMergeState(firstTs) AS firstTs,
+--   maxMergeState(lastTs) AS lastTs,
+--   argMinMergeState(startedAtFirst) AS startedAtFirst,
+--   argMaxMergeState(startedAtLast) AS startedAtLast,
+--   argMaxMergeState(versionLast) AS versionLast,
+--   avgMergeState(activeAvg) AS activeAvg,
+--   maxMergeState(activeMax) AS activeMax,
+--   argMaxMergeState(activeLast) AS activeLast,
+--   avgMergeState(connectedAvg) AS connectedAvg,
+--   maxMergeState(connectedMax) AS connectedMax,
+--   argMaxMergeState(connectedLast) AS connectedLast,
+--   argMinMergeState(errorCountFirst) AS errorCountFirst,
+--   argMaxMergeState(errorCountLast) AS errorCountLast,
+--   maxMergeState(errorCountMax) AS errorCountMax,
+--   argMinMergeState(rejectionCountFirst) AS rejectionCountFirst,
+--   argMaxMergeState(rejectionCountLast) AS rejectionCountLast,
+--   maxMergeState(rejectionCountMax) AS rejectionCountMax,
+--   argMinMergeState(bytesUpFirst) AS bytesUpFirst,
+--   argMaxMergeState(bytesUpLast) AS bytesUpLast,
+--   maxMergeState(bytesUpMax) AS bytesUpMax,
+--   argMinMergeState(bytesDownFirst) AS bytesDownFirst,
+--   argMaxMergeState(bytesDownLast) AS bytesDownLast,
+--   maxMergeState(bytesDownMax) AS bytesDownMax,
+--   argMinMergeState(telemetryDroppedFirst) AS telemetryDroppedFirst,
+--   argMaxMergeState(telemetryDroppedLast) AS telemetryDroppedLast,
+--   maxMergeState(telemetryDroppedMax) AS telemetryDroppedMax,
+--   argMaxMergeState(rejectionsByReasonLast) AS rejectionsByReasonLast
+--   FROM gatewatch.gateway_counters_1m_local
+--   GROUP BY fiveMinute, nodeId;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_counters_5m_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_counters_5m_local
+    AS SELECT toStartOfFiveMinutes(ts) AS fiveMinute, nodeId,
+      countState() AS samples,
+      minState(ts) AS firstTs,
+      maxState(ts) AS lastTs,
+      argMinState(startedAt, ts) AS startedAtFirst,
+      argMaxState(startedAt, ts) AS startedAtLast,
+      argMaxState(version, ts) AS versionLast,
+      avgState(activeClientConnections) AS activeAvg,
+      maxState(activeClientConnections) AS activeMax,
+      argMaxState(activeClientConnections, ts) AS activeLast,
+      avgState(connectedClients) AS connectedAvg,
+      maxState(connectedClients) AS connectedMax,
+      argMaxState(connectedClients, ts) AS connectedLast,
+      argMinState(errorCount, ts) AS errorCountFirst,
+      argMaxState(errorCount, ts) AS errorCountLast,
+      maxState(errorCount) AS errorCountMax,
+      argMinState(rejectionCount, ts) AS rejectionCountFirst,
+      argMaxState(rejectionCount, ts) AS rejectionCountLast,
+      maxState(rejectionCount) AS rejectionCountMax,
+      argMinState(bytesUp, ts) AS bytesUpFirst,
+      argMaxState(bytesUp, ts) AS bytesUpLast,
+      maxState(bytesUp) AS bytesUpMax,
+      argMinState(bytesDown, ts) AS bytesDownFirst,
+      argMaxState(bytesDown, ts) AS bytesDownLast,
+      maxState(bytesDown) AS bytesDownMax,
+      argMinState(telemetryDropped, ts) AS telemetryDroppedFirst,
+      argMaxState(telemetryDropped, ts) AS telemetryDroppedLast,
+      maxState(telemetryDropped) AS telemetryDroppedMax,
+      argMaxState(rejectionsByReason, ts) AS rejectionsByReasonLast
+    FROM gatewatch.gateway_counters_local
+    GROUP BY fiveMinute, nodeId;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -505,4 +608,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

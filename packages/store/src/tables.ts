@@ -7,6 +7,7 @@ export const TABLES = {
   events1m: 'gateway_events_1m',
   events1h: 'gateway_events_1h',
   counters1m: 'gateway_counters_1m',
+  counters5m: 'gateway_counters_5m',
   counters1h: 'gateway_counters_1h',
   migrations: 'schema_migrations',
 } as const;

@@ -53,6 +53,27 @@ describe('bulk ingest, rollups and deduplication (embedded chDB)', () => {
        WHERE raw != rolled OR rawLast != rolledLast OR rawMax != rolledMax LIMIT 5`,
     );
     assert.deepEqual(counterDiff, []);
+    // The 5-minute rollup (migration 7): every 5 minutes per node, the states the rates and gauges read.
+    const fiveMinuteDiff = await rows<Record<string, unknown>>(
+      store,
+      `SELECT * FROM (
+         SELECT toStartOfFiveMinutes(ts) AS fiveMinute, nodeId, count() AS raw,
+           (argMin(errorCount, ts), argMax(errorCount, ts), argMin(startedAt, ts), argMax(startedAt, ts),
+            avg(activeClientConnections), max(rejectionCount)) AS rawStates
+         FROM gateway_counters GROUP BY ALL
+       ) AS r FULL OUTER JOIN (
+         SELECT fiveMinute, nodeId, countMerge(samples) AS rolled,
+           (argMinMerge(errorCountFirst), argMaxMerge(errorCountLast), argMinMerge(startedAtFirst),
+            argMaxMerge(startedAtLast), avgMerge(activeAvg), maxMerge(rejectionCountMax)) AS rolledStates
+         FROM gateway_counters_5m GROUP BY ALL
+       ) AS m USING (fiveMinute, nodeId)
+       WHERE raw != rolled OR rawStates != rolledStates LIMIT 5`,
+    );
+    assert.deepEqual(fiveMinuteDiff, []);
+    assert.equal(
+      await scalar(store, 'SELECT countMerge(samples) AS v FROM gateway_counters_5m'),
+      data.counters.length,
+    );
     assert.equal(
       await scalar(store, 'SELECT countMerge(samples) AS v FROM gateway_counters_1h'),
       data.counters.length,

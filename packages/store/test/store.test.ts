@@ -41,6 +41,8 @@ describe('embedded store', () => {
       'gateway_events_1m_mv',
       'gateway_counters_1m',
       'gateway_counters_1m_mv',
+      'gateway_counters_5m',
+      'gateway_counters_5m_mv',
       'schema_migrations',
     ]) {
       assert.ok(names.includes(t), `${t} exists`);

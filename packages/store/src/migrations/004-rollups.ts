@@ -35,57 +35,64 @@ function eventsRollup(table: string, bucket: string, fn: string): string[] {
   ];
 }
 
-function countersRollup(table: string, bucket: string, fn: string): string[] {
-  const cols = [
-    'samples AggregateFunction(count)',
-    `firstTs AggregateFunction(min, ${TS})`,
-    `lastTs AggregateFunction(max, ${TS})`,
-    `startedAtFirst AggregateFunction(argMin, ${TS}, ${TS})`,
-    `startedAtLast AggregateFunction(argMax, ${TS}, ${TS})`,
-    `versionLast AggregateFunction(argMax, LowCardinality(String), ${TS})`,
-    ...GAUGES.flatMap(([short]) => [
-      `${short}Avg AggregateFunction(avg, UInt32)`,
-      `${short}Max AggregateFunction(max, UInt32)`,
-      `${short}Last AggregateFunction(argMax, UInt32, ${TS})`,
-    ]),
-    ...CUMULATIVE.flatMap((c) => [
-      `${c}First AggregateFunction(argMin, UInt64, ${TS})`,
-      `${c}Last AggregateFunction(argMax, UInt64, ${TS})`,
-      `${c}Max AggregateFunction(max, UInt64)`,
-    ]),
-    `rejectionsByReasonLast AggregateFunction(argMax, Map(LowCardinality(String), UInt64), ${TS})`,
-  ];
-  const states = [
-    'countState() AS samples',
-    'minState(ts) AS firstTs',
-    'maxState(ts) AS lastTs',
-    'argMinState(startedAt, ts) AS startedAtFirst',
-    'argMaxState(startedAt, ts) AS startedAtLast',
-    'argMaxState(version, ts) AS versionLast',
-    ...GAUGES.flatMap(([short, col]) => [
-      `avgState(${col}) AS ${short}Avg`,
-      `maxState(${col}) AS ${short}Max`,
-      `argMaxState(${col}, ts) AS ${short}Last`,
-    ]),
-    ...CUMULATIVE.flatMap((c) => [
-      `argMinState(${c}, ts) AS ${c}First`,
-      `argMaxState(${c}, ts) AS ${c}Last`,
-      `maxState(${c}) AS ${c}Max`,
-    ]),
-    'argMaxState(rejectionsByReason, ts) AS rejectionsByReasonLast',
-  ];
+/** One state column of the counter rollups: its AggregateFunction type and its state over gateway_counters. */
+function state(name: string, fn: string, args: string[], types: string[]) {
+  return {
+    name,
+    fn,
+    column: `${name} AggregateFunction(${[fn, ...types].join(', ')})`,
+    expr: `${fn}State(${args.join(', ')}) AS ${name}`,
+  };
+}
+
+/** Every state column of the counter rollups, in table order (migration 7's 5-minute rollup has the same). */
+export const COUNTER_STATES = [
+  state('samples', 'count', [], []),
+  state('firstTs', 'min', ['ts'], [TS]),
+  state('lastTs', 'max', ['ts'], [TS]),
+  state('startedAtFirst', 'argMin', ['startedAt', 'ts'], [TS, TS]),
+  state('startedAtLast', 'argMax', ['startedAt', 'ts'], [TS, TS]),
+  state('versionLast', 'argMax', ['version', 'ts'], ['LowCardinality(String)', TS]),
+  ...GAUGES.flatMap(([short, col]) => [
+    state(`${short}Avg`, 'avg', [col], ['UInt32']),
+    state(`${short}Max`, 'max', [col], ['UInt32']),
+    state(`${short}Last`, 'argMax', [col, 'ts'], ['UInt32', TS]),
+  ]),
+  ...CUMULATIVE.flatMap((c) => [
+    state(`${c}First`, 'argMin', [c, 'ts'], ['UInt64', TS]),
+    state(`${c}Last`, 'argMax', [c, 'ts'], ['UInt64', TS]),
+    state(`${c}Max`, 'max', [c], ['UInt64']),
+  ]),
+  state(
+    'rejectionsByReasonLast',
+    'argMax',
+    ['rejectionsByReason', 'ts'],
+    ['Map(LowCardinality(String), UInt64)', TS],
+  ),
+];
+
+/**
+ * A counter rollup by (nodeId, `bucket` = fn(ts)) and the view filling it from gateway_counters. With
+ * `fill` (a SELECT of the same columns), the table is created filled from rows already stored.
+ */
+export function countersRollup(
+  table: string,
+  bucket: string,
+  fn: string,
+  { fill, partition = `toYYYYMM(${bucket})` }: { fill?: string; partition?: string } = {},
+): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       ${bucket} DateTime('UTC'),
       nodeId LowCardinality(String),
-      ${cols.join(',\n      ')}
+      ${COUNTER_STATES.map((s) => s.column).join(',\n      ')}
     ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMM(${bucket})
+    PARTITION BY ${partition}
     ORDER BY (nodeId, ${bucket})
-    SETTINGS non_replicated_deduplication_window = 1000`,
+    SETTINGS non_replicated_deduplication_window = 1000${fill ? `\n    AS ${fill}` : ''}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
     SELECT ${fn}(ts) AS ${bucket}, nodeId,
-      ${states.join(',\n      ')}
+      ${COUNTER_STATES.map((s) => s.expr).join(',\n      ')}
     FROM gateway_counters
     GROUP BY ${bucket}, nodeId`,
   ];

@@ -66,17 +66,22 @@ export function eventParams(
 }
 
 /**
- * Which table answers: raw rows, or the per-minute / per-hour rollups (`true` means per-minute). The
- * bucket must be a whole number of the rollup's period.
+ * Which table answers: raw rows, or the per-minute, 5-minute (counters only) or per-hour rollups (`true`
+ * means per-minute). The bucket must be a whole number of the rollup's period.
  */
-export type DashboardRollup = boolean | '1m' | '1h';
-export function rollupTier(
-  r: DashboardRollup,
-): { suffix: '_1m' | '_1h'; col: 'minute' | 'hour'; period: string } | null {
-  if (r === false) return null;
-  return r === '1h'
-    ? { suffix: '_1h', col: 'hour', period: 'HOUR' }
-    : { suffix: '_1m', col: 'minute', period: 'MINUTE' };
+export type DashboardRollup = boolean | '1m' | '5m' | '1h';
+const TIERS = {
+  '1m': { suffix: '_1m', col: 'minute', period: '1 MINUTE' },
+  '5m': { suffix: '_5m', col: 'fiveMinute', period: '5 MINUTE' },
+  '1h': { suffix: '_1h', col: 'hour', period: '1 HOUR' },
+} as const;
+export type DashboardTier = (typeof TIERS)[keyof typeof TIERS];
+export function rollupTier(r: DashboardRollup): DashboardTier | null {
+  return r === false ? null : TIERS[r === true ? '1m' : r];
+}
+/** Events have no 5-minute rollup (migration 7 is counters only): 5-minute buckets read the per-minute one. */
+export function eventRollupTier(r: DashboardRollup): DashboardTier | null {
+  return rollupTier(r === '5m' ? '1m' : r);
 }
 
 /** Host and client filters exist only in raw data, so they force a raw read. */

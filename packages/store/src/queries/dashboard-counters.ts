@@ -27,7 +27,7 @@ export type DashboardCounter = keyof typeof DASHBOARD_COUNTERS;
 
 export interface DashboardCounterSeriesParams extends DashboardWindow {
   counter: DashboardCounter;
-  /** Read gateway_counters_1m / _1h (bucket must then be a whole number of minutes / hours). */
+  /** Read gateway_counters_1m / _5m / _1h (bucket must then be a whole number of 1 / 5 / 60 minutes). */
   rollup: DashboardRollup;
   /** Only this node ('' or undefined = fleet). */
   nodeId?: string;
@@ -88,7 +88,7 @@ function rollupIncreaseSql(r: string, m: string, suffix: string, period: string)
       SELECT nodeId, ${state('argMin', `${r}First`)} AS F, ${state('argMax', `${r}Last`)} AS L,
         ${state('argMin', 'startedAtFirst')} AS SF, ${state('argMax', 'startedAtLast')} AS SL
       FROM gateway_counters${suffix}
-      WHERE ${m} >= ${FROM} - INTERVAL 1 ${period} AND ${m} < ${TO} AND ${NODE}
+      WHERE ${m} >= ${FROM} - INTERVAL ${period} AND ${m} < ${TO} AND ${NODE}
       GROUP BY nodeId
     )`;
 }

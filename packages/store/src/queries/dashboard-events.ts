@@ -14,6 +14,7 @@ import {
   type DashboardWindow,
   EDGE_DAYS,
   eventParams,
+  eventRollupTier,
   FLEET_EVENT_FILTERS,
   FROM,
   needsRaw,
@@ -21,7 +22,6 @@ import {
   RAW_EVENT_FILTERS,
   ROLLUP_EVENT_FILTERS,
   rawEventTable,
-  rollupTier,
   selectRows,
   TO,
   WHOLE_DAYS,
@@ -48,7 +48,7 @@ interface Source {
  * filter and no node grouping; otherwise the per-node rollup of the asked period.
  */
 function source(rollup: DashboardRollup, f: DashboardEventFilters, byNode = false): Source {
-  const tier = needsRaw(f) ? null : rollupTier(rollup);
+  const tier = needsRaw(f) ? null : eventRollupTier(rollup);
   if (!tier) {
     return {
       table: rawEventTable(f),
@@ -238,7 +238,7 @@ export async function dashboardTopValues(
   p: DashboardTopValuesParams,
 ): Promise<DashboardTopValueRow[]> {
   const f = p.filters ?? {};
-  const hourly = rollupTier(p.rollup ?? false)?.col === 'hour';
+  const hourly = eventRollupTier(p.rollup ?? false)?.col === 'hour';
   const fromHosts = p.by === 'targetHost' && hourly && !f.nodeId && !f.clientAddress;
   const other = p.by === 'targetHost' ? 'clientAddress' : 'targetHost';
   const raw = rawEventTable(f);
