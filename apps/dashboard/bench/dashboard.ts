@@ -38,7 +38,7 @@ const program = new Command('bench:dashboard')
   .option('--events <n>', 'event records in total', int('--events'), 5_000_000)
   .option(
     '--raw-days <n>',
-    'newest days kept as raw 10 s samples; older history goes straight into the 1m/1h rollups (default: all)',
+    'newest days kept as raw 10 s samples; older history goes straight into the counter rollups (default: all)',
     int('--raw-days'),
   )
   .option(

@@ -53,7 +53,7 @@ test('raw samples for the raw days only, one per node every 10 s, ending at endM
   assert.equal(fleetRows(p), 3 * (8640 + 4 * 1440 + 24));
 });
 
-test('rollups cover the whole range: 1h for 6 days, 1m for the raw day + 4 history days', async () => {
+test('rollups cover the whole range: 1h for 6 days, 1m and 5m for the raw day + 4 history days', async () => {
   const h = await one(
     `SELECT uniqExact(hour) AS hours, toUnixTimestamp64Milli(toDateTime64(min(hour), 3)) AS first FROM gateway_counters_1h`,
   );
@@ -65,6 +65,11 @@ test('rollups cover the whole range: 1h for 6 days, 1m for the raw day + 4 histo
   assert.ok(Number(m.minutes) >= 5 * 1440 && Number(m.minutes) <= 5 * 1440 + 1, `minutes ${m.minutes}`);
   // Every raw sample and every per-minute history sample reached the 1m rollup exactly once.
   assert.equal(Number(m.s), 3 * 8640 + 3 * 4 * 1440);
+  const f = await one(
+    'SELECT uniqExact(fiveMinute) AS buckets, countMerge(samples) AS s FROM gateway_counters_5m',
+  );
+  assert.ok(Number(f.buckets) >= 5 * 288 && Number(f.buckets) <= 5 * 288 + 1, `5-min buckets ${f.buckets}`);
+  assert.equal(Number(f.s), Number(m.s), 'the 5m rollup holds what the 1m one holds');
   const hs = await one('SELECT countMerge(samples) AS s FROM gateway_counters_1h');
   assert.equal(Number(hs.s), 3 * 8640 + 3 * 4 * 1440 + 3 * 24);
 });

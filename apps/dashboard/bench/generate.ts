@@ -15,9 +15,9 @@ export interface FleetParams {
   events: number;
   /**
    * Days (the newest) stored as raw 10 s samples through the store's views. Older history goes straight
-   * into the rollups through copies of the store's view queries: one sample per minute into 1m + 1h for
-   * the 4 days before, one per hour into 1h before that (the dashboard reads 1m only for ranges ≤ 3 d and
-   * 1h beyond). = days: everything raw, rollups filled by the views only.
+   * into the rollups through copies of the store's view queries: one sample per minute into 1m + 5m + 1h for
+   * the 4 days before, one per hour into 1h before that (the dashboard reads 1m/5m only for ranges ≤ 3 d
+   * and 1h beyond). = days: everything raw, rollups filled by the views only.
    */
   rawDays: number;
   /** End of the data (exclusive), epoch ms, multiple of 10 s. */
@@ -149,7 +149,7 @@ export async function generateFleet(
   // rollups for the 1m tier's reach; stride and chunk sizes are whole hours / minutes.
   for (const [from, to, stride, tiers] of [
     [0, minuteFrom, 360, ['1h']],
-    [minuteFrom, rawFrom, 6, ['1m', '1h']],
+    [minuteFrom, rawFrom, 6, ['1m', '5m', '1h']],
   ] as const) {
     if (to <= from) continue;
     await historyTable(store, tiers);
@@ -242,17 +242,17 @@ const MINUTE_HISTORY_INTERVALS = (4 * 86_400_000) / SAMPLE_MS;
  * system.tables), pointed at the real rollup tables: history rows become rollup rows and are not kept.
  */
 async function dropHistory(store: Store): Promise<void> {
-  for (const t of [`${HISTORY}_1m_mv`, `${HISTORY}_1h_mv`, HISTORY]) {
+  for (const t of [`${HISTORY}_1m_mv`, `${HISTORY}_5m_mv`, `${HISTORY}_1h_mv`, HISTORY]) {
     await store.client.command({ query: `DROP TABLE IF EXISTS ${t}` });
   }
 }
 
-async function historyTable(store: Store, tiers: readonly ('1m' | '1h')[]): Promise<void> {
+async function historyTable(store: Store, tiers: readonly ('1m' | '5m' | '1h')[]): Promise<void> {
   const c = store.client;
   await dropHistory(store);
   await c.command({ query: `CREATE TABLE ${HISTORY} AS ${store.database}.${TABLES.counters} ENGINE = Null` });
   for (const mv of tiers) {
-    const target = mv === '1m' ? TABLES.counters1m : TABLES.counters1h;
+    const target = { '1m': TABLES.counters1m, '5m': TABLES.counters5m, '1h': TABLES.counters1h }[mv];
     const rs = await c.query({
       query: `SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = '${target}_mv'`,
       format: 'JSONEachRow',

@@ -6,14 +6,20 @@ import { pivot } from '../lib/pivot.ts';
 import type { View } from '../lib/view.ts';
 import { type ChartAnnotation, type SeriesDef, TimeChart } from './TimeChart.tsx';
 
+const SOURCE = {
+  raw: 'raw samples',
+  '1m': 'per-minute rollups',
+  '5m': '5-minute counter and per-minute event rollups',
+  '1h': 'per-hour rollups',
+} as const;
+
 export function PageHeader({ title, view, children }: { title: string; view: View; children?: ReactNode }) {
   const step = view.stepSec >= 60 ? `${view.stepSec / 60} min` : `${view.stepSec} s`;
   return (
     <>
       <h1>{title}</h1>
       <p className="sub">
-        {view.range.label} (UTC) · {step} buckets ·{' '}
-        {view.rollup === '1h' ? 'per-hour rollups' : view.rollup ? 'per-minute rollups' : 'raw samples'}
+        {view.range.label} (UTC) · {step} buckets · {SOURCE[view.rollup ? view.rollup : 'raw']}
         {children}
       </p>
     </>

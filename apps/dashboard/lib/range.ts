@@ -74,22 +74,31 @@ const STEPS = [
 export const TARGET_BUCKETS = 600;
 /** Ranges longer than this read the per-minute rollups instead of raw rows… */
 export const ROLLUP_AFTER_MS = 3 * 60 * 60_000;
+/**
+ * …longer than this the 5-minute counter rollup (buckets of whole 5 minutes; events stay per-minute): at
+ * 1 000 nodes a 24h fleet rate on the per-minute rollup cost ≈ 330 ms CPU (bench README), 12 h half that…
+ */
+export const FIVE_MINUTE_AFTER_MS = 12 * 60 * 60_000;
 /** …and longer than this the per-hour rollups (buckets of whole hours). */
 export const HOURLY_AFTER_MS = 3 * 24 * 60 * 60_000;
-export type RollupTier = false | '1m' | '1h';
+export type RollupTier = false | '1m' | '5m' | '1h';
+/** The bucket a tier's rows cover, in seconds: chart steps must be whole multiples of it. */
+const TIER_SECONDS = { '1m': 60, '5m': 300, '1h': 3600 } as const;
 
 /** The smallest nice step giving at most ~TARGET_BUCKETS points (one per pixel of a wide chart). */
 export function stepSeconds(range: TimeRange, buckets = TARGET_BUCKETS): number {
   const want = (range.toMs - range.fromMs) / 1000 / buckets;
   const s = STEPS.find((x) => x >= want) ?? STEPS[STEPS.length - 1] ?? 86400;
-  // Rollup buckets must be whole rollup periods (every step ≥ 60 s / ≥ 3600 s in STEPS is a multiple).
+  // Every step in STEPS at or above a tier's period is a multiple of it (60, 300, 3600).
   const tier = rollupFor(range);
-  return tier === '1h' ? Math.max(3600, s) : tier === '1m' ? Math.max(60, s) : s;
+  return tier ? Math.max(TIER_SECONDS[tier], s) : s;
 }
 
 export function rollupFor(range: TimeRange): RollupTier {
   const span = range.toMs - range.fromMs;
-  return span > HOURLY_AFTER_MS ? '1h' : span > ROLLUP_AFTER_MS ? '1m' : false;
+  if (span > HOURLY_AFTER_MS) return '1h';
+  if (span > FIVE_MINUTE_AFTER_MS) return '5m';
+  return span > ROLLUP_AFTER_MS ? '1m' : false;
 }
 
 /** Range snapped outward to whole steps, so bucket edges are stable between refreshes. */

@@ -167,6 +167,69 @@ describe('counter series', () => {
   });
 });
 
+describe('5-minute counter rollup (ranges over 12 h up to 3 days)', () => {
+  // Mid-fixture edges, so the look-back bucket before the window carries each node's last sample in.
+  const windows = () => [300, 900].map((stepSec) => ({ fromMs: d.start + 2 * H, toMs: d.end - H, stepSec }));
+
+  test('gauges equal raw; rates equal raw for every node-bucket without a restart inside it', async () => {
+    for (const w of windows()) {
+      for (const counter of ['active', 'connected'] as const) {
+        for (const topN of [8, 1000]) {
+          const raw = await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN });
+          const five = await dashboardCounterSeries(store, { ...w, counter, rollup: '5m', topN });
+          assertSameSeries(toMap(five), toMap(raw), `5m vs raw ${counter} step ${w.stepSec} top ${topN}`);
+        }
+      }
+      const inside = restartedBuckets(w.stepSec);
+      for (const counter of ['errors', 'rejections'] as const) {
+        const raw = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: false, topN: 1000 }));
+        const five = toMap(await dashboardCounterSeries(store, { ...w, counter, rollup: '5m', topN: 1000 }));
+        const keep = (m: Map<string, number>) => new Map([...m].filter(([k]) => !inside.has(k)));
+        assert.ok(inside.size > 10 && keep(raw).size > raw.size * 0.8, 'some buckets hold a restart');
+        assert.deepEqual([...five.keys()].sort(), [...raw.keys()].sort(), `${counter}: same node-buckets`);
+        assertSameSeries(keep(five), keep(raw), `5m vs raw ${counter} step ${w.stepSec}`);
+      }
+    }
+  });
+
+  test('equal to the per-minute rollup merged to the same buckets, restarts included; one node too', async () => {
+    const node = d.nodeIds[3] as string;
+    for (const w of windows()) {
+      for (const counter of ['active', 'connected', 'errors', 'rejections'] as const) {
+        for (const nodeId of ['', node]) {
+          const q = { ...w, counter, nodeId, topN: 8 };
+          assertSameSeries(
+            toMap(await dashboardCounterSeries(store, { ...q, rollup: '5m' })),
+            toMap(await dashboardCounterSeries(store, { ...q, rollup: '1m' })),
+            `5m vs 1m ${counter} step ${w.stepSec} node '${nodeId}'`,
+          );
+        }
+      }
+    }
+  });
+
+  test('gateway_counters_5m is what answers; events at the 5m tier read the per-minute rollup', async () => {
+    const [w] = windows();
+    assert.ok(w);
+    const q = { ...w, counter: 'errors' as const, rollup: '5m' as const, topN: 8 };
+    const before = await dashboardCounterSeries(store, q);
+    const events = await dashboardEventSeries(store, { ...w, rollup: '5m' });
+    assertSameSeries(
+      toMap(events),
+      toMap(await dashboardEventSeries(store, { ...w, rollup: false })),
+      'events',
+    );
+    await store.client.command({ query: 'RENAME TABLE gateway_counters_5m TO gateway_counters_5m_away' });
+    try {
+      await assert.rejects(dashboardCounterSeries(store, q), /gateway_counters_5m/);
+      assert.deepEqual(await dashboardEventSeries(store, { ...w, rollup: '5m' }), events);
+    } finally {
+      await store.client.command({ query: 'RENAME TABLE gateway_counters_5m_away TO gateway_counters_5m' });
+    }
+    assert.deepEqual(await dashboardCounterSeries(store, q), before);
+  });
+});
+
 /** `bucket|node` keys of buckets where a node restarted after the bucket's first sample. */
 function restartedBuckets(stepSec: number): Set<string> {
   const ms = stepSec * 1000;

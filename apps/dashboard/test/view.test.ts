@@ -22,21 +22,22 @@ test('relative and absolute ranges; invalid values fall back to 24h', () => {
   assert.equal(parseRange({ from: '2026-11-02T00:00:00Z', to: '2026-11-01T00:00:00Z' }, NOW).relative, '24h');
 });
 
-test('about 600 buckets at most, whole minutes when reading rollups', () => {
-  const cases: [string, number, false | '1m' | '1h'][] = [
+test('about 600 buckets at most, whole rollup periods when reading rollups', () => {
+  const cases: [string, number, false | '1m' | '5m' | '1h'][] = [
     ['15m', 10, false],
     ['1h', 10, false],
     ['6h', 60, '1m'],
-    ['24h', 180, '1m'],
+    ['24h', 300, '5m'],
     ['7d', 3600, '1h'],
     ['30d', 7200, '1h'],
   ];
+  const period = { '1m': 60, '5m': 300, '1h': 3600 };
   for (const [range, step, rollup] of cases) {
     const v = buildView({ range }, NOW);
     assert.equal(v.stepSec, step, range);
     assert.equal(v.rollup, rollup, range);
     assert.ok((v.toMs - v.fromMs) / 1000 / v.stepSec <= 601, `${range}: ≤ ~600 buckets`);
-    if (v.rollup) assert.equal(v.stepSec % (v.rollup === '1h' ? 3600 : 60), 0, 'whole rollup periods');
+    if (v.rollup) assert.equal(v.stepSec % period[v.rollup], 0, 'whole rollup periods');
     assert.equal(v.fromMs % (step * 1000), 0, 'aligned');
   }
   assert.equal(
@@ -44,6 +45,29 @@ test('about 600 buckets at most, whole minutes when reading rollups', () => {
     10,
     'never finer than the 10 s sample interval',
   );
+});
+
+test('the 5-minute tier: ranges over 12 h up to 3 days, steps of whole 5 minutes', () => {
+  const H = 3_600_000;
+  const abs = (hours: number) => ({
+    from: new Date(NOW - hours * H).toISOString(),
+    to: new Date(NOW).toISOString(),
+  });
+  const cases: [number, number, false | '1m' | '5m' | '1h'][] = [
+    [3, 20, false],
+    [3.5, 60, '1m'],
+    [12, 120, '1m'],
+    [12.5, 300, '5m'],
+    [20, 300, '5m'],
+    [48, 300, '5m'],
+    [72, 600, '5m'],
+    [73, 3600, '1h'],
+  ];
+  for (const [hours, step, rollup] of cases) {
+    const v = buildView(abs(hours), NOW);
+    assert.deepEqual([v.rollup, v.stepSec], [rollup, step], `${hours} h`);
+    if (v.rollup === '5m') assert.equal(v.stepSec % 300, 0, `${hours} h: whole 5-minute buckets`);
+  }
 });
 
 test('event filters: ids and level map to catalog ids; unknown ids match nothing', () => {
