@@ -126,22 +126,43 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   const send = (w: Worker, m: ToWorker) => {
     if (w.isConnected()) w.send(m);
   };
-  const retire = (w: Worker, last?: CounterPart) => {
-    const part = last ?? parts.get(w);
-    parts.delete(w);
-    if (part) {
-      const s = { ...part.snapshot, activeClientConnections: 0 };
-      retired = {
-        snapshot: mergeCounters([retired, { snapshot: s, clientAddresses: [] }]),
-        clientAddresses: [],
-      };
-    }
+  /** A worker's final counts join the node's totals (its connections are gone). */
+  const retire = (part: CounterPart | undefined) => {
+    if (!part) return;
+    const s = { ...part.snapshot, activeClientConnections: 0 };
+    retired = {
+      snapshot: mergeCounters([retired, { snapshot: s, clientAddresses: [] }]),
+      clientAddresses: [],
+    };
   };
 
+  /** After start, a worker that exits is replaced, sooner if it had run a while, later while they keep dying. */
+  const replace = (w: Worker, why: string, ranMs: number) => {
+    if (ranMs > 60_000) restartDelay = opts.restartDelayMs ?? 1000;
+    const delay = restartDelay;
+    restartDelay = Math.min(30_000, restartDelay * 2);
+    emitter.emit(EVENT.APPLICATION_ERROR, {
+      message: `Gateway worker ${w.process.pid} ${why}; its tunnels were closed, starting a new one in ${delay} ms`,
+    });
+    setTimeout(() => {
+      if (!stopping) fork().catch(() => {}); // its exit schedules the next attempt
+    }, delay).unref();
+  };
+
+  let started = false;
   const fork = (): Promise<ListenInfo> =>
     new Promise((resolve, reject) => {
-      const w = cluster.fork({ GATEWATCH_WORKER: '1' });
+      const w = cluster.fork();
+      const forkedAt = Date.now();
       let listening = false;
+      let failure: Error | undefined;
+      let gone = false; // final counts taken
+      const finish = (part: CounterPart | undefined) => {
+        if (gone) return;
+        gone = true;
+        parts.delete(w);
+        retire(part);
+      };
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready': // listening for our messages now (one sent earlier could be lost)
@@ -151,7 +172,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             serving.add(w);
             return resolve(m.info);
           case 'failed':
-            return reject(new ListenError(m.message, m.code, m.host, m.port));
+            failure = new ListenError(m.message, m.code, m.host, m.port);
+            return reject(failure);
           case 'event':
             return emitter.forward(m.record);
           case 'spans':
@@ -160,38 +182,25 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             parts.set(w, m.part);
             return pending.get(m.id)?.done();
           case 'tally': // kept so a worker that dies loses at most a second of counts
-            return parts.set(w, {
-              snapshot: m.snapshot,
-              clientAddresses: parts.get(w)?.clientAddresses ?? [],
-            });
+            if (!gone)
+              parts.set(w, { snapshot: m.snapshot, clientAddresses: parts.get(w)?.clientAddresses ?? [] });
+            return;
           case 'stopped':
-            return retire(w, m.part);
+            return finish(m.part);
         }
       });
       w.once('exit', (code, signal) => {
         serving.delete(w);
-        retire(w);
+        finish(parts.get(w));
         for (const p of pending.values()) if (p.worker === w) p.done(); // done() removes it
-        if (!listening)
-          return reject(new Error(`gateway worker exited during start (${signal ?? `code ${code}`})`));
-        if (stopping) return;
-        emitter.emit(EVENT.APPLICATION_ERROR, {
-          message: `Gateway worker ${w.process.pid} exited (${signal ?? `code ${code}`}); its tunnels were closed, starting a new one in ${restartDelay} ms`,
-        });
-        const delay = restartDelay;
-        restartDelay = Math.min(30_000, restartDelay * 2);
-        setTimeout(() => {
-          if (stopping) return;
-          fork().then(
-            () => {
-              restartDelay = opts.restartDelayMs ?? 1000;
-            },
-            (err: Error) =>
-              emitter.emit(EVENT.APPLICATION_ERROR, {
-                message: `Gateway worker restart failed: ${err.message}`,
-              }),
-          );
-        }, delay).unref();
+        const how = signal ?? `code ${code}`;
+        if (!listening) reject(failure ?? new Error(`gateway worker exited during start (${how})`));
+        if (stopping || !started) return;
+        replace(
+          w,
+          listening ? `exited (${how})` : `did not start (${failure?.message ?? how})`,
+          Date.now() - forkedAt,
+        );
       });
     });
 
@@ -257,6 +266,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         // The first worker opens the port (port 0 picks one); the rest share it.
         info = await fork();
         await Promise.all(Array.from({ length: wanted - 1 }, () => fork()));
+        started = true;
         info.adminPort = await listenOn(admin, config.adminPort, config.adminHost);
       } catch (err) {
         stopping = true;
@@ -332,6 +342,7 @@ export function sendSpans(message: SpanMessage): void {
 export function serveWorker(hooks: WorkerHooks = {}): void {
   const reply = (m: FromWorker) => process.send?.(m);
   let gateway: Gateway | undefined;
+  let tally: NodeJS.Timeout | undefined;
   const part = (g: Gateway): CounterPart => ({
     snapshot: g.counters(),
     clientAddresses: g.clientAddresses(),
@@ -347,7 +358,8 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
         gateway = createGateway(m.config, { worker: true, sink, logger: pino({ enabled: false }) });
         const g = gateway;
         reply({ type: 'listening', info: await g.start() });
-        setInterval(() => reply({ type: 'tally', snapshot: g.counters() }), TALLY_MS).unref();
+        tally = setInterval(() => reply({ type: 'tally', snapshot: g.counters() }), TALLY_MS);
+        tally.unref();
       } catch (err) {
         const e = err as ListenError;
         reply({
@@ -366,6 +378,7 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
     } else if (m.type === 'counters') {
       reply({ type: 'counters', id: m.id, part: part(gateway) });
     } else if (m.type === 'stop') {
+      clearInterval(tally);
       await gateway.stop(m.drainTimeoutMs);
       await hooks.stopped?.();
       process.send?.({ type: 'stopped', part: part(gateway) } satisfies FromWorker, () => process.exit(0));
