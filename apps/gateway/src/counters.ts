@@ -110,17 +110,7 @@ export interface CounterPart {
  * of distinct addresses over all parts (one agent's connections may land on different workers).
  */
 export function mergeCounters(parts: readonly CounterPart[]): CounterSnapshot {
-  const total: CounterSnapshot = {
-    activeClientConnections: 0,
-    connectedClients: 0,
-    errorCount: 0,
-    rejectionCount: 0,
-    rejectionsByReason: {},
-    bytesUp: 0,
-    bytesDown: 0,
-    telemetryDropped: 0,
-    tunnelsEstablished: 0,
-  };
+  const total = new Counters().snapshot();
   const clients = new Set<string>();
   for (const { snapshot: s, clientAddresses } of parts) {
     total.activeClientConnections += s.activeClientConnections;

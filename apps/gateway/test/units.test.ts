@@ -11,6 +11,7 @@ import { workerCount, workerShare } from '../src/cluster.ts';
 import {
   ConfigError,
   type CounterSnapshot,
+  Counters,
   configVersion,
   createAddressGuard,
   createPolicy,
@@ -181,18 +182,7 @@ describe('rate limiter', () => {
 });
 
 describe('multi-core node', () => {
-  const snapshot = (o: Partial<CounterSnapshot>): CounterSnapshot => ({
-    activeClientConnections: 0,
-    connectedClients: 0,
-    errorCount: 0,
-    rejectionCount: 0,
-    rejectionsByReason: {},
-    bytesUp: 0,
-    bytesDown: 0,
-    telemetryDropped: 0,
-    tunnelsEstablished: 0,
-    ...o,
-  });
+  const snapshot = (o: Partial<CounterSnapshot>): CounterSnapshot => ({ ...new Counters().snapshot(), ...o });
 
   it('adds up the workers’ counters; Connected Client counts each address once over all workers', () => {
     const total = mergeCounters([
