@@ -438,6 +438,24 @@ describe('fleet rollups (hourly, no node filter)', () => {
     assert.deepEqual(await dashboardEventTotals(store, q), before);
   });
 
+  test('grouped by node: one node per group, counts equal independent ones', async () => {
+    const q = { fromMs: d.start, toMs: d.end, by: ['nodeId' as const, 'eventId' as const], limit: 5000 };
+    const want = new Map<string, number>();
+    for (const e of d.events) {
+      if (e.ts < q.fromMs || e.ts >= q.toMs) continue;
+      const k = `${e.nodeId}|${e.eventId}`;
+      want.set(k, (want.get(k) ?? 0) + 1);
+    }
+    for (const rollup of [false, '1m', '5m', '1h'] as const) {
+      const rows = await dashboardEventTotals(store, { ...q, rollup });
+      assert.deepEqual(new Map(rows.map((r) => [r.keys.join('|'), r.events])), want, `rollup=${rollup}`);
+      assert.ok(
+        rows.every((r) => r.nodes === 1),
+        `rollup=${rollup}: one node per group`,
+      );
+    }
+  });
+
   test('clients: false / nodes: false skip those counts and change nothing else', async () => {
     const q = { fromMs: d.start, toMs: d.end, by: ['eventId' as const], limit: 100 };
     for (const rollup of [false, '1m', '1h'] as const) {

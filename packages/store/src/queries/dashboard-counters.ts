@@ -12,9 +12,12 @@ import {
   type DashboardRollup,
   type DashboardWindow,
   FROM,
+  FROM_S,
+  inWindow,
   rollupTier,
   selectRows,
   TO,
+  TO_S,
 } from './dashboard-common.ts';
 
 export const DASHBOARD_COUNTERS = {
@@ -60,7 +63,7 @@ function gaugeSql(fn: string, arg: string, table: string, col: string): string {
     FROM (
       SELECT nodeId, ${fn}${RESAMPLE}(${arg}, toUnixTimestamp(${col})) AS vals
       FROM ${table}
-      WHERE ${col} >= ${FROM} AND ${col} < ${TO} AND ${NODE}
+      WHERE ${inWindow(col)} AND ${NODE}
       GROUP BY nodeId
     )`;
 }
@@ -88,7 +91,7 @@ function rollupIncreaseSql(r: string, m: string, suffix: string, period: string)
       SELECT nodeId, ${state('argMin', `${r}First`)} AS F, ${state('argMax', `${r}Last`)} AS L,
         ${state('argMin', 'startedAtFirst')} AS SF, ${state('argMax', 'startedAtLast')} AS SL
       FROM gateway_counters${suffix}
-      WHERE ${m} >= ${FROM} - INTERVAL ${period} AND ${m} < ${TO} AND ${NODE}
+      WHERE ${m} >= ${FROM_S} - INTERVAL ${period} AND ${m} < ${TO_S} AND ${NODE}
       GROUP BY nodeId
     )`;
 }
