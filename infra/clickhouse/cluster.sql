@@ -456,7 +456,7 @@ CREATE TABLE IF NOT EXISTS gatewatch.gateway_counters_5m_local ON CLUSTER '{clus
     PARTITION BY toDate(fiveMinute)
     ORDER BY (nodeId, fiveMinute);
 CREATE TABLE IF NOT EXISTS gatewatch.gateway_counters_5m ON CLUSTER '{cluster}' AS gatewatch.gateway_counters_5m_local
-    ENGINE = Distributed('{cluster}', gatewatch, gateway_counters_5m_local, rand());
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_counters_5m_local, cityHash64(nodeId));
 -- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
 --   INSERT INTO gatewatch.gateway_counters_5m_local SELECT toStartOfFiveMinutes(minute) AS fiveMinute, nodeId,
 --   countMergeState(samples) AS samples,

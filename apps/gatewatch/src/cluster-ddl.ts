@@ -23,6 +23,7 @@ const SHARD_KEYS: Record<string, string> = {
   gateway_events_1h: 'cityHash64(nodeId)',
   gateway_counters_1m: 'cityHash64(nodeId)',
   gateway_counters_1h: 'cityHash64(nodeId)',
+  gateway_counters_5m: 'cityHash64(nodeId)',
   otel_traces: 'cityHash64(TraceId)',
   otel_traces_trace_id_ts: 'cityHash64(TraceId)',
   // ReplacingMergeTree only replaces within a shard: one id, one shard.
