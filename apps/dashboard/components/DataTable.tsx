@@ -4,6 +4,7 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { filterAndSort, type Paged } from '../lib/paging.ts';
 import { withParams } from '../lib/range.ts';
+import { CsvLink } from './CsvLink.tsx';
 
 export type Cell = string | number | null;
 export interface Column {
@@ -77,9 +78,7 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
         <h2 id={`${id}-title`}>{title}</h2>
         <span className="hint">
           {hint ? `${hint} · ` : ''}
-          <a href={csvHref} download data-testid={`csv-${id}`}>
-            Export CSV
-          </a>
+          <CsvLink id={id} href={csvHref} />
         </span>
       </div>
       {filterable && total > 0 ? (

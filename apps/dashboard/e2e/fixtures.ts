@@ -8,6 +8,8 @@ export interface SeedInfo {
   unconfiguredWorkspaces: string[];
   configuredWorkspaces: string[];
   traceId: string;
+  silenceId: string;
+  failedReceiver: string;
   tracedClient: string;
   tracedHost: string;
 }

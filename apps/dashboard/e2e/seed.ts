@@ -1,9 +1,11 @@
 /**
  * Seeds a DATA_DIR for the browser tests, in its own process (one process per chDB directory): 24 h of
- * fixture telemetry for 12 nodes ending now, a node that went down 2 h ago, and one traced 105 record
- * with its spans. Writes what the tests need to know to E2E_INFO (JSON), then closes the store.
+ * fixture telemetry for 12 nodes ending now, a node that went down 2 h ago, one traced 105 record
+ * with its spans, and alert state from the real alerter (shipped rules) evaluated over that data, plus a
+ * silence and a failed webhook delivery. Writes what the tests need to know to E2E_INFO (JSON), then closes the store.
  */
 import { writeFileSync } from 'node:fs';
+import { createAlerter, createSilence, loadDefaultRules, writeNotifications } from '@gatewatch/alerting';
 import { EVENT, workspaceHosts } from '@gatewatch/events';
 import {
   insertCounters,
@@ -110,6 +112,49 @@ try {
     span('00f067aa0ba902b8', '00f067aa0ba902b7', 'policy', ts + 1, 2),
   ]);
 
+  // Alerts: the shipped rules over the seeded data, three ticks ending now. The down node's
+  // NodeStoppedReporting goes pending, then firing (for: 1m); its silence is recorded with the changes.
+  const silence = await createSilence(
+    store,
+    {
+      matchers: [{ name: 'node', value: downNode }],
+      endsAt: new Date(end + 24 * HOUR).toISOString(),
+      createdBy: 'e2e',
+      comment: 'decommissioned',
+    },
+    end - 10 * 60_000,
+  );
+  const alerter = createAlerter({
+    store,
+    rules: loadDefaultRules().rules,
+    receivers: [],
+    externalUrl: 'http://dashboard.example:3000',
+  });
+  const tick = Math.floor(end / 60_000) * 60_000;
+  for (const t of [tick - 2 * 60_000, tick - 60_000, tick]) {
+    const r = await alerter.evaluateAt(t);
+    if (r.errors.length)
+      throw new Error(`seed: alert evaluation at ${new Date(t).toISOString()}: ${r.errors.join('; ')}`);
+  }
+  const failedReceiver = 'ops-webhook';
+  await writeNotifications(store, [
+    {
+      ts: tick - 30_000,
+      receiver: failedReceiver,
+      groupKey: '{}:{alertname="NodeStoppedReporting"}',
+      rule: 'NodeStoppedReporting',
+      fingerprint: '',
+      status: 'firing',
+      startsAt: tick - 60_000,
+      idempotencyKey: 'e2e-failed-1',
+      outcome: 'failed',
+      attempts: 4,
+      httpStatus: 503,
+      error: 'HTTP 503 from http://127.0.0.1:9/hook, "retry later"',
+      payload: '{}',
+    },
+  ]);
+
   writeFileSync(
     infoPath,
     JSON.stringify({
@@ -119,6 +164,8 @@ try {
       unconfiguredWorkspaces: fx.unconfiguredWorkspaces,
       configuredWorkspaces: fx.configuredWorkspaces,
       traceId,
+      silenceId: silence.id,
+      failedReceiver,
       tracedClient: '192.0.2.77',
       tracedHost: host,
       counters: summary.counters,

@@ -12,6 +12,7 @@ import {
   type Store,
 } from '@gatewatch/store';
 import type { Cell, Column } from '../components/DataTable.tsx';
+import { alertsData, failedTable, firingTable, historyTable, rulesTable, silencesTable } from './alerts.ts';
 import { fmtAbs } from './range.ts';
 import { qs, type View } from './view.ts';
 
@@ -425,6 +426,14 @@ export const TABLES = {
       rows: recordRows(rows, view),
     };
   },
+
+  /** Alerts page (lib/alerts.ts): the same calls the page makes, as plain values. */
+  'alerts-firing': async (store: Store, view: View) => firingTable(await alertsData.firing(store, view)),
+  'alerts-rules': async (store: Store, view: View) => rulesTable(await alertsData.rules(store, view)),
+  'alerts-silences': async (store: Store, view: View) =>
+    silencesTable(await alertsData.silences(store, view)),
+  'alerts-history': async (store: Store, view: View) => historyTable(await alertsData.history(store, view)),
+  'alerts-failed': async (store: Store, view: View) => failedTable(await alertsData.failed(store, view)),
 } satisfies Record<string, (store: Store, view: View) => Promise<TableData>>;
 
 export type TableName = keyof typeof TABLES;

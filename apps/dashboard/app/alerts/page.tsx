@@ -1,32 +1,30 @@
-import {
-  alertHistory,
-  currentAlerts,
-  deliveries,
-  lastEvaluation,
-  listSilences,
-  ruleStatus,
-} from '@gatewatch/alerting';
+import { lastEvaluation } from '@gatewatch/alerting';
 import type { Metadata } from 'next';
+import { CsvLink } from '../../components/CsvLink.tsx';
 import { ErrorState } from '../../components/Panels.tsx';
+import {
+  alertsData,
+  changeText,
+  fmtValue as fmt,
+  instanceState,
+  instanceText,
+  localLink,
+  matchersText,
+  otherLabels as others,
+  ruleRows,
+  ruleText,
+  scopeOf,
+  sinceOf,
+} from '../../lib/alerts.ts';
 import { fmtAbs, fmtAgo, type SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
-import { buildView } from '../../lib/view.ts';
+import { buildView, qs } from '../../lib/view.ts';
 import { RulesEditor } from './RulesEditor.tsx';
-import { currentRules, localLink } from './rules.ts';
 import { ExpireButton, SilenceForm } from './SilenceControls.tsx';
 import { Sparkline } from './Sparkline.tsx';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Alerts' };
-
-const fmt = (v: number | null) =>
-  v === null || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(2);
-const scopeOf = (labels: Record<string, string>) => labels.node ?? labels.workspace ?? 'fleet';
-const others = (labels: Record<string, string>) =>
-  Object.entries(labels)
-    .filter(([k]) => !['alertname', 'node', 'workspace'].includes(k))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
 
 export default async function AlertsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const view = buildView(await searchParams);
@@ -34,14 +32,15 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   let content: React.ReactNode;
   try {
     const store = await getStore();
-    const rules = currentRules();
+    // Each table's CSV (lib/tables.ts) calls the same alertsData function with the same params.
+    const csv = (name: string) => `/api/csv/alerts-${name}${qs(view.params)}`;
     const [alerts, last, status, silences, changes, failed] = await Promise.all([
-      currentAlerts(store, { now }),
+      alertsData.firing(store, view),
       lastEvaluation(store),
-      ruleStatus(store, rules, { now, maxInstances: 5 }),
-      listSilences(store, { now }),
-      alertHistory(store, { fromMs: view.fromMs, toMs: view.toMs, limit: 200 }),
-      deliveries(store, { fromMs: view.fromMs, toMs: view.toMs, outcome: 'failed', limit: 50 }),
+      alertsData.rules(store, view),
+      alertsData.silences(store, view),
+      alertsData.history(store, view),
+      alertsData.failed(store, view),
     ]);
     const stale = last === null || now - last > 5 * 60_000;
     content = (
@@ -65,7 +64,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="firing-title">Firing now</h2>
             <span className="hint">
               {last === null ? 'never evaluated' : `evaluated ${fmtAgo(last, now)}`} · pending, no data and
-              resolved in the last hour too
+              resolved in the last hour too · <CsvLink id="alerts-firing" href={csv('firing')} />
             </span>
           </div>
           {alerts.length === 0 ? (
@@ -103,7 +102,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                       <td className="num">{fmt(a.value)}</td>
                       <td className="num">{fmt(a.threshold)}</td>
                       <td className="nowrap" title={fmtAbs(a.since)}>
-                        {fmtAgo(a.firedAt ?? a.since, now)}
+                        {fmtAgo(sinceOf(a), now)}
                       </td>
                       <td>{a.annotations.summary}</td>
                       <td>
@@ -125,7 +124,8 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
           <div className="panel-head">
             <h2 id="rules-title">Rules</h2>
             <span className="hint">
-              current value per instance (top 5), last 60 min per minute, dashed: threshold
+              current value per instance (top 5), last 60 min per minute, dashed: threshold ·{' '}
+              <CsvLink id="alerts-rules" href={csv('rules')} />
             </span>
           </div>
           <div className="table-scroll">
@@ -144,20 +144,14 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
               </thead>
               <tbody>
                 {status.flatMap((r) => {
-                  const c = r.config.condition;
-                  const cond =
-                    'spike' in c
-                      ? `spike over ${c.spike.window} vs ${c.spike.baseline}, k=${c.spike.k}, floor ${c.spike.floor}/min`
-                      : `${c.threshold.op} ${c.threshold.value}`;
-                  const metric = `${r.config.metric}${r.config.event ? ` ${r.config.event}` : ''} / ${r.config.scope}`;
-                  const rows = r.instances.length ? r.instances : [null];
-                  return rows.map((i, n) => (
+                  const { metric, condition } = ruleText(r);
+                  return ruleRows(r).map((i, n) => (
                     <tr key={`${r.name}-${i?.fingerprint ?? 'none'}`} data-testid="rule-row">
                       <td className="nowrap">{n === 0 ? r.name : ''}</td>
                       <td className="nowrap">{n === 0 ? metric : ''}</td>
-                      <td>{n === 0 ? `${cond} · for ${r.config.for}` : ''}</td>
-                      <td className="mono">{i ? scopeOf(i.labels) : r.error || 'no data'}</td>
-                      <td>{i ? (i.hasData ? i.state : 'no data') : ''}</td>
+                      <td>{n === 0 ? condition : ''}</td>
+                      <td className="mono">{instanceText(r, i)}</td>
+                      <td>{instanceState(i)}</td>
                       <td className="num">{i ? fmt(i.value) : ''}</td>
                       <td className="num">{i ? fmt(i.threshold) : ''}</td>
                       <td>
@@ -181,7 +175,10 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         <section className="panel" aria-labelledby="silences-title" data-testid="alerts-silences">
           <div className="panel-head">
             <h2 id="silences-title">Silences</h2>
-            <span className="hint">silenced alerts are still evaluated and recorded, just not notified</span>
+            <span className="hint">
+              silenced alerts are still evaluated and recorded, just not notified ·{' '}
+              <CsvLink id="alerts-silences" href={csv('silences')} />
+            </span>
           </div>
           <SilenceForm />
           {silences.length === 0 ? (
@@ -200,9 +197,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
               <tbody>
                 {silences.map((s) => (
                   <tr key={s.id} data-testid="silence-row">
-                    <td className="mono">
-                      {s.matchers.map((m) => `${m.name}${m.op}"${m.value}"`).join(', ')}
-                    </td>
+                    <td className="mono">{matchersText(s)}</td>
                     <td className="nowrap">{fmtAbs(s.startsAt)}</td>
                     <td className="nowrap">{fmtAbs(s.endsAt)}</td>
                     <td>{s.comment}</td>
@@ -219,7 +214,10 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         <section className="panel" aria-labelledby="history-title" data-testid="alerts-history">
           <div className="panel-head">
             <h2 id="history-title">History</h2>
-            <span className="hint">state changes in the selected range (UTC), newest first</span>
+            <span className="hint">
+              state changes in the selected range (UTC), newest first ·{' '}
+              <CsvLink id="alerts-history" href={csv('history')} />
+            </span>
           </div>
           {changes.length === 0 ? (
             <div className="empty">No state change in this range.</div>
@@ -242,9 +240,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                       <td className="nowrap">{fmtAbs(c.ts)}</td>
                       <td className="nowrap">{c.instance.rule}</td>
                       <td className="mono">{scopeOf(c.instance.labels)}</td>
-                      <td className="nowrap">
-                        {c.prevState} → {c.instance.state}
-                      </td>
+                      <td className="nowrap">{changeText(c)}</td>
                       <td className="num">{fmt(c.instance.value)}</td>
                       <td>{c.silencedBy.length ? 'yes' : ''}</td>
                     </tr>
@@ -259,7 +255,8 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
           <div className="panel-head">
             <h2 id="failed-title">Failed deliveries</h2>
             <span className="hint">
-              webhook notifications that failed after every retry, in the selected range
+              webhook notifications that failed after every retry, in the selected range ·{' '}
+              <CsvLink id="alerts-failed" href={csv('failed')} />
             </span>
           </div>
           {failed.length === 0 ? (

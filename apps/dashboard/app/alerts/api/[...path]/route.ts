@@ -1,6 +1,6 @@
 import { alerterConfigFromEnv, createAlertsApi, DEFAULT_RULES_PATH } from '@gatewatch/alerting';
+import { currentRules } from '../../../../lib/alerts.ts';
 import { getStore } from '../../../../lib/store.ts';
-import { currentRules } from '../../rules.ts';
 
 export const dynamic = 'force-dynamic';
 
