@@ -297,10 +297,10 @@ export async function notificationLog(
      ORDER BY ts DESC LIMIT {limit:UInt32}`,
     { outcome: '', limit: 500, ...p },
   );
-  return rows.map(({ tsMs: _t, startsMs: _s, ...r }) => ({
+  return rows.map(({ tsMs, startsMs, ...r }) => ({
     ...(r as unknown as NotificationRow),
-    ts: Number(r.tsMs),
-    startsAt: Number(r.startsMs),
+    ts: Number(tsMs),
+    startsAt: Number(startsMs),
     attempts: Number(r.attempts),
     httpStatus: Number(r.httpStatus),
   }));

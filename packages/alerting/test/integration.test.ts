@@ -240,6 +240,13 @@ test('a silenced spike is recorded (firing, silencedBy) but not notified', async
   // Failed deliveries of the dead receiver are visible in the log and the metrics.
   const failed = await notificationLog(store, { fromMs: at(0), toMs: at(END), outcome: 'failed' });
   assert.ok(failed.length >= 3);
+  for (const f of failed) {
+    assert.ok(f.ts >= at(0) && f.ts < at(END), `delivery time ${f.ts} inside the evaluated window`);
+    assert.ok(
+      Number.isFinite(f.startsAt) && f.startsAt <= f.ts,
+      `alert start ${f.startsAt} before its delivery`,
+    );
+  }
   assert.ok(
     failed.every(
       (f) => f.receiver === 'down' && /^cannot reach http:\/\/127\.0\.0\.1:1\/hook: /.test(f.error),
