@@ -17,6 +17,7 @@ import {
   type CounterSnapshot,
   Counters,
   mergeCounters,
+  nodeLabel,
   prometheusText,
   toCounterSample,
 } from './counters.ts';
@@ -116,6 +117,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   let nextId = 0;
   let stopping = false;
   let restartDelay = opts.restartDelayMs ?? 1000;
+  let restarts = 0;
   let sampleTimer: NodeJS.Timeout | undefined;
 
   cluster.setupPrimary({
@@ -138,6 +140,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
 
   /** After start, a worker that exits is replaced, sooner if it had run a while, later while they keep dying. */
   const replace = (w: Worker, why: string, ranMs: number) => {
+    restarts++;
     if (ranMs > 60_000) restartDelay = opts.restartDelayMs ?? 1000;
     const delay = restartDelay;
     restartDelay = Math.min(30_000, restartDelay * 2);
@@ -238,7 +241,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
     metrics: async () =>
       joinMetrics(
         prometheusText(await counters(), { nodeId: config.nodeId, configVersion: version }),
-        opts.extraMetrics,
+        () => `${workerMetrics(config.nodeId, serving.size, wanted, restarts)}${opts.extraMetrics?.() ?? ''}`,
       ),
     health: async () => {
       const running = serving.size;
@@ -324,6 +327,21 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
     running: () => serving.size,
   };
   return node;
+}
+
+/** Prometheus lines of a multi-core node's processes (alert on restarts, or running < configured). */
+function workerMetrics(nodeId: string, running: number, configured: number, restarts: number): string {
+  const node = nodeLabel(nodeId);
+  return [
+    '# HELP gatewatch_worker_processes Proxy worker processes of this node: serving now, and configured.',
+    '# TYPE gatewatch_worker_processes gauge',
+    `gatewatch_worker_processes{${node},state="running"} ${running}`,
+    `gatewatch_worker_processes{${node},state="configured"} ${configured}`,
+    '# HELP gatewatch_worker_restarts_total Worker processes that exited unexpectedly and were replaced.',
+    '# TYPE gatewatch_worker_restarts_total counter',
+    `gatewatch_worker_restarts_total{${node}} ${restarts}`,
+    '',
+  ].join('\n');
 }
 
 export interface WorkerHooks {

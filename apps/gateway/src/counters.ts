@@ -152,12 +152,15 @@ export function toCounterSample(
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+/** The `node="…"` label of every series of a node. */
+export const nodeLabel = (nodeId: string) => `node="${esc(nodeId)}"`;
+
 /** Prometheus text exposition (version 0.0.4). */
 export function prometheusText(
   s: CounterSnapshot,
   labels: { nodeId: string; configVersion: string },
 ): string {
-  const node = `node="${esc(labels.nodeId)}"`;
+  const node = nodeLabel(labels.nodeId);
   const lines: string[] = [];
   const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number, extra = '') => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${node}${extra}} ${value}`);

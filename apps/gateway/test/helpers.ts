@@ -238,14 +238,15 @@ export async function startGateway(
   };
 }
 
+/** Poll `fn` (sync or async) every 10 ms until it returns something truthy. */
 export async function waitFor<T>(
-  fn: () => T | undefined | false,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -272,7 +272,10 @@ describe('multi-core node (workers: 2)', () => {
       10_000,
       'a new worker',
     );
-    assert.equal((await metrics()).gatewatch_rejections_total, 8);
+    const afterKill = await httpGet(adminPort, '/metrics');
+    assert.equal(metricValues(afterKill.body).gatewatch_rejections_total, 8);
+    assert.match(afterKill.body, /^gatewatch_worker_restarts_total\{node="multi"\} 1$/m);
+    assert.match(afterKill.body, /^gatewatch_worker_processes\{node="multi",state="running"\} 2$/m);
 
     // A reload reaches every worker: all connections to the newly allowed host pass.
     assert.equal((await rawConnect(port, 'api.contoso.test:443')).status, 403);
