@@ -182,7 +182,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
           case 'spans':
             return opts.forwardSpans?.({ ...m.message, value: Buffer.from(m.message.value) });
           case 'counters':
-            parts.set(w, m.part);
+            if (!gone) parts.set(w, m.part);
             return pending.get(m.id)?.done();
           case 'tally': // kept so a worker that dies loses at most a second of counts
             if (!gone)
