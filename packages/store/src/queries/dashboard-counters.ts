@@ -46,6 +46,8 @@ export interface DashboardSeriesRow {
 export const DASHBOARD_OTHERS = 'others';
 
 const NODE = "({nodeId:String} = '' OR nodeId = {nodeId:String})";
+/** "No sample": the startedAt/ts placeholder of an empty slot or of the first sample's predecessor. */
+const NONE = "toDateTime64(0, 3, 'UTC')";
 /**
  * -Resample over [from − step, to) in whole steps: per node, one array slot per bucket (slot 1 is the
  * look-back bucket before the range). One group per node instead of one per (bucket, node) keeps the
@@ -76,14 +78,13 @@ function gaugeSql(fn: string, arg: string, table: string, col: string): string {
  * bucket (its pre-restart increase is lost); the window's first sample has no predecessor (step 0).
  */
 function rollupIncreaseSql(r: string, m: string, suffix: string, period: string): string {
-  const none = "toDateTime64(0, 3, 'UTC')";
   const state = (fn: string, col: string) => `${fn}Merge${RESAMPLE}(${col}, toUnixTimestamp(${m}))`;
   return `SELECT nodeId,
-      arrayFill(x -> x.2 != ${none}, arrayZip(L, SL)) AS filled,
-      arrayPushFront(arrayPopBack(filled), (toUInt64(0), ${none})) AS prev,
-      arrayFilter((x, i, s) -> i >= 2 AND s != ${none},
+      arrayFill(x -> x.2 != ${NONE}, arrayZip(L, SL)) AS filled,
+      arrayPushFront(arrayPopBack(filled), (toUInt64(0), ${NONE})) AS prev,
+      arrayFilter((x, i, s) -> i >= 2 AND s != ${NONE},
         arrayMap((f, l, sf, sl, p, i) -> (${SLOT_MS},
-          (if(p.2 = ${none}, 0, if(sf = p.2 AND f >= p.1, toInt64(f) - toInt64(p.1), toInt64(f)))
+          (if(p.2 = ${NONE}, 0, if(sf = p.2 AND f >= p.1, toInt64(f) - toInt64(p.1), toInt64(f)))
             + if(sf = sl AND l >= f, toInt64(l) - toInt64(f), toInt64(l))) * 60 / {stepSec:UInt32}),
           F, L, SF, SL, prev, arrayEnumerate(L)),
         arrayEnumerate(L), SL) AS pts
@@ -109,10 +110,9 @@ function perNodeSql(p: DashboardCounterSeriesParams): string {
   // Raw samples (short ranges), exact: per node the samples in time order (one minute of look-back gives
   // the first in-range sample its predecessor), per-sample deltas, summed per bucket, all as array
   // functions on one row per node rather than a window over every sample.
-  const none = "toDateTime64(0, 3, 'UTC')";
   return `SELECT nodeId,
       arraySort(x -> x.1, groupArray((ts, ${c.column}, startedAt))) AS s,
-      arrayPushFront(arrayPopBack(s), (${none}, toUInt64(0), ${none})) AS prev,
+      arrayPushFront(arrayPopBack(s), (${NONE}, toUInt64(0), ${NONE})) AS prev,
       arrayMap((x, p, i) -> if(i = 1, 0, if(x.3 = p.3 AND x.2 >= p.2, toInt64(x.2) - toInt64(p.2), toInt64(x.2))),
         s, prev, arrayEnumerate(s)) AS inc,
       arrayMap(x -> ${BUCKET_MS('x.1')}, s) AS bs,

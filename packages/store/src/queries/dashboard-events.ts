@@ -16,7 +16,6 @@ import {
   eventParams,
   eventRollupTier,
   FLEET_EVENT_FILTERS,
-  FROM,
   inWindow,
   needsRaw,
   only105,
@@ -24,7 +23,6 @@ import {
   ROLLUP_EVENT_FILTERS,
   rawEventTable,
   selectRows,
-  TO,
   WHOLE_DAYS,
   wholeDays,
 } from './dashboard-common.ts';
@@ -250,7 +248,7 @@ export async function dashboardTopValues(
   const dailyHosts = fromHosts && days;
   const dailyClients =
     p.by === 'clientAddress' && days && !f.nodeId && !f.workspaceId && !f.reason && !needsRaw(f);
-  const window = `ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}`;
+  const window = `${inWindow('ts')} AND ${RAW_EVENT_FILTERS}`;
   const hostsWindow = `${inWindow('hour')} AND ${FLEET_EVENT_FILTERS}
          AND ({targetHost:String} = '' OR targetHost = {targetHost:String})`;
   // Distinct clients are merged for the shown hosts only (the top N by count): merging every host's
@@ -344,37 +342,34 @@ export async function dashboardLatestEvents(
   const limit = p.limit ?? 200;
   const columns = `toString(recordId) AS id, toUnixTimestamp64Milli(ts) AS tsMs, nodeId, eventId, level,
          workspaceId, clientAddress, targetHost, targetPort, tlsVersion, sni, reason, message, traceId, spanId`;
+  const where = `${inWindow('ts')} AND ${RAW_EVENT_FILTERS}`;
+  const newest = (also: string, params: Record<string, unknown>) =>
+    selectRows<Record<string, string | number>>(
+      store,
+      `SELECT ${columns}
+       FROM gateway_events
+       WHERE ${where}${also}
+       ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
+      { ...params, limit },
+    );
   let rows: Record<string, string | number>[] = [];
-  const drill105 = rawEventTable(f) === 'gateway_events_105';
-  if (drill105) {
+  if (rawEventTable(f) === 'gateway_events_105') {
     // A 105 drill-down: the newest (node, ts) keys come from gateway_events_105 (the filter is its key
     // prefix; WITH TIES keeps every row tied at the cut), then the records by gateway_events' primary key.
-    const where = `ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}`;
-    rows = await selectRows<Record<string, string | number>>(
-      store,
-      `SELECT ${columns}
-       FROM gateway_events
-       WHERE ${where} AND (eventId, nodeId, ts) IN (
+    rows = await newest(
+      ` AND (eventId, nodeId, ts) IN (
          SELECT eventId, nodeId, ts FROM gateway_events_105 WHERE ${where}
-         ORDER BY ts DESC LIMIT {limit:UInt32} WITH TIES)
-       ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
-      { ...eventParams(p, f), limit },
+         ORDER BY ts DESC LIMIT {limit:UInt32} WITH TIES)`,
+      eventParams(p, f),
     );
-  }
-  // gateway_events is ordered by (eventId, nodeId, ts), not by time: look at the newest hour first and
-  // widen only when it holds too few rows, so "latest" does not scan a month.
-  const spans = drill105 ? [] : [3_600_000, 6 * 3_600_000, 24 * 3_600_000, Number.POSITIVE_INFINITY];
-  for (const span of spans) {
-    const fromMs = Math.max(p.fromMs, p.toMs - span);
-    rows = await selectRows<Record<string, string | number>>(
-      store,
-      `SELECT ${columns}
-       FROM gateway_events
-       WHERE ts >= ${FROM} AND ts < ${TO} AND ${RAW_EVENT_FILTERS}
-       ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
-      { ...eventParams({ fromMs, toMs: p.toMs }, f), limit },
-    );
-    if (rows.length >= limit || fromMs <= p.fromMs) break;
+  } else {
+    // gateway_events is ordered by (eventId, nodeId, ts), not by time: look at the newest hour first and
+    // widen only when it holds too few rows, so "latest" does not scan a month.
+    for (const span of [3_600_000, 6 * 3_600_000, 24 * 3_600_000, Number.POSITIVE_INFINITY]) {
+      const fromMs = Math.max(p.fromMs, p.toMs - span);
+      rows = await newest('', eventParams({ fromMs, toMs: p.toMs }, f));
+      if (rows.length >= limit || fromMs <= p.fromMs) break;
+    }
   }
   return rows.map((r) => ({
     recordId: String(r.id),
