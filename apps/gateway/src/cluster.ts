@@ -27,6 +27,7 @@ import {
   GATEWAY_VERSION,
   type Gateway,
   type GatewayNode,
+  type GatewayOptions,
   ListenError,
   type ListenInfo,
   listenOn,
@@ -43,7 +44,7 @@ export interface SpanMessage {
 }
 
 type ToWorker =
-  | { type: 'start' | 'reload'; config: GatewayConfig; workers: number }
+  | { type: 'start' | 'reload'; config: GatewayConfig }
   | { type: 'counters'; id: number }
   | { type: 'stop'; drainTimeoutMs: number };
 
@@ -77,26 +78,22 @@ export function workerShare(c: GatewayConfig, workers: number): GatewayConfig {
   };
 }
 
-export interface ClusterOptions {
-  sink?: TelemetrySink;
+/** Where the node's telemetry goes (as for one process), plus what only a multi-core node needs. */
+export interface ClusterOptions extends Pick<GatewayOptions, 'sink' | 'logFile' | 'extraMetrics'> {
   /** Takes the workers' encoded spans (the node's telemetry queue). */
   forwardSpans?(message: SpanMessage & { value: Buffer }): void;
-  logFile?: string;
-  extraMetrics?: () => string;
   /** Module each worker runs; it must call serveWorker(). Default: this package's src/worker.ts. */
   workerModule?: string;
-  /** Wait before re-forking a worker that died (default 1000 ms, doubling to 30 s while they keep dying). */
-  restartDelayMs?: number;
 }
 
 export interface ClusterNode extends GatewayNode {
   /** The node's counters, asked of every worker (a worker that does not answer within 1 s counts as before). */
   counters(): Promise<CounterSnapshot>;
-  /** Worker processes serving the proxy port now. */
-  running(): number;
 }
 
 const ANSWER_MS = 1000;
+/** Wait before re-forking a worker that died, doubling up to 30 s while they keep dying. */
+const RESTART_DELAY_MS = 1000;
 /** How often workers report their counts unasked. */
 const TALLY_MS = 1000;
 
@@ -116,7 +113,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   const serving = new Set<Worker>(); // workers whose listeners are open
   let nextId = 0;
   let stopping = false;
-  let restartDelay = opts.restartDelayMs ?? 1000;
+  let restartDelay = RESTART_DELAY_MS;
   let restarts = 0;
   let sampleTimer: NodeJS.Timeout | undefined;
 
@@ -141,7 +138,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   /** After start, a worker that exits is replaced, sooner if it had run a while, later while they keep dying. */
   const replace = (w: Worker, why: string, ranMs: number) => {
     restarts++;
-    if (ranMs > 60_000) restartDelay = opts.restartDelayMs ?? 1000;
+    if (ranMs > 60_000) restartDelay = RESTART_DELAY_MS;
     const delay = restartDelay;
     restartDelay = Math.min(30_000, restartDelay * 2);
     emitter.emit(EVENT.APPLICATION_ERROR, {
@@ -169,7 +166,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready': // listening for our messages now (one sent earlier could be lost)
-            return send(w, { type: 'start', config: workerShare(config, wanted), workers: wanted });
+            return send(w, { type: 'start', config: workerShare(config, wanted) });
           case 'listening':
             listening = true;
             serving.add(w);
@@ -226,11 +223,13 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
           }),
       ),
     );
-    const ownPart = { snapshot: own.snapshot(), clientAddresses: [] };
-    return mergeCounters([retired, ownPart, ...parts.values()]);
+    return known();
   };
-  const sample = async () =>
-    toCounterSample(await counters(), {
+  /** The node's counts as last reported (workers tally every second): no round trip to the workers. */
+  const known = () =>
+    mergeCounters([retired, { snapshot: own.snapshot(), clientAddresses: [] }, ...parts.values()]);
+  const sampleOf = (totals: CounterSnapshot) =>
+    toCounterSample(totals, {
       nodeId: config.nodeId,
       startedAt,
       version: GATEWAY_VERSION,
@@ -243,7 +242,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         prometheusText(await counters(), { nodeId: config.nodeId, configVersion: version }),
         () => `${workerMetrics(config.nodeId, serving.size, wanted, restarts)}${opts.extraMetrics?.() ?? ''}`,
       ),
-    health: async () => {
+    health: () => {
       const running = serving.size;
       const ok = !stopping && running === wanted;
       return {
@@ -255,7 +254,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
           configVersion: version,
           uptimeMs: Date.now() - startedAt,
           workers: { running, configured: wanted },
-          activeClientConnections: (await counters()).activeClientConnections,
+          activeClientConnections: known().activeClientConnections,
         },
       };
     },
@@ -278,7 +277,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         throw err;
       }
       sampleTimer = setInterval(() => {
-        sample().then((s) => emitter.counterSample(s));
+        counters().then((totals) => emitter.counterSample(sampleOf(totals)));
       }, config.counterIntervalMs);
       sampleTimer.unref();
       announceStart(emitter, config, info, version, `, ${wanted} worker processes`);
@@ -299,9 +298,9 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
           }),
       );
       await Promise.all(exits);
-      const final = await sample();
-      emitter.counterSample(final);
-      emitter.emit(EVENT.SERVICE_STOPPED, { message: stoppedMessage(await counters()) });
+      const totals = known(); // every worker has exited and reported its final counts
+      emitter.counterSample(sampleOf(totals));
+      emitter.emit(EVENT.SERVICE_STOPPED, { message: stoppedMessage(totals) });
       await new Promise<void>((resolve) => (admin.listening ? admin.close(() => resolve()) : resolve()));
       await emitter.flush();
     },
@@ -312,8 +311,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
       config = next;
       version = newVersion;
       emitter.setNodeId(next.nodeId);
-      for (const w of workers())
-        send(w, { type: 'reload', config: workerShare(next, wanted), workers: wanted });
+      for (const w of workers()) send(w, { type: 'reload', config: workerShare(next, wanted) });
       emitter.emit(EVENT.GENERAL_INFO, { message: reloadNotice(before, next, version) });
     },
     configError(err) {
@@ -324,7 +322,6 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
     config: () => config,
     configVersion: () => version,
     counters,
-    running: () => serving.size,
   };
   return node;
 }
@@ -342,6 +339,11 @@ function workerMetrics(nodeId: string, running: number, configured: number, rest
     `gatewatch_worker_restarts_total{${node}} ${restarts}`,
     '',
   ].join('\n');
+}
+
+/** The node a config describes: one process (createGateway) or, with `workers` > 1, a primary and workers. */
+export function createNode(config: GatewayConfig, opts: ClusterOptions = {}): GatewayNode {
+  return workerCount(config) > 1 ? startCluster(config, opts) : createGateway(config, opts);
 }
 
 export interface WorkerHooks {

@@ -10,6 +10,7 @@ export {
 export {
   type ClusterNode,
   type ClusterOptions,
+  createNode,
   type SpanMessage,
   sendSpans,
   serveWorker,

@@ -6,10 +6,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EVENT } from '@gatewatch/events';
 import { Command } from 'commander';
-import { startCluster, workerCount } from './cluster.ts';
+import { createNode } from './cluster.ts';
 import { type Env, type GatewayConfig, loadConfig } from './config.ts';
 import { Counters } from './counters.ts';
-import { createGateway, type GatewayNode, type ListenInfo } from './gateway.ts';
+import type { ListenInfo } from './gateway.ts';
 import { watchConfig } from './reload.ts';
 import type { TelemetrySink } from './telemetry.ts';
 import { createLogger, Emitter } from './telemetry.ts';
@@ -69,10 +69,7 @@ export async function run(opts: RunOptions = {}) {
     return undefined;
   }
 
-  const gateway: GatewayNode =
-    workerCount(config) > 1
-      ? startCluster(config, { sink: opts.sink })
-      : createGateway(config, { sink: opts.sink });
+  const gateway = createNode(config, { sink: opts.sink });
   let info: ListenInfo;
   try {
     info = await gateway.start();

@@ -120,7 +120,7 @@ export async function handleConnect(
   const clientPort = client.remotePort ?? 0;
   let upstream: Socket | undefined;
   let clientClosed = false;
-  client.setMaxListeners(32); // pipeline + inspection + accounting each watch 'close'
+  client.setMaxListeners(32); // the two pipelines, inspection and the tunnel's own close handling watch 'close'
   client.once('close', () => {
     clientClosed = true;
     upstream?.destroy();

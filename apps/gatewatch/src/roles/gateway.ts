@@ -5,16 +5,14 @@ import { EVENT } from '@gatewatch/events';
 import {
   ConfigError,
   Counters,
-  createGateway,
   createLogger,
+  createNode,
   Emitter,
   GATEWAY_VERSION,
   type GatewayNode,
   type ListenInfo,
   loadConfig,
-  startCluster,
   watchConfig,
-  workerCount,
 } from '@gatewatch/gateway';
 import { type Bus, createTelemetry, type Telemetry } from '@gatewatch/pipeline';
 import { describeListenError, UsageError } from '../errors.ts';
@@ -67,17 +65,14 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
   const outputs = telemetry
     ? { sink: telemetry.sink, extraMetrics: () => telemetry.metricsText(), logFile: o.logFile }
     : { logFile: o.logFile };
-  const gateway: GatewayNode =
-    workerCount(config) > 1
-      ? startCluster(config, {
-          ...outputs,
-          // With telemetry, workers trace too and send their spans here; without, the plain worker.
-          ...(telemetry && {
-            forwardSpans: telemetry.forwardSpans,
-            workerModule: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)),
-          }),
-        })
-      : createGateway(config, outputs);
+  // With telemetry, a multi-core node's workers trace too and send their spans here.
+  const gateway = createNode(config, {
+    ...outputs,
+    ...(telemetry && {
+      forwardSpans: telemetry.forwardSpans,
+      workerModule: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)),
+    }),
+  });
   let info: ListenInfo;
   try {
     info = await gateway.start();
