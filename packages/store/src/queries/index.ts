@@ -1,3 +1,1 @@
-export * from './common.ts';
-export * from './counters.ts';
 export * from './traces.ts';

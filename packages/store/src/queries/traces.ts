@@ -1,6 +1,6 @@
 import type { SpanRow } from '../insert.ts';
 import type { Store } from '../open.ts';
-import { queryRows } from './common.ts';
+import { selectRows } from './dashboard-common.ts';
 
 /**
  * Every span of one trace, oldest first. The trace-id lookup table gives the time range first, so the
@@ -10,7 +10,7 @@ export async function traceSpans(
   store: Store,
   params: { traceId: string; limit?: number },
 ): Promise<SpanRow[]> {
-  return queryRows<SpanRow>(
+  return selectRows<SpanRow>(
     store,
     `WITH (SELECT (min(Start), max(End)) FROM otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS range
      SELECT * FROM otel_traces
