@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
-import { filterAndSort, type Paged } from '../lib/paging.ts';
+import { filterAndSort, type Paged, type Sort } from '../lib/paging.ts';
 import { withParams } from '../lib/range.ts';
 import { CsvLink } from './CsvLink.tsx';
 
@@ -39,18 +39,14 @@ interface Props {
 
 /** A table panel: sortable headers (click or Enter), optional quick filter, CSV export of the same data. */
 export function DataTable({ id, title, columns, rows, csvHref, empty, filterable, hint, paged }: Props) {
-  const [localSort, setLocalSort] = useState<{ key: string; desc: boolean } | null>(null);
+  const [localSort, setLocalSort] = useState<Sort | null>(null);
   const [q, setQ] = useState(paged?.filter ?? '');
   const router = useRouter();
   const pathname = usePathname();
   const sp = useSearchParams();
   const hrefWith = (changes: Record<string, string | undefined>) => `${pathname}${withParams(sp, changes)}`;
-  const sort = paged
-    ? paged.sort
-      ? { key: paged.sort.replace(/^-/, ''), desc: paged.sort.startsWith('-') }
-      : null
-    : localSort;
-  const setSort = (next: { key: string; desc: boolean }) => {
+  const sort = paged ? paged.sort : localSort;
+  const setSort = (next: Sort) => {
     if (!paged) return setLocalSort(next);
     router.push(hrefWith({ sort: `${next.desc ? '-' : ''}${next.key}`, page: undefined }), { scroll: false });
   };
@@ -66,7 +62,7 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
     return () => clearTimeout(t);
   }, [q]);
   const shown = useMemo(
-    () => (paged ? rows : filterAndSort(rows, columns, q.trim().toLowerCase(), sort ?? undefined)),
+    () => (paged ? rows : filterAndSort(rows, columns, q.trim().toLowerCase(), sort)),
     [rows, columns, q, sort, paged],
   );
   const total = paged ? paged.total : rows.length;

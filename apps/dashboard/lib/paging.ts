@@ -6,7 +6,13 @@
 import type { Cell, Column } from '../components/DataTable.tsx';
 import { param, type SearchParams } from './range.ts';
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
+
+/** A sort column; in the URL `key` or `-key` (descending). */
+export interface Sort {
+  key: string;
+  desc: boolean;
+}
 
 export interface Paged {
   rows: Record<string, Cell>[];
@@ -17,7 +23,8 @@ export interface Paged {
   /** Rows before filtering / after. */
   total: number;
   matching: number;
-  sort: string;
+  /** The URL's sort when it names a column, else none. */
+  sort: Sort | null;
   filter: string;
 }
 
@@ -33,7 +40,7 @@ export function filterAndSort(
   rows: Record<string, Cell>[],
   columns: Column[],
   needle: string,
-  sort?: { key: string; desc: boolean },
+  sort: Sort | null,
 ): Record<string, Cell>[] {
   const out = needle
     ? rows.filter((r) =>
@@ -56,13 +63,8 @@ export function pageOf(
   const filter = (param(sp, 'filter') ?? '').trim().slice(0, 256);
   const rawSort = param(sp, 'sort') ?? '';
   const key = rawSort.replace(/^-/, '');
-  const sort = columns.some((c) => c.key === key) ? rawSort : '';
-  const out = filterAndSort(
-    rows,
-    columns,
-    filter.toLowerCase(),
-    sort ? { key, desc: sort.startsWith('-') } : undefined,
-  );
+  const sort = columns.some((c) => c.key === key) ? { key, desc: rawSort.startsWith('-') } : null;
+  const out = filterAndSort(rows, columns, filter.toLowerCase(), sort);
   const size = Math.min(500, Math.max(5, Math.floor(Number(param(sp, 'size'))) || PAGE_SIZE));
   const pages = Math.max(1, Math.ceil(out.length / size));
   const page = Math.min(pages, Math.max(1, Math.floor(Number(param(sp, 'page'))) || 1));
