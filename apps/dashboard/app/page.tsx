@@ -7,8 +7,8 @@ import { pageOf } from '../lib/paging.ts';
 import { lastTotal, pivot } from '../lib/pivot.ts';
 import type { SearchParams } from '../lib/range.ts';
 import { getStore } from '../lib/store.ts';
-import { statusHint, TABLES } from '../lib/tables.ts';
-import { buildView, qs } from '../lib/view.ts';
+import { csvHref, statusHint, TABLES } from '../lib/tables.ts';
+import { buildView } from '../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Overview' };
@@ -33,7 +33,6 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
       return Math.round(lastTotal(data, keys) * 10) / 10;
     };
-    const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
     // One page of the node table in the HTML; stats above use every node, the CSV exports them all.
     const { rows: nodeRows, ...nodePage } = pageOf(nodes.rows, nodes.columns, sp);
     content =
@@ -77,7 +76,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             columns={nodes.columns}
             rows={nodeRows}
             paged={nodePage}
-            csvHref={csv('nodes')}
+            csvHref={csvHref('nodes', view.params)}
             filterable
             hint={statusHint()}
             empty="No node reported in this range."
@@ -87,7 +86,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             title="Top event ids"
             columns={events.columns}
             rows={events.rows}
-            csvHref={csv('event-totals')}
+            csvHref={csvHref('event-totals', view.params)}
             empty="No events in this range."
           />
         </>

@@ -437,6 +437,11 @@ export const TABLES = {
 } satisfies Record<string, (store: Store, view: View) => Promise<TableData>>;
 
 export type TableName = keyof typeof TABLES;
+
+/** A table's CSV export (`app/api/csv/[name]`) with the page's params: the name must be a TABLES entry. */
+export function csvHref(name: TableName, params: Record<string, string>): string {
+  return `/api/csv/${name}${qs(params)}`;
+}
 export function isTableName(name: string): name is TableName {
   return Object.hasOwn(TABLES, name);
 }

@@ -18,7 +18,8 @@ import {
 } from '../../lib/alerts.ts';
 import { fmtAbs, fmtAgo, type SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
-import { buildView, qs } from '../../lib/view.ts';
+import { csvHref } from '../../lib/tables.ts';
+import { buildView } from '../../lib/view.ts';
 import { RulesEditor } from './RulesEditor.tsx';
 import { ExpireButton, SilenceForm } from './SilenceControls.tsx';
 import { Sparkline } from './Sparkline.tsx';
@@ -32,8 +33,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   let content: React.ReactNode;
   try {
     const store = await getStore();
-    // Each table's CSV (lib/tables.ts) calls the same alertsData function with the same params.
-    const csv = (name: string) => `/api/csv/alerts-${name}${qs(view.params)}`;
+    // Each table's CSV (csvHref → lib/tables.ts) calls the same alertsData function with the same params.
     const [alerts, last, status, silences, changes, failed] = await Promise.all([
       alertsData.firing(store, view),
       lastEvaluation(store),
@@ -64,7 +64,8 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="firing-title">Firing now</h2>
             <span className="hint">
               {last === null ? 'never evaluated' : `evaluated ${fmtAgo(last, now)}`} · pending, no data and
-              resolved in the last hour too · <CsvLink id="alerts-firing" href={csv('firing')} />
+              resolved in the last hour too ·{' '}
+              <CsvLink id="alerts-firing" href={csvHref('alerts-firing', view.params)} />
             </span>
           </div>
           {alerts.length === 0 ? (
@@ -125,7 +126,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="rules-title">Rules</h2>
             <span className="hint">
               current value per instance (top 5), last 60 min per minute, dashed: threshold ·{' '}
-              <CsvLink id="alerts-rules" href={csv('rules')} />
+              <CsvLink id="alerts-rules" href={csvHref('alerts-rules', view.params)} />
             </span>
           </div>
           <div className="table-scroll">
@@ -177,7 +178,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="silences-title">Silences</h2>
             <span className="hint">
               silenced alerts are still evaluated and recorded, just not notified ·{' '}
-              <CsvLink id="alerts-silences" href={csv('silences')} />
+              <CsvLink id="alerts-silences" href={csvHref('alerts-silences', view.params)} />
             </span>
           </div>
           <SilenceForm />
@@ -216,7 +217,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="history-title">History</h2>
             <span className="hint">
               state changes in the selected range (UTC), newest first ·{' '}
-              <CsvLink id="alerts-history" href={csv('history')} />
+              <CsvLink id="alerts-history" href={csvHref('alerts-history', view.params)} />
             </span>
           </div>
           {changes.length === 0 ? (
@@ -256,7 +257,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <h2 id="failed-title">Failed deliveries</h2>
             <span className="hint">
               webhook notifications that failed after every retry, in the selected range ·{' '}
-              <CsvLink id="alerts-failed" href={csv('failed')} />
+              <CsvLink id="alerts-failed" href={csvHref('alerts-failed', view.params)} />
             </span>
           </div>
           {failed.length === 0 ? (

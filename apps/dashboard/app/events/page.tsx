@@ -13,8 +13,8 @@ import { ChartPanel, ErrorState, PageHeader } from '../../components/Panels.tsx'
 import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
-import { reasonLabel, TABLES } from '../../lib/tables.ts';
-import { buildView, qs } from '../../lib/view.ts';
+import { csvHref, reasonLabel, TABLES } from '../../lib/tables.ts';
+import { buildView } from '../../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Events' };
@@ -40,7 +40,6 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     });
     const totals = await TABLES['event-totals'](store, view);
     const latest = await TABLES.events(store, view);
-    const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
     const selected = view.filters.event?.split(',').map(Number).filter(isEventId) ?? [];
     content = (
       <>
@@ -63,7 +62,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           title={totals.title}
           columns={totals.columns}
           rows={totals.rows}
-          csvHref={csv('event-totals')}
+          csvHref={csvHref('event-totals', view.params)}
           empty="No events match these filters."
         />
         <DataTable
@@ -71,7 +70,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           title={latest.title}
           columns={latest.columns}
           rows={latest.rows}
-          csvHref={csv('events')}
+          csvHref={csvHref('events', view.params)}
           filterable
           hint="newest 200"
           empty="No records match these filters in this range."

@@ -10,7 +10,7 @@ import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/comm
 import { PALETTE } from '../../lib/palette.ts';
 import type { SearchParams } from '../../lib/range.ts';
 import { getStore } from '../../lib/store.ts';
-import { configuredWorkspaces, reasonLabel, TABLES, type TableData } from '../../lib/tables.ts';
+import { configuredWorkspaces, csvHref, reasonLabel, TABLES, type TableData } from '../../lib/tables.ts';
 import { buildView, qs, type View } from '../../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
@@ -22,7 +22,6 @@ const REASON_COLORS = Object.fromEntries(REASONS_105.map((r, i) => [r, PALETTE[i
 export default async function InvestigatePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const view = buildView(await searchParams);
   const f = { ...view.eventFilters, eventIds: [EVENT.DESTINATION_NOT_ALLOWED] };
-  const csv = (name: string) => `/api/csv/${name}${qs(view.params)}`;
   let content: React.ReactNode;
   try {
     const store = await getStore();
@@ -89,33 +88,38 @@ export default async function InvestigatePage({ searchParams }: { searchParams: 
             view={view}
             name="ws105"
             data={t('ws105')}
-            csv={csv('ws105')}
+            csv={csvHref('ws105', view.params)}
             hint="click a workspace to drill down"
           />
-          <Table view={view} name="reasons105" data={t('reasons105')} csv={csv('reasons105')} />
+          <Table
+            view={view}
+            name="reasons105"
+            data={t('reasons105')}
+            csv={csvHref('reasons105', view.params)}
+          />
         </div>
         <div className="grid">
           <Table
             view={view}
             name="hosts105"
             data={t('hosts105')}
-            csv={csv('hosts105')}
+            csv={csvHref('hosts105', view.params)}
             hint="click a host to drill down"
           />
           <Table
             view={view}
             name="clients105"
             data={t('clients105')}
-            csv={csv('clients105')}
+            csv={csvHref('clients105', view.params)}
             hint="click a client for its records"
           />
         </div>
-        <Table view={view} name="nodes105" data={t('nodes105')} csv={csv('nodes105')} />
+        <Table view={view} name="nodes105" data={t('nodes105')} csv={csvHref('nodes105', view.params)} />
         <Table
           view={view}
           name="records105"
           data={t('records105')}
-          csv={csv('records105')}
+          csv={csvHref('records105', view.params)}
           hint="newest 200"
           filterable
         />

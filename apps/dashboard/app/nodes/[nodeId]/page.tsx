@@ -7,8 +7,8 @@ import { COUNTER_PANELS, loadCounterSeries } from '../../../lib/load.ts';
 import { PALETTE } from '../../../lib/palette.ts';
 import { fmtAbs, fmtAgo, type SearchParams } from '../../../lib/range.ts';
 import { getStore } from '../../../lib/store.ts';
-import { nodeStatus, TABLES } from '../../../lib/tables.ts';
-import { buildView, qs } from '../../../lib/view.ts';
+import { csvHref, nodeStatus, TABLES } from '../../../lib/tables.ts';
+import { buildView } from '../../../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,7 +28,6 @@ export default async function NodePage({ params, searchParams }: Props) {
   const nodeId = decodeURIComponent((await params).nodeId);
   const sp = { ...(await searchParams), node: nodeId };
   const view = buildView(sp);
-  const csv = (name: string) => `/api/csv/${name}${qs({ ...view.params, node: nodeId })}`;
   let content: React.ReactNode;
   try {
     const store = await getStore();
@@ -112,7 +111,7 @@ export default async function NodePage({ params, searchParams }: Props) {
             title={errors.title}
             columns={errors.columns}
             rows={errors.rows}
-            csvHref={csv('node-errors')}
+            csvHref={csvHref('node-errors', { ...view.params, node: nodeId })}
             empty="No error-level events (400–403) from this node in this range."
           />
           <DataTable
@@ -120,7 +119,7 @@ export default async function NodePage({ params, searchParams }: Props) {
             title={totals.title}
             columns={totals.columns}
             rows={totals.rows}
-            csvHref={csv('event-totals')}
+            csvHref={csvHref('event-totals', { ...view.params, node: nodeId })}
             empty="No events from this node in this range."
           />
         </>
