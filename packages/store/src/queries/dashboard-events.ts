@@ -160,9 +160,11 @@ export async function dashboardEventTotals(
   const keys = by.map((k, i) => `toString(${k}) AS k${i}`);
   const ks = by.map((_, i) => `k${i}`).join(', ');
   const groupBy = by.length ? `GROUP BY ${ks}` : '';
-  const clients = p.clients === false ? '0' : s.clients;
+  // A count the caller turned off (`clients: false` / `nodes: false`) is the constant 0.
+  const asked = (on: boolean | undefined, expr: string) => (on === false ? '0' : expr);
+  const clients = asked(p.clients, s.clients);
   // Grouped by node, each group has one node: no distinct count to pay for (most of a 30-day nodes105 read).
-  const nodes = p.nodes === false ? '0' : by.includes('nodeId') ? '1' : s.nodes;
+  const nodes = asked(p.nodes, by.includes('nodeId') ? '1' : s.nodes);
   // Distinct clients/nodes of event 105 per workspace or reason over days: the daily 105 rollup.
   const days = wholeDays(p.fromMs, p.toMs);
   const daily =
@@ -177,7 +179,7 @@ export async function dashboardEventTotals(
   // per-node hourly rollup (cheap on its LowCardinality key columns; merging a node set per fleet row
   // was the costliest part of a 30-day read).
   const query = daily
-    ? `SELECT ${[...keys, 'sum(e) AS cnt', `${p.clients === false ? '0' : 'uniqCombinedMerge(12)(c)'} AS cli`, `${p.nodes === false ? '0' : 'uniqCombinedMerge(12)(n)'} AS nodes`, 'toUnixTimestamp64Milli(min(fs)) AS firstSeen', 'toUnixTimestamp64Milli(max(ls)) AS lastSeen'].join(', ')}
+    ? `SELECT ${[...keys, 'sum(e) AS cnt', `${asked(p.clients, 'uniqCombinedMerge(12)(c)')} AS cli`, `${asked(p.nodes, 'uniqCombinedMerge(12)(n)')} AS nodes`, 'toUnixTimestamp64Milli(min(fs)) AS firstSeen', 'toUnixTimestamp64Milli(max(ls)) AS lastSeen'].join(', ')}
        FROM (${daily105()}) ${groupBy}`
     : nodes
       ? totals
