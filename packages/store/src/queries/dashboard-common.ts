@@ -2,6 +2,7 @@
  * Shared pieces of the dashboard's queries: a typed JSONEachRow runner and the time/filter parameters.
  * Every value goes through ClickHouse query parameters ({name:Type}); only fixed SQL fragments are spliced.
  */
+import { EVENT } from '@gatewatch/events';
 import type { Store } from '../open.ts';
 
 export async function selectRows<T>(
@@ -113,7 +114,7 @@ export function rawEventTable(f: DashboardEventFilters): 'gateway_events' | 'gat
 
 /** Event 105 alone (the investigation's filter). */
 export function only105(f: DashboardEventFilters): boolean {
-  return f.eventIds?.length === 1 && f.eventIds[0] === 105;
+  return f.eventIds?.length === 1 && f.eventIds[0] === EVENT.DESTINATION_NOT_ALLOWED;
 }
 
 const DAY_MS = 86_400_000;
