@@ -107,6 +107,8 @@ export const configSchema = z
       })
       .default(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Move inspected tunnels' bytes in the kernel (Linux splice(2)); false = through Node streams. */
+    zeroCopy: z.boolean().default(true),
   })
   .strict();
 
@@ -207,6 +209,7 @@ export const ENV_VARS: Record<string, { path: string; kind: EnvKind }> = {
   GATEWATCH_COUNTER_INTERVAL_MS: { path: 'counterIntervalMs', kind: 'int' },
   GATEWATCH_LOG_LEVEL: { path: 'logLevel', kind: 'string' },
   GATEWATCH_WORKERS: { path: 'workers', kind: 'int' },
+  GATEWATCH_ZERO_COPY: { path: 'zeroCopy', kind: 'bool' },
 };
 
 function convert(kind: EnvKind, raw: string): unknown {

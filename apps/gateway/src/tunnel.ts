@@ -16,10 +16,11 @@ import {
   REJECTION_REASONS,
   type RejectionReason,
 } from '@gatewatch/events';
+import { spliceableFd, spliceTunnel, spliceUnavailable } from '@gatewatch/splice';
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { ClientHelloReader, type ClientHelloResult, compareVersions } from './clienthello.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Counters } from './counters.ts';
+import type { Counters, TunnelBytes } from './counters.ts';
 import type { Policy } from './policy.ts';
 import { type AddressGuard, unmapIPv4 } from './ssrf.ts';
 import type { Emitter, EventFields } from './telemetry.ts';
@@ -333,43 +334,27 @@ export async function handleConnect(
       message: `${result.version} session to ${host}:${port} verified (SNI ${result.sni || 'none'}${result.alpn.length ? `, ALPN ${result.alpn.join(',')}` : ''})`,
     });
 
-    // Pump bytes both ways with backpressure; half-close passes through; an error destroys both sides.
-    // Bytes are read from the upstream socket's own counters (from here on: the relay's answer and the
-    // CONNECT to it are not tunnel bytes), so the data path does no per-chunk accounting.
-    const sentBefore = up.bytesWritten;
-    const receivedBefore = up.bytesRead;
-    const closeBytes = ctx.counters.carry(() => ({
-      up: up.bytesWritten - sentBefore,
-      down: up.bytesRead - receivedBefore,
-    }));
-    up.write(buffered);
-    const untrack = ctx.track(() => {
-      client.destroy();
-      up.destroy();
-    });
-    let open = 2;
-    const done = () => {
-      if (--open > 0) return;
-      untrack();
-      bytes = closeBytes();
-      finishSpan();
-    };
-    pipeline(client, up, (err) => {
-      if (err) up.destroy();
-    });
-    pipeline(up, client, (err) => {
-      if (err) client.destroy();
-    });
-    client.setTimeout(config.limits.idleTimeoutMs, () => {
+    const idle = () =>
       ctx.emitter.emit(EVENT.GENERAL_INFO, {
         ...base,
         message: `Idle tunnel to ${host}:${port} closed after ${config.limits.idleTimeoutMs} ms without traffic`,
       });
-      client.destroy();
-      up.destroy();
+    const pump =
+      config.zeroCopy && !(client instanceof TLSSocket) && !spliceUnavailable()
+        ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle)
+        : undefined;
+    const {
+      measure,
+      close,
+      closed: pumpDone,
+    } = pump ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
+    const closeBytes = ctx.counters.carry(measure);
+    const untrack = ctx.track(close);
+    pumpDone.then(() => {
+      untrack();
+      bytes = closeBytes();
+      finishSpan();
     });
-    client.once('close', done);
-    up.once('close', done);
   } catch (err) {
     if (!(err instanceof Rejected)) {
       const message = `Unexpected error in tunnel to ${host}:${port}: ${(err as Error)?.message ?? String(err)}`;
@@ -391,6 +376,77 @@ export async function handleConnect(
   function finishQuiet(): void {
     if (!rejected) finishSpan();
   }
+}
+
+interface Pump {
+  measure(): TunnelBytes;
+  close(): void;
+  /** Resolves once both sockets are closed. */
+  closed: Promise<void>;
+}
+
+/**
+ * The kernel moves the bytes (splice(2) on the addon's epoll thread): none pass through JS. Undefined when a
+ * socket cannot be handed over (Node still has bytes to write to it), so the caller falls back to streams.
+ */
+function spliceBytes(
+  client: Socket,
+  up: Socket,
+  buffered: Buffer,
+  idleTimeoutMs: number,
+  onIdle: () => void,
+): Pump | undefined {
+  if (spliceableFd(client) === undefined || spliceableFd(up) === undefined) return undefined;
+  let ended!: () => void;
+  const closed = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  const tunnel = spliceTunnel(client, up, {
+    pendingUp: buffered,
+    idleTimeoutMs,
+    onEnd(end) {
+      if (end.reason === 'idle') onIdle();
+      ended();
+    },
+  });
+  return { measure: tunnel.bytes, close: tunnel.close, closed };
+}
+
+/**
+ * Node streams move the bytes, with backpressure; half-close passes through; an error destroys both sides.
+ * Bytes are read from the upstream socket's own counters (from here on: the relay's answer and the CONNECT
+ * to it are not tunnel bytes), so the data path does no per-chunk accounting.
+ */
+function streamBytes(
+  client: Socket,
+  up: Socket,
+  buffered: Buffer,
+  idleTimeoutMs: number,
+  onIdle: () => void,
+): Pump {
+  const sentBefore = up.bytesWritten;
+  const receivedBefore = up.bytesRead;
+  up.write(buffered);
+  pipeline(client, up, (err) => {
+    if (err) up.destroy();
+  });
+  pipeline(up, client, (err) => {
+    if (err) client.destroy();
+  });
+  const close = () => {
+    client.destroy();
+    up.destroy();
+  };
+  client.setTimeout(idleTimeoutMs, () => {
+    onIdle();
+    close();
+  });
+  const closed = Promise.all([client, up].map((s) => new Promise((r) => s.once('close', r)))).then(() => {});
+  return {
+    measure: () => ({ up: up.bytesWritten - sentBefore, down: up.bytesRead - receivedBefore }),
+    close,
+    closed,
+  };
 }
 
 async function resolveOne(host: string, timeoutMs: number): Promise<string> {
