@@ -18,6 +18,7 @@ import {
 } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
+import { spliceUnavailable } from '@gatewatch/splice';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { createAdminServer, joinMetrics } from './admin-server.ts';
@@ -145,13 +146,19 @@ export function announceStart(
   version: string,
   processes = '',
 ): void {
+  const noSplice = spliceUnavailable();
+  if (c.zeroCopy && noSplice) {
+    emitter.emit(EVENT.GENERAL_INFO, {
+      message: `Zero-copy tunnels unavailable: ${noSplice}; tunnel bytes go through Node streams (more CPU per GB)`,
+    });
+  }
   if (c.minTlsVersion === 'TLS1.0' || c.minTlsVersion === 'TLS1.1') {
     emitter.emit(EVENT.GENERAL_INFO, {
       message: `minTlsVersion is ${c.minTlsVersion}: TLS below 1.2 is accepted; raise it to TLS1.2 once agents are upgraded`,
     });
   }
   emitter.emit(EVENT.SERVICE_STARTED, {
-    message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${info.port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}${processes}`,
+    message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${info.port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}${processes}, ${c.zeroCopy && !noSplice ? 'zero-copy tunnels' : 'stream tunnels'}`,
   });
 }
 

@@ -339,18 +339,15 @@ export async function handleConnect(
         ...base,
         message: `Idle tunnel to ${host}:${port} closed after ${config.limits.idleTimeoutMs} ms without traffic`,
       });
-    const pump =
+    const spliced =
       config.zeroCopy && !(client instanceof TLSSocket) && !spliceUnavailable()
         ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle)
         : undefined;
-    const {
-      measure,
-      close,
-      closed: pumpDone,
-    } = pump ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
-    const closeBytes = ctx.counters.carry(measure);
-    const untrack = ctx.track(close);
-    pumpDone.then(() => {
+    root.setAttribute('gatewatch.zero_copy', spliced !== undefined);
+    const pump = spliced ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
+    const closeBytes = ctx.counters.carry(pump.measure);
+    const untrack = ctx.track(pump.close);
+    pump.closed.then(() => {
       untrack();
       bytes = closeBytes();
       finishSpan();

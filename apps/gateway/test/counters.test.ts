@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { EVENT, parseCounterSample, parseEventRecord } from '@gatewatch/events';
-import { GARBAGE } from './hellos.ts';
+import { GARBAGE, nodeHello } from './hellos.ts';
 import {
   agentUpload,
   Cleanup,
@@ -21,126 +21,154 @@ import {
   waitFor,
 } from './helpers.ts';
 
-describe('counters equal the ground truth', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
-  let pki: Pki;
-  let gw: TestGateway;
+// Both data paths: tunnels moved by the kernel (splice, the default on Linux) and by Node streams.
+for (const zeroCopy of [true, false])
+  describe(`counters equal the ground truth (${zeroCopy ? 'zero-copy' : 'streams'})`, () => {
+    const cleanup = new Cleanup();
+    after(() => cleanup.run());
+    let pki: Pki;
+    let gw: TestGateway;
 
-  before(async () => {
-    const ws = await startWorkspaceTarget(cleanup);
-    pki = ws.pki;
-    gw = await startGateway(cleanup, {
-      workspaces: [WS],
-      resolve: ws.resolve,
-      counterIntervalMs: 200,
+    before(async () => {
+      const ws = await startWorkspaceTarget(cleanup);
+      pki = ws.pki;
+      gw = await startGateway(cleanup, {
+        workspaces: [WS],
+        resolve: ws.resolve,
+        counterIntervalMs: 200,
+        zeroCopy,
+      });
     });
-  });
 
-  it('a scripted mix gives exact counters, reasons, bytes and the same figures on /metrics', async () => {
-    const truth = { up: 0, down: 0 };
-    const uploads = [10_000, 200_000, 1, 65_536, 3_333];
-    for (const size of uploads) {
-      const r = await agentUpload(gw.info.port, WS_HOST, pki.caCert, size);
+    it('a scripted mix gives exact counters, reasons, bytes and the same figures on /metrics', async () => {
+      const truth = { up: 0, down: 0 };
+      const uploads = [10_000, 200_000, 1, 65_536, 3_333];
+      for (const size of uploads) {
+        const r = await agentUpload(gw.info.port, WS_HOST, pki.caCert, size);
+        assert.equal(r.status, 200);
+        truth.up += r.tunnelUp;
+        truth.down += r.tunnelDown;
+      }
+      const refuse = async (target: string) => (await rawConnect(gw.info.port, target)).socket.destroy();
+      for (let i = 0; i < 3; i++) await refuse('denied.example:443');
+      for (let i = 0; i < 2; i++) await refuse(`${WS_HOST}:80`);
+      await refuse(`${OTHER_WS}.ods.opinsights.azure.com:443`);
+      for (let i = 0; i < 4; i++) await httpGet(gw.info.port, '/');
+      for (let i = 0; i < 2; i++) {
+        const { socket } = await rawConnect(gw.info.port, `${WS_HOST}:443`, { extra: GARBAGE });
+        await closed(socket);
+      }
+
+      const c = await waitFor(
+        () => {
+          const s = gw.gateway.counters();
+          return s.activeClientConnections === 0 && s.bytesDown === truth.down && s.bytesUp === truth.up && s;
+        },
+        5000,
+        `bytes to settle (truth ${JSON.stringify(truth)}, now ${JSON.stringify(gw.gateway.counters())})`,
+      );
+      assert.equal(c.tunnelsEstablished, uploads.length);
+      assert.equal(c.rejectionCount, 3 + 2 + 1 + 4 + 2);
+      assert.deepEqual(c.rejectionsByReason, {
+        host_not_allowed: 3,
+        port_not_allowed: 2,
+        workspace_not_configured: 1,
+        method_not_allowed: 4,
+        tls_parse_error: 2,
+      });
+      assert.equal(c.errorCount, 2);
+      assert.equal(c.connectedClients, 0);
+
+      const metrics = (await httpGet(gw.info.adminPort ?? 0, '/metrics')).body;
+      const value = (name: string) =>
+        Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      assert.equal(value('gatewatch_rejections_total'), 12);
+      assert.equal(value('gatewatch_errors_total'), 2);
+      assert.equal(value('gatewatch_bytes_up_total'), truth.up);
+      assert.equal(value('gatewatch_bytes_down_total'), truth.down);
+      assert.match(
+        metrics,
+        /gatewatch_rejections_by_reason_total\{node="test-node",reason="host_not_allowed"\} 3/,
+      );
+      assert.match(metrics, /# TYPE gatewatch_active_client_connections gauge/);
+
+      // Every event record validates against the shared schema; the 105s carry the reason.
+      for (const e of gw.events) parseEventRecord(e);
+      assert.equal(gw.events.filter((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 6);
+    });
+
+    it('Active Client Connection and Connected Client count open sockets and distinct addresses', async () => {
+      const open = async (localAddress: string) => {
+        const s = connect({ port: gw.info.port, host: '127.0.0.1', localAddress });
+        await new Promise((r) => s.once('connect', r));
+        return s;
+      };
+      const socks = [
+        await open('127.0.0.1'),
+        await open('127.0.0.1'),
+        await open('127.0.0.2'),
+        await open('127.0.0.3'),
+      ];
+      const c = await waitFor(
+        () => gw.gateway.counters().activeClientConnections === 4 && gw.gateway.counters(),
+      );
+      assert.equal(c.connectedClients, 3);
+      for (const s of socks) s.destroy();
+      await waitFor(() => gw.gateway.counters().activeClientConnections === 0);
+      assert.equal(gw.gateway.counters().connectedClients, 0);
+    });
+
+    it('emits valid counter samples with the config version, and /healthz', async () => {
+      const s = await waitFor(() => gw.samples.at(-1));
+      parseCounterSample(s);
+      assert.equal(s.configVersion, gw.gateway.configVersion());
+      assert.equal(s.nodeId, 'test-node');
+      const health = await httpGet(gw.info.adminPort ?? 0, '/healthz');
+      assert.equal(health.status, 200);
+      assert.equal(JSON.parse(health.body).status, 'ok');
+    });
+
+    it('graceful stop drains an open tunnel, then emits 102', async () => {
+      const g = await startGateway(cleanup, {
+        workspaces: [WS],
+        resolve: gw.gateway.config().resolve,
+        zeroCopy,
+      });
+      const upload = agentUpload(g.info.port, WS_HOST, pki.caCert, 500_000);
+      await g.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED);
+      const stopped = g.gateway.stop(5000);
+      const r = await upload;
       assert.equal(r.status, 200);
-      truth.up += r.tunnelUp;
-      truth.down += r.tunnelDown;
-    }
-    const refuse = async (target: string) => (await rawConnect(gw.info.port, target)).socket.destroy();
-    for (let i = 0; i < 3; i++) await refuse('denied.example:443');
-    for (let i = 0; i < 2; i++) await refuse(`${WS_HOST}:80`);
-    await refuse(`${OTHER_WS}.ods.opinsights.azure.com:443`);
-    for (let i = 0; i < 4; i++) await httpGet(gw.info.port, '/');
-    for (let i = 0; i < 2; i++) {
-      const { socket } = await rawConnect(gw.info.port, `${WS_HOST}:443`, { extra: GARBAGE });
-      await closed(socket);
-    }
-
-    const c = await waitFor(
-      () => {
-        const s = gw.gateway.counters();
-        return s.activeClientConnections === 0 && s.bytesDown === truth.down && s.bytesUp === truth.up && s;
-      },
-      5000,
-      `bytes to settle (truth ${JSON.stringify(truth)}, now ${JSON.stringify(gw.gateway.counters())})`,
-    );
-    assert.equal(c.tunnelsEstablished, uploads.length);
-    assert.equal(c.rejectionCount, 3 + 2 + 1 + 4 + 2);
-    assert.deepEqual(c.rejectionsByReason, {
-      host_not_allowed: 3,
-      port_not_allowed: 2,
-      workspace_not_configured: 1,
-      method_not_allowed: 4,
-      tls_parse_error: 2,
+      await stopped;
+      assert.equal(g.events.at(-1)?.eventId, EVENT.SERVICE_STOPPED);
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = connect(g.info.port, '127.0.0.1');
+        s.once('error', () => resolve(true));
+        s.once('connect', () => resolve(false));
+      });
+      assert.ok(refused, 'no longer accepting');
     });
-    assert.equal(c.errorCount, 2);
-    assert.equal(c.connectedClients, 0);
 
-    const metrics = (await httpGet(gw.info.adminPort ?? 0, '/metrics')).body;
-    const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
-    assert.equal(value('gatewatch_rejections_total'), 12);
-    assert.equal(value('gatewatch_errors_total'), 2);
-    assert.equal(value('gatewatch_bytes_up_total'), truth.up);
-    assert.equal(value('gatewatch_bytes_down_total'), truth.down);
-    assert.match(
-      metrics,
-      /gatewatch_rejections_by_reason_total\{node="test-node",reason="host_not_allowed"\} 3/,
-    );
-    assert.match(metrics, /# TYPE gatewatch_active_client_connections gauge/);
-
-    // Every event record validates against the shared schema; the 105s carry the reason.
-    for (const e of gw.events) parseEventRecord(e);
-    assert.equal(gw.events.filter((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 6);
-  });
-
-  it('Active Client Connection and Connected Client count open sockets and distinct addresses', async () => {
-    const open = async (localAddress: string) => {
-      const s = connect({ port: gw.info.port, host: '127.0.0.1', localAddress });
-      await new Promise((r) => s.once('connect', r));
-      return s;
-    };
-    const socks = [
-      await open('127.0.0.1'),
-      await open('127.0.0.1'),
-      await open('127.0.0.2'),
-      await open('127.0.0.3'),
-    ];
-    const c = await waitFor(
-      () => gw.gateway.counters().activeClientConnections === 4 && gw.gateway.counters(),
-    );
-    assert.equal(c.connectedClients, 3);
-    for (const s of socks) s.destroy();
-    await waitFor(() => gw.gateway.counters().activeClientConnections === 0);
-    assert.equal(gw.gateway.counters().connectedClients, 0);
-  });
-
-  it('emits valid counter samples with the config version, and /healthz', async () => {
-    const s = await waitFor(() => gw.samples.at(-1));
-    parseCounterSample(s);
-    assert.equal(s.configVersion, gw.gateway.configVersion());
-    assert.equal(s.nodeId, 'test-node');
-    const health = await httpGet(gw.info.adminPort ?? 0, '/healthz');
-    assert.equal(health.status, 200);
-    assert.equal(JSON.parse(health.body).status, 'ok');
-  });
-
-  it('graceful stop drains an open tunnel, then emits 102', async () => {
-    const g = await startGateway(cleanup, { workspaces: [WS], resolve: gw.gateway.config().resolve });
-    const upload = agentUpload(g.info.port, WS_HOST, pki.caCert, 500_000);
-    await g.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED);
-    const stopped = g.gateway.stop(5000);
-    const r = await upload;
-    assert.equal(r.status, 200);
-    await stopped;
-    assert.equal(g.events.at(-1)?.eventId, EVENT.SERVICE_STOPPED);
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = connect(g.info.port, '127.0.0.1');
-      s.once('error', () => resolve(true));
-      s.once('connect', () => resolve(false));
+    it('at the drain deadline an open tunnel is closed, and its bytes are counted', async () => {
+      const g = await startGateway(cleanup, {
+        workspaces: [WS],
+        resolve: gw.gateway.config().resolve,
+        zeroCopy,
+      });
+      const hello = await nodeHello('TLSv1.2', WS_HOST);
+      const { socket } = await rawConnect(g.info.port, `${WS_HOST}:443`, { extra: hello });
+      await g.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED);
+      const t0 = Date.now();
+      await g.gateway.stop(300);
+      assert.ok(await closed(socket, 2000), 'the agent sees its tunnel closed');
+      assert.ok(Date.now() - t0 < 1500, `stopped in ${Date.now() - t0} ms`);
+      const c = await waitFor(
+        () => g.gateway.counters().activeClientConnections === 0 && g.gateway.counters(),
+      );
+      assert.equal(c.bytesUp, hello.length);
+      assert.ok(c.bytesDown > 0, 'the server answered the ClientHello');
     });
-    assert.ok(refused, 'no longer accepting');
   });
-});
 
 describe('telemetry never breaks the data plane', () => {
   const cleanup = new Cleanup();

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
+import { spliceUnavailable } from '@gatewatch/splice';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
@@ -65,6 +66,11 @@ describe('OpenTelemetry spans', () => {
     assert.equal(a['tls.server_name'], WS_HOST);
     assert.equal(a['gatewatch.bytes_up'], up.tunnelUp);
     assert.equal(a['gatewatch.bytes_down'], up.tunnelDown);
+    assert.equal(
+      a['gatewatch.zero_copy'],
+      spliceUnavailable() === undefined,
+      'bytes moved by splice(2) where it exists',
+    );
     assert.equal(a['gatewatch.event_id'], EVENT.TLS_SESSION_VERIFIED);
     assert.notEqual(root.status.code, SpanStatusCode.ERROR);
     const children = spansOf(root).filter((s) => parentId(s) === root.spanContext().spanId);
