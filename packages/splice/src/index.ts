@@ -137,7 +137,13 @@ export function spliceTunnel(client: Socket, upstream: Socket, opts: SpliceOptio
     };
   }
   live.set(id, finish);
-  n.add(id, clientFd, upstreamFd, counts, opts.idleTimeoutMs, pendingUp, pendingDown);
+  try {
+    n.add(id, clientFd, upstreamFd, counts, opts.idleTimeoutMs, pendingUp, pendingDown);
+  } catch (err) {
+    ended = true; // nothing was handed over: the caller still owns both sockets
+    live.delete(id);
+    throw err;
+  }
   return {
     bytes,
     close() {
