@@ -438,7 +438,9 @@ function streamBytes(
     onIdle();
     close();
   });
-  const closed = Promise.all([client, up].map((s) => new Promise((r) => s.once('close', r)))).then(() => {});
+  const closed = Promise.all(
+    [client, up].map((s) => (s.closed ? undefined : new Promise((r) => s.once('close', r)))),
+  ).then(() => {});
   return {
     measure: () => ({ up: up.bytesWritten - sentBefore, down: up.bytesRead - receivedBefore }),
     close,
