@@ -9,7 +9,10 @@ import type { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
 interface Native {
-  start(onEnd: (id: number, reason: 'closed' | 'error' | 'idle', errno: number) => void): void;
+  start(
+    onEnd: (id: number, reason: 'closed' | 'error' | 'idle', errno: number) => void,
+    maxPipes: number,
+  ): void;
   add(
     id: number,
     clientFd: number,
@@ -51,11 +54,20 @@ interface SocketInternals {
   _destroy(err: Error | null, cb: (err: Error | null) => void): void;
 }
 
+/**
+ * Pipes in use at once per process (default 1024 = 2,048 descriptors). Past it a direction with bytes to move
+ * waits for a pipe to come back; its bytes wait in the socket meanwhile (TCP flow control), nothing fails.
+ */
+const MAX_PIPES_ENV = 'GATEWATCH_SPLICE_MAX_PIPES';
+const maxPipes = Number(process.env[MAX_PIPES_ENV] ?? 1024);
+
 const require = createRequire(import.meta.url);
 let native: Native | undefined;
 let unavailable: string | undefined;
 if (process.platform !== 'linux') unavailable = `splice(2) is Linux-only (this is ${process.platform})`;
-else {
+else if (!Number.isInteger(maxPipes) || maxPipes < 1) {
+  unavailable = `${MAX_PIPES_ENV}=${process.env[MAX_PIPES_ENV]} is not a whole number of pipes ≥ 1 (unset it for 1024)`;
+} else {
   try {
     native = require('../build/Release/splice.node') as Native;
   } catch (err) {
@@ -80,8 +92,10 @@ const live = new Map<number, (end: SpliceEnd) => void>();
 let nextId = 0;
 
 function start(n: Native): void {
-  n.start((id, reason, errno) =>
-    live.get(id)?.(reason === 'error' ? { reason, code: getSystemErrorName(-errno) } : { reason }),
+  n.start(
+    (id, reason, errno) =>
+      live.get(id)?.(reason === 'error' ? { reason, code: getSystemErrorName(-errno) } : { reason }),
+    maxPipes,
   );
 }
 

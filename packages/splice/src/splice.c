@@ -25,14 +25,17 @@
 
 #define CHUNK (1 << 16)   /* bytes asked of one splice from a socket: one default pipe's capacity */
 #define POOL_MAX 256      /* idle pipes kept for reuse; the rest are closed */
+#define PIPES_MAX 1024    /* pipes in use at once per process, unless GATEWATCH_SPLICE_MAX_PIPES says otherwise */
 #define EVENTS 256
 
 enum { END_CLOSED = 0, END_ERROR, END_IDLE };
 static const char *END_NAMES[] = {"closed", "error", "idle"};
 
 typedef struct tunnel tunnel;
+typedef struct direction direction;
 
-typedef struct {
+struct direction {
+  tunnel *t;
   int from, to;          /* sockets */
   int pipe[2];           /* [-1, -1] while idle */
   size_t in_pipe;        /* bytes spliced in and not yet out */
@@ -40,7 +43,9 @@ typedef struct {
   size_t pending_len, pending_off;
   int readable, writable, eof, done;
   double *bytes;         /* this direction's slot in the tunnel's Float64Array (read by JS at any time) */
-} direction;
+  int starved;           /* waiting for a pipe (the process is at its pipe limit) */
+  direction *starved_prev, *starved_next;
+};
 
 typedef struct {
   tunnel *t;
@@ -69,6 +74,8 @@ typedef struct {
   tunnel *completed; /* ended on their own: handed to JS (which frees them) once the batch is over */
   int pool[POOL_MAX][2];
   int pooled;
+  int pipes_out, pipes_max; /* pipes held by directions, and the cap */
+  direction *starved_head, *starved_tail; /* FIFO: served as pipes come back */
   napi_threadsafe_function tsfn;
   uint32_t active; /* tunnels JS has not seen end yet (main thread only) */
 } engine;
@@ -86,15 +93,38 @@ static void add_bytes(direction *d, size_t n) {
   __atomic_store(d->bytes, &v, __ATOMIC_RELAXED);
 }
 
+/* 0, EAGAIN when the process is out of pipes for now (the direction waits for one), or an errno. */
 static int pipe_get(engine *e, direction *d) {
   if (d->pipe[0] >= 0) return 0;
   if (e->pooled > 0) {
     e->pooled--;
     d->pipe[0] = e->pool[e->pooled][0];
     d->pipe[1] = e->pool[e->pooled][1];
-    return 0;
+  } else if (e->pipes_out >= e->pipes_max) {
+    return EAGAIN;
+  } else if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    /* Out of descriptors: wait for a pipe to come back, unless none is out to come back. */
+    return (errno == EMFILE || errno == ENFILE) && e->pipes_out > 0 ? EAGAIN : errno;
   }
-  return pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) == 0 ? 0 : errno;
+  e->pipes_out++;
+  return 0;
+}
+
+static void starve(engine *e, direction *d) {
+  if (d->starved) return;
+  d->starved = 1;
+  d->starved_prev = e->starved_tail;
+  d->starved_next = NULL;
+  if (e->starved_tail) e->starved_tail->starved_next = d; else e->starved_head = d;
+  e->starved_tail = d;
+}
+
+static void unstarve(engine *e, direction *d) {
+  if (!d->starved) return;
+  d->starved = 0;
+  if (d->starved_prev) d->starved_prev->starved_next = d->starved_next; else e->starved_head = d->starved_next;
+  if (d->starved_next) d->starved_next->starved_prev = d->starved_prev; else e->starved_tail = d->starved_prev;
+  d->starved_prev = d->starved_next = NULL;
 }
 
 /* An empty pipe goes back to the pool; one that still holds bytes (an error cut it short) is closed. */
@@ -110,6 +140,7 @@ static void pipe_put(engine *e, direction *d) {
   }
   d->pipe[0] = d->pipe[1] = -1;
   d->in_pipe = 0;
+  e->pipes_out--;
 }
 
 /* Moves what it can in one direction; returns 0 or the errno that ends the tunnel. */
@@ -152,6 +183,7 @@ static int pump(engine *e, direction *d, int *moved) {
     }
     if (!d->readable) { pipe_put(e, d); return 0; }
     int err = pipe_get(e, d);
+    if (err == EAGAIN) { starve(e, d); return 0; } /* its bytes wait in the socket (TCP flow control) */
     if (err) return err;
     /* The pipe is empty here, so EAGAIN can only mean the socket has nothing to read. */
     ssize_t n = splice(d->from, NULL, d->pipe[1], NULL, CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -176,6 +208,7 @@ static void retire(engine *e, tunnel *t, int end, int err) {
   epoll_ctl(e->epfd, EPOLL_CTL_DEL, t->fd[0], NULL);
   epoll_ctl(e->epfd, EPOLL_CTL_DEL, t->fd[1], NULL);
   for (int i = 0; i < 2; i++) {
+    unstarve(e, &t->dir[i]);
     pipe_put(e, &t->dir[i]);
     free(t->dir[i].pending);
     t->dir[i].pending = NULL;
@@ -223,6 +256,15 @@ static void *run(void *arg) {
           e->completed = t;
         }
       }
+    }
+    /* Directions waiting for a pipe get one as they come back; each is tried once per pass, so running out of
+     * descriptors retries about once a second instead of spinning. */
+    direction *stop = e->starved_tail;
+    for (direction *d = e->starved_head; d && (e->pooled > 0 || e->pipes_out < e->pipes_max);) {
+      direction *next = d == stop ? NULL : d->starved_next;
+      unstarve(e, d);
+      if (!d->t->ended) work(e, d->t, now); /* `next` may be this tunnel's other direction, ended with it */
+      d = next;
     }
     /* No event of this batch names an ended tunnel any more: JS may free them, and the aborted ones go. */
     while (e->completed) {
@@ -281,13 +323,16 @@ static void stop_engine(void *arg) {
   pthread_join(e->thread, NULL);
 }
 
-/* start(onEnd): once per process. */
+/* start(onEnd, maxPipes): once per process. */
 static napi_value start(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], name;
+  size_t argc = 2;
+  napi_value argv[2], name;
+  int32_t max_pipes = PIPES_MAX;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (the_engine) { napi_throw_error(env, NULL, "splice: already started"); return NULL; }
+  if (argc > 1) napi_get_value_int32(env, argv[1], &max_pipes);
   engine *e = calloc(1, sizeof *e);
+  e->pipes_max = max_pipes > 0 ? max_pipes : PIPES_MAX;
   pthread_mutex_init(&e->lock, NULL);
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
   e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -346,6 +391,7 @@ static napi_value add(napi_env env, napi_callback_info info) {
     direction *d = &t->dir[i];
     d->from = t->fd[i];
     d->to = t->fd[1 - i];
+    d->t = t;
     d->pipe[0] = d->pipe[1] = -1;
     d->bytes = &t->counts[i];
     d->readable = d->writable = 1;

@@ -1,98 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { type SpliceEnd, spliceTunnel, spliceUnavailable, type TunnelBytes } from '../src/index.ts';
-
-/**
- * A real TCP relay on loopback: client → relay (accepted socket) → target. The relay connects to the target,
- * then splices the two sockets; the test drives both ends.
- */
-interface Pair {
-  client: Socket; // the agent's end
-  target: Socket; // the destination's end
-  relayClient: Socket;
-  relayUpstream: Socket;
-  ended: Promise<{ end: SpliceEnd; bytes: TunnelBytes }>;
-  tunnel: ReturnType<typeof spliceTunnel>;
-}
-
-let target: Server;
-const accepted: Socket[] = [];
-const waiting: ((s: Socket) => void)[] = [];
-
-before(async () => {
-  target = createServer({ allowHalfOpen: true }, (s) => {
-    const w = waiting.shift();
-    if (w) w(s);
-    else accepted.push(s);
-  });
-  target.listen(0, '127.0.0.1');
-  await once(target, 'listening');
-});
-after(() => {
-  target.close();
-});
-
-function nextTarget(): Promise<Socket> {
-  const s = accepted.shift();
-  return s ? Promise.resolve(s) : new Promise((r) => waiting.push(r));
-}
-
-async function open(idleTimeoutMs = 0, pendingUp?: Buffer): Promise<Pair> {
-  const relayServer = createServer({ allowHalfOpen: true });
-  relayServer.listen(0, '127.0.0.1');
-  await once(relayServer, 'listening');
-  const { port } = relayServer.address() as { port: number };
-  const client = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-  const [relayClient] = (await once(relayServer, 'connection')) as [Socket];
-  relayServer.close();
-  const { port: tport } = target.address() as { port: number };
-  const relayUpstream = connect({ port: tport, host: '127.0.0.1', allowHalfOpen: true });
-  await once(relayUpstream, 'connect');
-  const targetSocket = await nextTarget();
-  let resolveEnd!: (v: { end: SpliceEnd; bytes: TunnelBytes }) => void;
-  const ended = new Promise<{ end: SpliceEnd; bytes: TunnelBytes }>((r) => {
-    resolveEnd = r;
-  });
-  let calls = 0;
-  const tunnel = spliceTunnel(relayClient, relayUpstream, {
-    idleTimeoutMs,
-    pendingUp,
-    onEnd(end, bytes) {
-      calls++;
-      assert.equal(calls, 1, 'onEnd is called once');
-      resolveEnd({ end, bytes });
-    },
-  });
-  return { client, target: targetSocket, relayClient, relayUpstream, ended, tunnel };
-}
-
-function collect(s: Socket): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  s.on('data', (c: Buffer) => chunks.push(c));
-  return new Promise((resolve, reject) => {
-    s.once('end', () => resolve(Buffer.concat(chunks)));
-    s.once('error', reject);
-  });
-}
-
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** Writes `data` in random-sized pieces, honouring backpressure, then half-closes. */
-async function send(s: Socket, data: Buffer): Promise<void> {
-  let off = 0;
-  while (off < data.length) {
-    const n = Math.min(data.length - off, 1 + Math.floor(Math.random() * 200_000));
-    if (!s.write(data.subarray(off, off + n))) await once(s, 'drain');
-    off += n;
-  }
-  s.end();
-}
-
-const openFds = () => readdirSync('/proc/self/fd').length;
+import { describe, it } from 'node:test';
+import { spliceUnavailable } from '../src/index.ts';
+import { collect, exchange, open, openFds, send, sha } from './relay.ts';
 
 describe('spliceTunnel', { skip: process.platform !== 'linux' && 'splice(2) is Linux-only' }, () => {
   it('is built and loaded (npm ci builds it; a failed build must not pass unnoticed)', () => {
@@ -217,19 +128,19 @@ describe('spliceTunnel', { skip: process.platform !== 'linux' && 'splice(2) is L
       pairs.map(async (p, i) => {
         const up = randomBytes(Math.floor(Math.random() * 400_000));
         const down = randomBytes(Math.floor(Math.random() * 400_000));
-        const gotUp = collect(p.target);
-        const gotDown = collect(p.client);
-        // Odd tunnels: the target answers only after the client finished; even: both at once.
+        let result: Awaited<typeof p.ended>;
         if (i % 2) {
+          // The target answers only after the client has finished and its bytes have all arrived.
+          const gotUp = collect(p.target);
+          const gotDown = collect(p.client);
           await send(p.client, up);
           assert.equal(sha(await gotUp), sha(up));
           await send(p.target, down);
-        } else await Promise.all([send(p.client, up), send(p.target, down)]);
-        assert.equal(sha(await gotUp), sha(up));
-        assert.equal(sha(await gotDown), sha(down));
-        const { end, bytes } = await p.ended;
-        assert.equal(end.reason, 'closed');
-        assert.deepEqual(bytes, { up: up.length, down: down.length });
+          assert.equal(sha(await gotDown), sha(down));
+          result = await p.ended;
+        } else result = await exchange(p, up, down);
+        assert.equal(result.end.reason, 'closed');
+        assert.deepEqual(result.bytes, { up: up.length, down: down.length });
         p.client.destroy();
         p.target.destroy();
       }),
