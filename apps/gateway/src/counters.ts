@@ -21,6 +21,10 @@ export interface CounterSnapshot {
   bytesDown: number;
   telemetryDropped: number;
   tunnelsEstablished: number;
+  /** Tunnels whose bytes the kernel moved (splice); the rest went through Node streams. */
+  tunnelsZeroCopy: number;
+  /** Times a spliced tunnel waited for a pipe (the process was at GATEWATCH_SPLICE_MAX_PIPES). */
+  splicePipeWaits: number;
 }
 
 export class Counters {
@@ -35,6 +39,10 @@ export class Counters {
   private readonly openTunnels = new Set<() => TunnelBytes>();
   telemetryDropped = 0;
   tunnelsEstablished = 0;
+  tunnelsZeroCopy = 0;
+
+  /** `pipeWaits` reads the process's splice pipe waits (the gateway passes the addon's; zero by default). */
+  constructor(private readonly pipeWaits: () => number = () => 0) {}
 
   /** A client TCP connection opened; returns its release function (idempotent). */
   open(clientAddress: string): () => void {
@@ -95,6 +103,8 @@ export class Counters {
       bytesDown,
       telemetryDropped: this.telemetryDropped,
       tunnelsEstablished: this.tunnelsEstablished,
+      tunnelsZeroCopy: this.tunnelsZeroCopy,
+      splicePipeWaits: this.pipeWaits(),
     };
   }
 }
@@ -120,6 +130,8 @@ export function mergeCounters(parts: readonly CounterPart[]): CounterSnapshot {
     total.bytesDown += s.bytesDown;
     total.telemetryDropped += s.telemetryDropped;
     total.tunnelsEstablished += s.tunnelsEstablished;
+    total.tunnelsZeroCopy += s.tunnelsZeroCopy;
+    total.splicePipeWaits += s.splicePipeWaits;
     for (const [reason, n] of Object.entries(s.rejectionsByReason) as [RejectionReason, number][]) {
       total.rejectionsByReason[reason] = (total.rejectionsByReason[reason] ?? 0) + n;
     }
@@ -198,6 +210,18 @@ export function prometheusText(
     'counter',
     'Tunnels whose ClientHello was accepted.',
     s.tunnelsEstablished,
+  );
+  metric(
+    'gatewatch_tunnels_zero_copy_total',
+    'counter',
+    'Established tunnels whose bytes the kernel moved (splice); the others went through Node streams.',
+    s.tunnelsZeroCopy,
+  );
+  metric(
+    'gatewatch_splice_pipe_waits_total',
+    'counter',
+    'Times a tunnel waited for a pipe: the process was at its pipe limit (GATEWATCH_SPLICE_MAX_PIPES).',
+    s.splicePipeWaits,
   );
   metric(
     'gatewatch_telemetry_dropped_total',

@@ -18,7 +18,7 @@ import {
 } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
-import { spliceUnavailable } from '@gatewatch/splice';
+import { spliceStats, spliceUnavailable } from '@gatewatch/splice';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { createAdminServer, joinMetrics } from './admin-server.ts';
@@ -185,7 +185,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   sweepArrayBuffersInPause();
   let state = buildState(initial);
   let version = configVersion(initial);
-  const counters = new Counters();
+  const counters = new Counters(() => spliceStats().pipeWaits);
   const logger =
     opts.logger ?? createLogger(initial.logLevel, () => counters.telemetryDropped++, opts.logFile);
   const emitter = new Emitter(logger, opts.sink, counters, initial.nodeId);

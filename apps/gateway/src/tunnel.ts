@@ -344,6 +344,7 @@ export async function handleConnect(
         ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle)
         : undefined;
     root.setAttribute('gatewatch.zero_copy', spliced !== undefined);
+    if (spliced) ctx.counters.tunnelsZeroCopy++;
     const pump = spliced ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
     const closeBytes = ctx.counters.carry(pump.measure);
     const untrack = ctx.track(pump.close);

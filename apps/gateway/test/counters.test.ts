@@ -86,6 +86,8 @@ for (const zeroCopy of [true, false])
       assert.equal(value('gatewatch_errors_total'), 2);
       assert.equal(value('gatewatch_bytes_up_total'), truth.up);
       assert.equal(value('gatewatch_bytes_down_total'), truth.down);
+      assert.equal(value('gatewatch_tunnels_zero_copy_total'), zeroCopy ? uploads.length : 0);
+      assert.equal(value('gatewatch_splice_pipe_waits_total'), 0);
       assert.match(
         metrics,
         /gatewatch_rejections_by_reason_total\{node="test-node",reason="host_not_allowed"\} 3/,

@@ -23,6 +23,7 @@ interface Native {
     pendingDown: Buffer,
   ): void;
   abort(id: number): boolean;
+  stats(): [inUse: number, pooled: number, waits: number];
 }
 
 /** How a spliced tunnel ended: both sides closed, one failed (`code`: ECONNRESET, …), idle, or closed by us. */
@@ -73,6 +74,21 @@ else if (!Number.isInteger(maxPipes) || maxPipes < 1) {
   } catch (err) {
     unavailable = `the addon is not built (${(err as Error).message.split('\n')[0]}); run: npm rebuild @gatewatch/splice`;
   }
+}
+
+export interface SpliceStats {
+  /** Pipes holding a tunnel's bytes in flight right now. */
+  pipesInUse: number;
+  /** Empty pipes kept for reuse. */
+  pipesPooled: number;
+  /** Times a tunnel direction had to wait for a pipe (the process was at its pipe limit). */
+  pipeWaits: number;
+}
+
+/** This process's pipe use (all zero before the first spliced tunnel, or where splicing is unavailable). */
+export function spliceStats(): SpliceStats {
+  const [pipesInUse, pipesPooled, pipeWaits] = native?.stats() ?? [0, 0, 0];
+  return { pipesInUse, pipesPooled, pipeWaits };
 }
 
 /** Why tunnels cannot be spliced here, or undefined when they can. */

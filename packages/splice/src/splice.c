@@ -75,6 +75,7 @@ typedef struct {
   int pool[POOL_MAX][2];
   int pooled;
   int pipes_out, pipes_max; /* pipes held by directions, and the cap */
+  double pipe_waits;        /* times a direction had to wait for a pipe */
   direction *starved_head, *starved_tail; /* FIFO: served as pipes come back */
   napi_threadsafe_function tsfn;
   uint32_t active; /* tunnels JS has not seen end yet (main thread only) */
@@ -113,6 +114,7 @@ static int pipe_get(engine *e, direction *d) {
 static void starve(engine *e, direction *d) {
   if (d->starved) return;
   d->starved = 1;
+  e->pipe_waits++;
   d->starved_prev = e->starved_tail;
   d->starved_next = NULL;
   if (e->starved_tail) e->starved_tail->starved_next = d; else e->starved_head = d;
@@ -453,11 +455,32 @@ static napi_value abort_tunnel(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* stats() → [pipes in use, pipes pooled, pipe waits so far] */
+static napi_value stats(napi_env env, napi_callback_info info) {
+  napi_value out, v;
+  engine *e = the_engine;
+  double values[3] = {0, 0, 0};
+  if (e) {
+    pthread_mutex_lock(&e->lock);
+    values[0] = e->pipes_out;
+    values[1] = e->pooled;
+    values[2] = e->pipe_waits;
+    pthread_mutex_unlock(&e->lock);
+  }
+  CHECK(napi_create_array_with_length(env, 3, &out));
+  for (uint32_t i = 0; i < 3; i++) {
+    CHECK(napi_create_double(env, values[i], &v));
+    CHECK(napi_set_element(env, out, i, v));
+  }
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", NULL, start, NULL, NULL, NULL, napi_default, NULL},
       {"add", NULL, add, NULL, NULL, NULL, napi_default, NULL},
       {"abort", NULL, abort_tunnel, NULL, NULL, NULL, napi_default, NULL},
+      {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
   return exports;

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 // The limit is read when the module loads: set it before the first import of it.
 process.env.GATEWATCH_SPLICE_MAX_PIPES = '2';
 const { collect, open, send, sha } = await import('./relay.ts');
+const { spliceStats } = await import('../src/index.ts');
 
 describe('at the pipe limit', { skip: process.platform !== 'linux' && 'splice(2) is Linux-only' }, () => {
   it('30 tunnels whose readers stall hold 2 pipes; the others wait, then every byte arrives', async () => {
@@ -28,6 +29,10 @@ describe('at the pipe limit', { skip: process.platform !== 'linux' && 'splice(2)
       p.client.destroy();
       p.target.destroy();
     }
+    const stats = spliceStats();
+    assert.ok(stats.pipeWaits > 0, 'directions waited for a pipe');
+    assert.equal(stats.pipesInUse, 0, 'every pipe came back');
+    assert.ok(stats.pipesPooled <= 2, `${stats.pipesPooled} pooled, never more than the limit`);
   });
 
   it('an invalid limit turns splicing off with the reason, not a crash', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { spliceUnavailable } from '../src/index.ts';
+import { spliceStats, spliceUnavailable } from '../src/index.ts';
 import { collect, exchange, open, openFds, send, sha } from './relay.ts';
 
 describe('spliceTunnel', { skip: process.platform !== 'linux' && 'splice(2) is Linux-only' }, () => {
@@ -148,5 +148,7 @@ describe('spliceTunnel', { skip: process.platform !== 'linux' && 'splice(2) is L
     await new Promise((r) => setTimeout(r, 100));
     // Pipes return to a pool of at most 256 (512 descriptors): none are held per tunnel.
     assert.ok(openFds() <= before + 512, `descriptors ${before} → ${openFds()}`);
+    assert.equal(spliceStats().pipesInUse, 0);
+    assert.equal(spliceStats().pipeWaits, 0, 'far below the default limit nothing waits');
   });
 });
