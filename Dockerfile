@@ -1,7 +1,21 @@
 # Gatewatch: one image, every role (`docker run gatewatch gateway|ingester|alerter|dashboard|all`).
 # Used by infra/compose.yaml; build from the repo root: docker build -t gatewatch:local .
-FROM node:20-bookworm-slim
 
+# Build stage: npm ci compiles the splice(2) addon of zero-copy tunnels (packages/splice), which needs a C
+# toolchain the runtime image does not carry; it uses this Node's own headers, so nothing is downloaded.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc g++ make python3 \
+    && rm -rf /var/lib/apt/lists/*
+ENV NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
+WORKDIR /app
+# One COPY of the whole (filtered, see .dockerignore) tree: npm ci needs every workspace's package.json and
+# links the workspace bins (gatewatch) into node_modules/.bin; a per-manifest layer would drift as workspaces change.
+COPY . .
+RUN npm ci --no-audit --no-fund && npm cache clean --force && \
+    test -f packages/splice/build/Release/splice.node && \
+    npx turbo run build --filter=@gatewatch/dashboard --output-logs=errors-only
+
+FROM node:20-bookworm-slim
 ENV NEXT_TELEMETRY_DISABLED=1 \
     TURBO_TELEMETRY_DISABLED=1 \
     DATA_DIR=/data \
@@ -12,12 +26,7 @@ WORKDIR /app
 RUN mkdir -p /data && chown node:node /app /data
 # Everything as the unprivileged user: the dashboard role replays its (cached) build into the tree at start.
 USER node
-
-# One COPY of the whole (filtered, see .dockerignore) tree: npm ci needs every workspace's package.json and
-# links the workspace bins (gatewatch) into node_modules/.bin; a per-manifest layer would drift as workspaces change.
-COPY --chown=node:node . .
-RUN npm ci --no-audit --no-fund && npm cache clean --force && \
-    npx turbo run build --filter=@gatewatch/dashboard --output-logs=errors-only
+COPY --from=build --chown=node:node /app /app
 
 VOLUME /data
 # proxy, gateway admin (/metrics, /healthz), dashboard, ingester/alerter /metrics
