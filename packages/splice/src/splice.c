@@ -66,7 +66,9 @@ struct tunnel {
 };
 
 typedef struct {
-  pthread_mutex_t lock; /* held by the thread while it works on tunnels, by JS in add/abort */
+  pthread_mutex_t lock; /* held by the thread while it works a batch, and by JS in abort/stats */
+  pthread_mutex_t inbox_lock; /* guards only `inbox`, so add() never waits for a batch to finish */
+  tunnel *inbox;        /* added by JS, moved to `live` by whoever next holds `lock` */
   pthread_t thread;
   int epfd, wakefd, stopping, started;
   tunnel *live;
@@ -202,6 +204,22 @@ static void unlink_live(engine *e, tunnel *t) {
   t->prev = t->next = NULL;
 }
 
+/* New tunnels join the live list. Caller holds the lock. */
+static void take_inbox(engine *e) {
+  pthread_mutex_lock(&e->inbox_lock);
+  tunnel *t = e->inbox;
+  e->inbox = NULL;
+  pthread_mutex_unlock(&e->inbox_lock);
+  while (t) {
+    tunnel *next = t->next;
+    t->prev = NULL;
+    t->next = e->live;
+    if (e->live) e->live->prev = t;
+    e->live = t;
+    t = next;
+  }
+}
+
 /* Stops watching a tunnel for good. Caller holds the lock. */
 static void retire(engine *e, tunnel *t, int end, int err) {
   t->ended = 1;
@@ -237,6 +255,7 @@ static void *run(void *arg) {
     int n = epoll_wait(e->epfd, events, EVENTS, 1000);
     pthread_mutex_lock(&e->lock);
     if (e->stopping) { pthread_mutex_unlock(&e->lock); return NULL; }
+    take_inbox(e); /* a tunnel is in the inbox before its sockets are watched: this batch may name it */
     int64_t now = now_ms();
     for (int i = 0; i < n; i++) {
       if (events[i].data.ptr == NULL) { uint64_t v; (void)!read(e->wakefd, &v, sizeof v); continue; }
@@ -336,6 +355,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   engine *e = calloc(1, sizeof *e);
   e->pipes_max = max_pipes > 0 ? max_pipes : PIPES_MAX;
   pthread_mutex_init(&e->lock, NULL);
+  pthread_mutex_init(&e->inbox_lock, NULL);
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
   e->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (e->epfd < 0 || e->wakefd < 0) { napi_throw_error(env, NULL, strerror(errno)); return NULL; }
@@ -401,27 +421,29 @@ static napi_value add(napi_env env, napi_callback_info info) {
     t->ep[i].t = t;
     t->ep[i].side = i;
   }
-  pthread_mutex_lock(&e->lock);
+  pthread_mutex_lock(&e->inbox_lock);
+  t->next = e->inbox;
+  e->inbox = t;
+  pthread_mutex_unlock(&e->inbox_lock);
+  if (e->active++ == 0) napi_ref_threadsafe_function(env, e->tsfn);
+  /* Readiness is edge-triggered: the thread runs the first pump itself (ADD reports the current state). */
   int err = 0;
   for (int i = 0; i < 2 && !err; i++) {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &t->ep[i]};
     if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, t->fd[i], &ev) != 0) err = errno;
   }
   if (err) {
-    epoll_ctl(e->epfd, EPOLL_CTL_DEL, t->fd[0], NULL);
-    pthread_mutex_unlock(&e->lock);
-    for (int i = 0; i < 2; i++) free(t->dir[i].pending);
+    /* Undo as an abort does: an event of the socket that was added may already be in the thread's hands. */
+    pthread_mutex_lock(&e->lock);
+    take_inbox(e);
+    retire(e, t, END_CLOSED, 0);
     release_counts(env, t);
-    free(t);
+    t->next_done = e->graveyard;
+    e->graveyard = t;
+    pthread_mutex_unlock(&e->lock);
+    done_active(env, e);
     napi_throw_error(env, NULL, strerror(err));
-    return NULL;
   }
-  t->next = e->live;
-  if (e->live) e->live->prev = t;
-  e->live = t;
-  if (e->active++ == 0) napi_ref_threadsafe_function(env, e->tsfn);
-  /* Readiness is edge-triggered: the thread runs the first pump itself (ADD reports the current state). */
-  pthread_mutex_unlock(&e->lock);
   return NULL;
 }
 
@@ -439,6 +461,7 @@ static napi_value abort_tunnel(napi_env env, napi_callback_info info) {
   int found = 0;
   if (e) {
     pthread_mutex_lock(&e->lock);
+    take_inbox(e);
     for (tunnel *t = e->live; t; t = t->next) {
       if (t->id != id) continue;
       retire(e, t, END_CLOSED, 0);
