@@ -341,7 +341,9 @@ export async function handleConnect(
       });
     const spliced =
       config.zeroCopy && !(client instanceof TLSSocket) && !spliceUnavailable()
-        ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle)
+        ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle, (code, fix) =>
+            emit(EVENT.APPLICATION_ERROR, { message: `Tunnel to ${host}:${port} cut (${code}): ${fix}` }),
+          )
         : undefined;
     root.setAttribute('gatewatch.zero_copy', spliced !== undefined);
     if (spliced) ctx.counters.tunnelsZeroCopy++;
@@ -383,6 +385,15 @@ interface Pump {
   closed: Promise<void>;
 }
 
+/** Splice errors that are the gateway's own shortage, not a peer going away (ECONNRESET, EPIPE, …): their fix. */
+const SHORTAGES: Record<string, string> = {
+  EMFILE:
+    'the gateway process is out of file descriptors; raise its open-file limit (ulimit -n, LimitNOFILE)',
+  ENFILE: 'the system is out of file descriptors; raise fs.file-max',
+  ENOMEM: 'the kernel is out of memory for socket buffers and pipes',
+  ENOBUFS: 'the kernel is out of memory for socket buffers and pipes',
+};
+
 /**
  * The kernel moves the bytes (splice(2) on the addon's epoll thread): none pass through JS. Undefined when a
  * socket cannot be handed over (Node still has bytes to write to it), so the caller falls back to streams.
@@ -393,6 +404,7 @@ function spliceBytes(
   buffered: Buffer,
   idleTimeoutMs: number,
   onIdle: () => void,
+  onShortage: (code: string, fix: string) => void,
 ): Pump | undefined {
   if (spliceableFd(client) === undefined || spliceableFd(up) === undefined) return undefined;
   let ended!: () => void;
@@ -404,6 +416,8 @@ function spliceBytes(
     idleTimeoutMs,
     onEnd(end) {
       if (end.reason === 'idle') onIdle();
+      const fix = end.reason === 'error' ? SHORTAGES[end.code] : undefined;
+      if (fix && end.reason === 'error') onShortage(end.code, fix);
       ended();
     },
   });

@@ -70,7 +70,7 @@ typedef struct {
   pthread_mutex_t inbox_lock; /* guards only `inbox`, so add() never waits for a batch to finish */
   tunnel *inbox;        /* added by JS, moved to `live` by whoever next holds `lock` */
   pthread_t thread;
-  int epfd, wakefd, stopping, started;
+  int epfd, wakefd, stopping;
   tunnel *live;
   tunnel *graveyard; /* aborted by JS: freed by the thread once no event batch can name them */
   tunnel *completed; /* ended on their own: handed to JS (which frees them) once the batch is over */

@@ -35,6 +35,21 @@ describe('at the pipe limit', { skip: process.platform !== 'linux' && 'splice(2)
     assert.ok(stats.pipesPooled <= 2, `${stats.pipesPooled} pooled, never more than the limit`);
   });
 
+  it('out of descriptors with no pipe out to come back: the tunnel ends with EMFILE instead of hanging', () => {
+    const out = execFileSync(
+      'bash',
+      ['-c', 'ulimit -n 256 && exec "$0" --import tsx test/emfile-child.ts', process.execPath],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
+    assert.deepEqual(result.end, { reason: 'error', code: 'EMFILE' });
+    assert.equal(result.destroyed, true);
+    assert.ok(result.filled > 0, 'descriptors were exhausted on purpose');
+  });
+
   it('an invalid limit turns splicing off with the reason, not a crash', () => {
     const out = execFileSync(
       process.execPath,

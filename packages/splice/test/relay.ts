@@ -26,7 +26,7 @@ async function listen(): Promise<{ server: Server; port: number }> {
 }
 
 /** One accepted connection from a fresh listener, and the connecting socket. */
-async function connected(): Promise<[accepted: Socket, connecting: Socket]> {
+export async function connected(): Promise<[accepted: Socket, connecting: Socket]> {
   const { server, port } = await listen();
   const connecting = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
   const [accepted] = (await once(server, 'connection')) as [Socket];
