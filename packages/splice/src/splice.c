@@ -79,6 +79,7 @@ typedef struct {
   int pipes_out, pipes_max; /* pipes held by directions, and the cap */
   double pipe_waits;        /* times a direction had to wait for a pipe */
   direction *starved_head, *starved_tail; /* FIFO: served as pipes come back */
+  int starved_count;
   napi_threadsafe_function tsfn;
   uint32_t active; /* tunnels JS has not seen end yet (main thread only) */
 } engine;
@@ -117,6 +118,7 @@ static void starve(engine *e, direction *d) {
   if (d->starved) return;
   d->starved = 1;
   e->pipe_waits++;
+  e->starved_count++;
   d->starved_prev = e->starved_tail;
   d->starved_next = NULL;
   if (e->starved_tail) e->starved_tail->starved_next = d; else e->starved_head = d;
@@ -126,6 +128,7 @@ static void starve(engine *e, direction *d) {
 static void unstarve(engine *e, direction *d) {
   if (!d->starved) return;
   d->starved = 0;
+  e->starved_count--;
   if (d->starved_prev) d->starved_prev->starved_next = d->starved_next; else e->starved_head = d->starved_next;
   if (d->starved_next) d->starved_next->starved_prev = d->starved_prev; else e->starved_tail = d->starved_prev;
   d->starved_prev = d->starved_next = NULL;
@@ -278,14 +281,13 @@ static void *run(void *arg) {
         }
       }
     }
-    /* Directions waiting for a pipe get one as they come back; each is tried once per pass, so running out of
-     * descriptors retries about once a second instead of spinning. */
-    direction *stop = e->starved_tail;
-    for (direction *d = e->starved_head; d && (e->pooled > 0 || e->pipes_out < e->pipes_max);) {
-      direction *next = d == stop ? NULL : d->starved_next;
+    /* Directions waiting for a pipe get one as they come back. A pass tries at most as many as were waiting
+     * when it began (one that fails again goes to the back), so running out of descriptors retries about once a
+     * second instead of spinning. */
+    for (int k = e->starved_count; k > 0 && e->starved_head && (e->pooled > 0 || e->pipes_out < e->pipes_max); k--) {
+      direction *d = e->starved_head;
       unstarve(e, d);
-      if (!d->t->ended) work(e, d->t, now); /* `next` may be this tunnel's other direction, ended with it */
-      d = next;
+      work(e, d->t, now); /* a waiting direction's tunnel is live: ending a tunnel takes its directions out */
     }
     /* No event of this batch names an ended tunnel any more: JS may free them, and the aborted ones go. */
     while (e->completed) {
