@@ -288,7 +288,8 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
     await sleep(200);
   }
 
-  // Agents: upload, on failure retry once at once; a failed retry is what must never happen.
+  // Agents: upload, on failure retry once 500 ms later (as agents back off); a failed retry is what must never
+  // happen. Retrying at the very instant of the SIGKILL could meet the dying node's last accepted connections.
   const stats = { uploads: 0, retried: 0, failedTwice: [] as string[] };
   let running = true;
   const agents = Array.from({ length: 6 }, async (_, i) => {
@@ -296,6 +297,7 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
       let r = await uploadThroughGateway(target(i), 8192);
       if (!r.ok) {
         stats.retried++;
+        await sleep(500);
         r = await uploadThroughGateway(target(i), 8192);
         if (!r.ok) stats.failedTwice.push(`${r.stage}: ${r.error}`);
       }
