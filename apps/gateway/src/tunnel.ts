@@ -16,7 +16,7 @@ import {
   REJECTION_REASONS,
   type RejectionReason,
 } from '@gatewatch/events';
-import { spliceableFd, spliceTunnel, spliceUnavailable } from '@gatewatch/splice';
+import { spliceTunnel, spliceUnavailable } from '@gatewatch/splice';
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { ClientHelloReader, type ClientHelloResult, compareVersions } from './clienthello.ts';
 import type { GatewayConfig } from './config.ts';
@@ -406,7 +406,6 @@ function spliceBytes(
   onIdle: () => void,
   onShortage: (code: string, fix: string) => void,
 ): Pump | undefined {
-  if (spliceableFd(client) === undefined || spliceableFd(up) === undefined) return undefined;
   let ended!: () => void;
   const closed = new Promise<void>((resolve) => {
     ended = resolve;
@@ -416,12 +415,12 @@ function spliceBytes(
     idleTimeoutMs,
     onEnd(end) {
       if (end.reason === 'idle') onIdle();
-      const fix = end.reason === 'error' ? SHORTAGES[end.code] : undefined;
-      if (fix && end.reason === 'error') onShortage(end.code, fix);
+      const fix = end.reason === 'error' && SHORTAGES[end.code];
+      if (fix) onShortage(end.code, fix);
       ended();
     },
   });
-  return { measure: tunnel.bytes, close: tunnel.close, closed };
+  return tunnel && { measure: tunnel.bytes, close: tunnel.close, closed };
 }
 
 /**

@@ -97,7 +97,7 @@ export function spliceUnavailable(): string | undefined {
 }
 
 /** The file descriptor of a plain TCP socket Node is not writing to, or undefined (TLS, pipes, pending writes). */
-export function spliceableFd(socket: Socket): number | undefined {
+function spliceableFd(socket: Socket): number | undefined {
   const fd = (socket as unknown as SocketInternals)._handle?.fd;
   return typeof fd === 'number' && fd >= 0 && socket.writableLength === 0 && !socket.destroyed
     ? fd
@@ -128,17 +128,20 @@ function takeOver(socket: Socket): Buffer {
 }
 
 /**
- * Moves the rest of a tunnel in the kernel. Both sockets must be plain TCP with nothing left to write
- * (`spliceableFd`); throws when the addon is unavailable.
+ * Moves the rest of a tunnel in the kernel. Undefined, with nothing changed, when a socket cannot be handed over
+ * (not plain TCP, closed, or Node still has bytes to write to it): the caller keeps it on its own data path.
+ * Throws when the addon is unavailable (`spliceUnavailable`).
  */
-export function spliceTunnel(client: Socket, upstream: Socket, opts: SpliceOptions): SplicedTunnel {
+export function spliceTunnel(
+  client: Socket,
+  upstream: Socket,
+  opts: SpliceOptions,
+): SplicedTunnel | undefined {
   const n = native;
   if (!n) throw new Error(`cannot splice: ${unavailable}`);
   const clientFd = spliceableFd(client);
   const upstreamFd = spliceableFd(upstream);
-  if (clientFd === undefined || upstreamFd === undefined) {
-    throw new Error('cannot splice: both sockets must be open plain TCP sockets with no pending writes');
-  }
+  if (clientFd === undefined || upstreamFd === undefined) return undefined;
   if (nextId === 0) start(n);
   nextId = nextId >= 0xffffffff ? 1 : nextId + 1;
   const id = nextId;

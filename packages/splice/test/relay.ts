@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { type SpliceEnd, spliceTunnel, type TunnelBytes } from '../src/index.ts';
+import { type SplicedTunnel, type SpliceEnd, spliceTunnel, type TunnelBytes } from '../src/index.ts';
 
 export interface Pair {
   client: Socket; // the agent's end
@@ -15,7 +15,7 @@ export interface Pair {
   relayClient: Socket;
   relayUpstream: Socket;
   ended: Promise<{ end: SpliceEnd; bytes: TunnelBytes }>;
-  tunnel: ReturnType<typeof spliceTunnel>;
+  tunnel: SplicedTunnel;
 }
 
 async function listen(): Promise<{ server: Server; port: number }> {
@@ -52,6 +52,7 @@ export async function open(idleTimeoutMs = 0, pendingUp?: Buffer): Promise<Pair>
       resolveEnd({ end, bytes });
     },
   });
+  assert.ok(tunnel, 'two fresh loopback sockets can be spliced');
   return { client, target, relayClient, relayUpstream, ended, tunnel };
 }
 

@@ -2,12 +2,24 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { spliceStats, spliceUnavailable } from '../src/index.ts';
-import { collect, exchange, open, openFds, send, sha } from './relay.ts';
+import { spliceStats, spliceTunnel, spliceUnavailable } from '../src/index.ts';
+import { collect, connected, exchange, open, openFds, send, sha } from './relay.ts';
 
 describe('spliceTunnel', { skip: process.platform !== 'linux' && 'splice(2) is Linux-only' }, () => {
   it('is built and loaded (npm ci builds it; a failed build must not pass unnoticed)', () => {
     assert.equal(spliceUnavailable(), undefined);
+  });
+
+  it('leaves sockets it cannot take (closed, or with bytes still queued) to the caller', async () => {
+    const [accepted, connecting] = await connected();
+    accepted.destroy();
+    const untouched = spliceTunnel(accepted, connecting, {
+      idleTimeoutMs: 0,
+      onEnd: () => assert.fail('no end'),
+    });
+    assert.equal(untouched, undefined);
+    assert.equal(connecting.destroyed, false, 'the other socket is not touched');
+    connecting.destroy();
   });
 
   it('carries every byte both ways, the pending bytes first, and counts them', async () => {
