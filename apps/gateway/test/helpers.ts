@@ -336,7 +336,10 @@ export async function agentUpload(
         path: '/upload',
         method: 'POST',
         createConnection: () => tlsSocket,
-        headers: { 'content-length': size },
+        // Keep-alive: the client, not the server, closes the session afterwards (tlsSocket.end() below) and reads
+        // until the server's close_notify and FIN. With `Connection: close` the HTTP client destroyed the socket
+        // on the response's end, racing the server's close_notify that the gateway had already carried.
+        headers: { 'content-length': size, connection: 'keep-alive' },
       },
       (r) => {
         let body = '';
