@@ -133,7 +133,7 @@ export function treeCpuSeconds(root: number, only: 'all' | 'system' = 'all'): nu
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-function processTable(): Map<number, { ppid: number; cpu: number; sys: number }> {
+export function processTable(): Map<number, { ppid: number; cpu: number; sys: number }> {
   const table = new Map<number, { ppid: number; cpu: number; sys: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
