@@ -37,19 +37,17 @@ async function run(job: LoadJob): Promise<LoadResult> {
     cpuSeconds: 0,
   };
   const cpuStart = process.cpuUsage();
-  const agents: PersistentAgent[] = [];
-  for (let i = 0; i < job.count; i++) {
-    agents.push(
-      createPersistentAgent({
-        proxy: job.proxy,
-        direct: job.direct,
-        host: job.host,
-        port: job.port,
-        ca: job.ca,
-        tls: { servername: job.servername },
-      }),
-    );
-  }
+  const newAgent = () =>
+    createPersistentAgent({
+      proxy: job.proxy,
+      direct: job.direct,
+      host: job.host,
+      port: job.port,
+      ca: job.ca,
+      tls: { servername: job.servername },
+    });
+  const agents: PersistentAgent[] = Array.from({ length: job.count }, newAgent);
+  let reconnects = 0; // tunnels of agents already replaced (reconnect mode)
   const record = (res: UploadResult, first: boolean) => {
     if (res.ok) {
       r.ok++;
@@ -67,16 +65,23 @@ async function run(job: LoadJob): Promise<LoadResult> {
       ok: r.ok,
       failed: r.failed,
       bytes: r.bytes,
-      connections: agents.reduce((s, a) => s + a.connections, 0),
+      connections: reconnects + agents.reduce((s, a) => s + a.connections, 0),
     };
     process.send?.(p);
   }, 1000);
   try {
-    if (job.mode === 'agents') await runAgents(job, agents, body, record);
-    else await runThroughput(job, agents, body, record, r);
+    if (job.mode === 'throughput') await runThroughput(job, agents, body, record, r);
+    else
+      await runAgents(job, agents, body, record, (i) => {
+        // Reconnect mode: the agent hangs up after each upload; the next one opens a new tunnel.
+        const old = agents[i] as PersistentAgent;
+        reconnects += old.connections;
+        old.close();
+        agents[i] = newAgent();
+      });
   } finally {
     clearInterval(progress);
-    r.connections = agents.reduce((s, a) => s + a.connections, 0);
+    r.connections = reconnects + agents.reduce((s, a) => s + a.connections, 0);
     for (const a of agents) a.close();
     const cpu = process.cpuUsage(cpuStart);
     r.cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -86,8 +91,17 @@ async function run(job: LoadJob): Promise<LoadResult> {
 
 type Record_ = (res: UploadResult, first: boolean) => void;
 
-/** Fixed cadence per agent, first upload at a random offset (agents do not start in lockstep). */
-async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, record: Record_) {
+/**
+ * Fixed cadence per agent, first upload at a random offset (agents do not start in lockstep). In reconnect
+ * mode `hangUp(i)` replaces agent i after each upload, so every upload is a first one (a new tunnel).
+ */
+async function runAgents(
+  job: LoadJob,
+  agents: PersistentAgent[],
+  body: Buffer,
+  record: Record_,
+  hangUp: (i: number) => void,
+) {
   const end = performance.now() + job.durationMs;
   // Hard stop: uploads still running DRAIN_MS after the end are cut (and count as failed), so an
   // overloaded run still ends on time with honest figures.
@@ -97,15 +111,16 @@ async function runAgents(job: LoadJob, agents: PersistentAgent[], body: Buffer, 
     for (const a of agents) a.close();
   }, job.durationMs + DRAIN_MS);
   await Promise.all(
-    agents.map(async (agent) => {
+    agents.map(async (_, i) => {
       let next = performance.now() + Math.random() * job.intervalMs;
       let first = true;
       while (next < end && !cutOff) {
         await sleep(next - performance.now());
         if (cutOff) break;
-        const res = await agent.upload(body);
+        const res = await (agents[i] as PersistentAgent).upload(body);
         record(res, first);
-        first = false;
+        if (job.mode === 'reconnect') hangUp(i);
+        else first = false;
         next += job.intervalMs; // a slow upload makes the next one start at once, not skip it
       }
     }),

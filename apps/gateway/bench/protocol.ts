@@ -1,6 +1,7 @@
 /** Messages between the bench driver (bench/gateway.ts) and its load-generator processes (bench/load.ts). */
 export interface LoadJob {
-  mode: 'agents' | 'throughput';
+  /** reconnect: like agents, but every upload opens a new tunnel + TLS session and closes it after. */
+  mode: 'agents' | 'reconnect' | 'throughput';
   /** CONNECT through this proxy, or (absent) connect straight to `direct`. */
   proxy?: { host: string; port: number };
   direct: { host: string; port: number };
@@ -36,7 +37,7 @@ export interface LoadResult {
   connections: number;
   /** Upload latencies (ms) on an already-open tunnel. */
   latencies: number[];
-  /** First upload of each agent: tunnel + TLS handshake + upload (ms). */
+  /** First upload of each agent (every upload in reconnect mode): tunnel + TLS handshake + upload (ms). */
   setup: number[];
   /** throughput: bytes uploaded in the timed window and its length. */
   windowBytes: number;

@@ -8,7 +8,8 @@ import { type KeyPair, startSquid } from '@gatewatch/simulator';
 import type { GatewayConfigInput } from '../src/index.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-const MAIN = here('../src/main.ts');
+/** The `gatewatch` command (all roles); the bench runs its `gateway` role. */
+const GATEWATCH = here('../../gatewatch/bin/gatewatch.js');
 
 export interface Running {
   port: number;
@@ -59,29 +60,46 @@ export function startSink(pair: KeyPair, workers: number): Promise<Running> {
   return startCluster('./sink.ts', env, 'bench TLS sink');
 }
 
+export interface GatewayLaunch {
+  workers: number;
+  /** `kafka`: telemetry to the broker at KAFKA_BROKERS (default 127.0.0.1:9092) with a disk spool; `none`: events on stdout only. */
+  telemetry: 'kafka' | 'none';
+  profileDir?: string;
+  nodeArgs?: string[];
+  sched?: 'rr' | 'none';
+}
+
 /**
- * The gateway as operators run it: `src/main.ts` with `workers` processes sharing the port (its multi-core
- * mode), the bench's node flags on the command line (workers inherit them), `rr` or `none` scheduling via
+ * The gateway as operators run it: `gatewatch gateway` with `workers` processes sharing the port (its
+ * multi-core mode), telemetry to Kafka (event records, counter samples and every tunnel's spans, spooled in
+ * a temp data dir) and its event log on stdout (to /dev/null: the JSON lines are still written), the bench's
+ * node flags on the command line (workers inherit them), `rr` or `none` scheduling via
  * NODE_CLUSTER_SCHED_POLICY. Ready when it prints its listening line.
  */
-export async function startGatewayCluster(
-  config: GatewayConfigInput,
-  workers: number,
-  profileDir?: string,
-  nodeArgs: string[] = [],
-  sched: 'rr' | 'none' = 'rr',
-): Promise<Running> {
+export async function startGatewayCluster(config: GatewayConfigInput, o: GatewayLaunch): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'gatewatch-bench-gateway-'));
   const file = join(dir, 'gateway.json');
-  writeFileSync(file, JSON.stringify({ ...config, workers }));
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  writeFileSync(file, JSON.stringify({ ...config, workers: o.workers }));
+  const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_CLUSTER_SCHED_POLICY: o.sched ?? 'rr' };
+  if (o.telemetry === 'kafka') {
+    env.KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+    env.KAFKA_TOPIC_PREFIX = process.env.KAFKA_TOPIC_PREFIX ?? 'bench-';
+  } else delete env.KAFKA_BROKERS;
   const child = spawn(
     process.execPath,
-    [...process.execArgv, ...nodeArgs, ...profile, MAIN, '--config', file],
-    {
-      env: { ...process.env, NODE_CLUSTER_SCHED_POLICY: sched },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
+    [
+      ...process.execArgv,
+      ...(o.nodeArgs ?? []),
+      ...profile,
+      GATEWATCH,
+      'gateway',
+      '--config',
+      file,
+      '--data-dir',
+      dir,
+    ],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.add(child);
   child.once('exit', () => {
@@ -91,13 +109,13 @@ export async function startGatewayCluster(
   await new Promise<void>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(
-      () => reject(new Error(`the gateway did not start within 30 s: ${err}`)),
-      30_000,
+      () => reject(new Error(`the gateway did not start within 60 s: ${err}`)),
+      60_000,
     );
     child.stderr?.on('data', (c: Buffer) => {
       err += c;
       process.stderr.write(c);
-      if (err.includes('gatewatch gateway listening on')) {
+      if (/gateway listening on/i.test(err)) {
         clearTimeout(timer);
         resolve();
       }
