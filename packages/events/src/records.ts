@@ -6,6 +6,7 @@ import { REJECTION_REASON_NAMES, type RejectionReason } from './reasons.ts';
 export const SCHEMA_VERSION = 1;
 export const EVENT_SCHEMA = `event.v${SCHEMA_VERSION}`;
 export const COUNTER_SCHEMA = `counter.v${SCHEMA_VERSION}`;
+export const USAGE_SCHEMA = `usage.v${SCHEMA_VERSION}`;
 
 const text = (max: number) => z.string().max(max).default('');
 const hex = (len: number) =>
@@ -70,10 +71,46 @@ export const counterSampleSchema = z.object({
 export type CounterSample = z.output<typeof counterSampleSchema>;
 export type CounterSampleInput = z.input<typeof counterSampleSchema>;
 
+/**
+ * What one tunnel carried in one interval: the gateway writes one when a tunnel's bytes start to flow
+ * (`opened`), one every counter interval in which it moved bytes, and one when it closes (`closed`), so a
+ * tunnel open for days shows its volume per interval. Counts are deltas since the tunnel's previous record;
+ * summed over a tunnel's records they are its totals. Refused connections carry no bytes and have none.
+ */
+export const usageRecordSchema = z.object({
+  /** Unique per record (UUID); the ingester deduplicates on it. */
+  recordId: z.string().uuid(),
+  /** End of the interval this record covers. */
+  ts: timestampMs,
+  nodeId: z.string().min(1).max(128),
+  /** The tunnel: its span's trace and span ids (empty when tracing is off). */
+  traceId: hex(32),
+  spanId: hex(16),
+  workspaceId: text(36),
+  /** The client as the gateway counts it: behind a load balancer, the PROXY-protocol source address. */
+  clientAddress: text(64),
+  /** The client certificate's subject on the mTLS listener (`C=…, O=…, CN=…`), else empty. */
+  clientSubject: text(1024),
+  targetHost: text(255),
+  /** Bytes from the client into the tunnel (TLS records, from the ClientHello on), this interval. */
+  bytesUp: count,
+  /** Bytes from the target to the client, this interval. */
+  bytesDown: count,
+  /** How long the tunnel was open within this interval. */
+  durationMs: count,
+  /** First record of the tunnel: its bytes started to flow in this interval. */
+  opened: z.boolean().default(false),
+  /** Last record of the tunnel: it closed in this interval. */
+  closed: z.boolean().default(false),
+});
+
+export type UsageRecord = z.output<typeof usageRecordSchema>;
+export type UsageRecordInput = z.input<typeof usageRecordSchema>;
+
 /** A validation failure that names the offending field(s). */
 export class RecordValidationError extends Error {
   constructor(
-    readonly kind: 'event record' | 'counter sample',
+    readonly kind: 'event record' | 'counter sample' | 'usage record',
     readonly issues: { path: string; message: string }[],
   ) {
     super(`invalid ${kind}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
@@ -98,12 +135,16 @@ export function parseCounterSample(value: unknown): CounterSample {
   return validate(counterSampleSchema, 'counter sample', value);
 }
 
+export function parseUsageRecord(value: unknown): UsageRecord {
+  return validate(usageRecordSchema, 'usage record', value);
+}
+
 /**
  * Wire encoding of records on the bus: a message value holds one or more records as JSON lines (UTF-8,
  * `\n` between records; JSON.stringify never writes a raw newline), with the schema in a message header.
  * Many records per message keep the per-message cost of the Kafka client off the hot path.
  */
-export function encodeRecord(record: EventRecord | CounterSample): Buffer {
+export function encodeRecord(record: EventRecord | CounterSample | UsageRecord): Buffer {
   return Buffer.from(JSON.stringify(record));
 }
 
@@ -147,6 +188,10 @@ export function decodeCounterSamples(bytes: Uint8Array): Decoded<CounterSample>[
   return decodeLines(bytes, parseCounterSample);
 }
 
+export function decodeUsageRecords(bytes: Uint8Array): Decoded<UsageRecord>[] {
+  return decodeLines(bytes, parseUsageRecord);
+}
+
 /** Exactly one record per value (tests and tools); throws the line's error. */
 export function decodeEventRecord(bytes: Uint8Array): EventRecord {
   return single(decodeEventRecords(bytes), 'event record');
@@ -154,6 +199,10 @@ export function decodeEventRecord(bytes: Uint8Array): EventRecord {
 
 export function decodeCounterSample(bytes: Uint8Array): CounterSample {
   return single(decodeCounterSamples(bytes), 'counter sample');
+}
+
+export function decodeUsageRecord(bytes: Uint8Array): UsageRecord {
+  return single(decodeUsageRecords(bytes), 'usage record');
 }
 
 function single<T>(decoded: Decoded<T>[], kind: string): T {

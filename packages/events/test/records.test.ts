@@ -6,10 +6,13 @@ import {
   decodeCounterSamples,
   decodeEventRecord,
   decodeEventRecords,
+  decodeUsageRecord,
+  decodeUsageRecords,
   encodeRecord,
   frameRecords,
   parseCounterSample,
   parseEventRecord,
+  parseUsageRecord,
   RecordValidationError,
 } from '../src/index.ts';
 
@@ -100,4 +103,24 @@ test('many records travel in one message as JSON lines; a bad line is reported a
   assert.ok(decoded[3] && !decoded[3].ok && decoded[3].line.includes('"targetPort":-1'));
   assert.throws(() => decodeEventRecord(framed), /expected one event record, got 4/);
   assert.equal(decodeCounterSamples(Buffer.from('\n\n')).length, 0);
+});
+
+test('usage records: defaults, round trip, and errors naming the field', () => {
+  const rec = parseUsageRecord({
+    recordId: randomUUID(),
+    ts: 1,
+    nodeId: 'gw-1',
+    bytesUp: 10,
+    bytesDown: 0,
+    durationMs: 5,
+  });
+  assert.equal(rec.clientSubject, '');
+  assert.equal(rec.opened, false);
+  assert.deepEqual(decodeUsageRecord(encodeRecord(rec)), rec);
+  assert.throws(() => parseUsageRecord({ ...rec, bytesUp: -1 }), /invalid usage record: bytesUp/);
+  assert.throws(() => parseUsageRecord({ ...rec, spanId: 'xyz' }), /spanId: must be 16 lower-case hex/);
+  const lines = decodeUsageRecords(frameRecords([encodeRecord(rec), Buffer.from('{"ts":1}')]));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0]?.ok, true);
+  assert.match(lines[1]?.ok ? '' : (lines[1]?.error ?? ''), /recordId/);
 });

@@ -6,6 +6,7 @@ export {
   insertCounters,
   insertEvents,
   insertSpans,
+  insertUsage,
   type SpanRow,
 } from './insert.ts';
 export { appliedVersions, applyMigrations, checkMigrations } from './migrate.ts';

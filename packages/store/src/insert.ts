@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CounterSample, catalogEntry, type EventRecord } from '@gatewatch/events';
+import { type CounterSample, catalogEntry, type EventRecord, type UsageRecord } from '@gatewatch/events';
 import type { Store } from './open.ts';
 import { TABLES } from './tables.ts';
 
@@ -58,6 +58,14 @@ export async function insertCounters(
   opts: InsertOptions = {},
 ): Promise<void> {
   await insertRows(store, TABLES.counters, samples, opts);
+}
+
+export async function insertUsage(
+  store: Store,
+  records: UsageRecord[],
+  opts: InsertOptions = {},
+): Promise<void> {
+  await insertRows(store, TABLES.usage, records, opts);
 }
 
 export async function insertSpans(store: Store, rows: SpanRow[], opts: InsertOptions = {}): Promise<void> {

@@ -9,5 +9,9 @@ export const TABLES = {
   counters1m: 'gateway_counters_1m',
   counters5m: 'gateway_counters_5m',
   counters1h: 'gateway_counters_1h',
+  usage: 'gateway_usage',
+  usage1m: 'gateway_usage_1m',
+  usage1h: 'gateway_usage_1h',
+  usageClients1h: 'gateway_usage_clients_1h',
   migrations: 'schema_migrations',
 } as const;
