@@ -1,4 +1,11 @@
 export {
+  AuthConfigError,
+  authConfigFromEnv,
+  exposureProblem,
+  hashPassword,
+  insecureNoAuthFromEnv,
+} from './auth.ts';
+export {
   DASHBOARD_DIR,
   DashboardError,
   type DashboardOptions,

@@ -10,13 +10,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '@gatewatch/store';
 import next from 'next';
+import { authConfigFromEnv, exposureProblem, insecureNoAuthFromEnv } from './auth.ts';
 import '../lib/store-global.ts';
 
 export interface DashboardOptions {
   /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1 (set 0.0.0.0 only together with DASHBOARD_TOKEN or DASHBOARD_BASIC_AUTH). */
+  /**
+   * Default 127.0.0.1. Any other address needs DASHBOARD_TOKEN, DASHBOARD_EDITOR_TOKEN or
+   * DASHBOARD_BASIC_AUTH (else startDashboard throws), or `insecureNoAuth`.
+   */
   host?: string;
+  /** Serve a non-loopback bind without credentials (warns on every start). Default: DASHBOARD_INSECURE_NO_AUTH. */
+  insecureNoAuth?: boolean;
   /** An open store to use instead of opening one from CLICKHOUSE_URL / DATA_DIR. */
   store?: Store;
 }
@@ -35,6 +41,15 @@ export const DASHBOARD_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export async function startDashboard(opts: DashboardOptions = {}): Promise<RunningDashboard> {
   const host = opts.host ?? '127.0.0.1';
+  let auth: ReturnType<typeof authConfigFromEnv>;
+  try {
+    auth = authConfigFromEnv(process.env);
+  } catch (err) {
+    throw new DashboardError((err as Error).message);
+  }
+  const insecure = opts.insecureNoAuth ?? insecureNoAuthFromEnv(process.env);
+  const problem = exposureProblem(host, auth, insecure, 'set DASHBOARD_INSECURE_NO_AUTH=1');
+  if (problem) throw new DashboardError(problem);
   const distDir = join(DASHBOARD_DIR, process.env.NEXT_DIST_DIR || '.next');
   if (!existsSync(join(distDir, 'BUILD_ID'))) {
     throw new DashboardError(
@@ -47,6 +62,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   await app.prepare();
   const handle = app.getRequestHandler();
   const server: Server = createServer((req, res) => {
+    // The proxy rate-limits failed logins per peer: the last hop is always the real one.
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    const hops = req.headers['x-forwarded-for'];
+    req.headers['x-forwarded-for'] = hops ? `${hops}, ${peer}` : peer;
     handle(req, res).catch((err: unknown) => {
       console.error('dashboard request failed:', err);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -72,6 +91,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  if (exposureProblem(host, auth, false))
+    process.stderr.write(
+      `warning: the dashboard on ${host}:${port} has no credentials (insecure no-auth mode): anyone who reaches it can read every record and create silences\n`,
+    );
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,

@@ -47,6 +47,12 @@ const common = (cmd: Command) =>
         .default('127.0.0.1'),
     )
     .addOption(
+      new Option(
+        '--insecure-no-auth',
+        'serve a dashboard bound beyond loopback without credentials (warns on every start)',
+      ).env('DASHBOARD_INSECURE_NO_AUTH'),
+    )
+    .addOption(
       new Option('--metrics-port <port>', 'ingester/alerter /metrics port (scale-out roles)')
         .env('METRICS_PORT')
         .default(9464)
@@ -160,6 +166,21 @@ program
   });
 
 program
+  .command('hash-password')
+  .description('print an scrypt hash of a password (from stdin) for DASHBOARD_BASIC_AUTH user:<hash>:role')
+  .action(async () => {
+    const { hashPassword } = await import('@gatewatch/dashboard');
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+    if (!password)
+      throw new UsageError('no password on stdin: e.g. printf %s "$PASSWORD" | gatewatch hash-password');
+    process.stdout.write(`${hashPassword(password)}\n`);
+  });
+
+program
   .command('admin')
   .description('edit a gateway config file: config, relay-proxy, allowed-host, allowed-client-certificate')
   .allowUnknownOption()
@@ -183,6 +204,8 @@ try {
   if (
     err instanceof UsageError ||
     (err as Error).name === 'StoreError' ||
+    (err as Error).name === 'AuthConfigError' ||
+    (err as Error).name === 'DashboardError' ||
     (err as Error).name === 'ConfigError'
   ) {
     process.stderr.write(`gatewatch: ${(err as Error).message}\n`);

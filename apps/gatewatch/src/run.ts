@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
+import { authConfigFromEnv, exposureProblem } from '@gatewatch/dashboard';
 import { EVENT } from '@gatewatch/events';
 import { createLogger } from '@gatewatch/gateway';
 import { type Bus, busFromEnv, type Ingester, runIngester } from '@gatewatch/pipeline';
@@ -29,6 +30,8 @@ export interface RunOptions {
   alertInterval?: number;
   externalUrl?: string;
   demo?: boolean;
+  /** Serve a dashboard bound beyond loopback without credentials (warned on every start). */
+  insecureNoAuth?: boolean;
   /** Ingester consumer-group members in this process (scale-out backend on one embedded store; default 1). */
   ingesters?: number;
   /** Kafka consumer group of the ingesters (default `<KAFKA_TOPIC_PREFIX>gatewatch-ingester`). */
@@ -82,6 +85,11 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
 
   try {
     const env = process.env;
+    if (has('dashboard')) {
+      // Before anything starts: an exposed dashboard without credentials is refused in one line.
+      const problem = exposureProblem(o.dashboardHost, authConfigFromEnv(env), Boolean(o.insecureNoAuth));
+      if (problem) throw new UsageError(problem);
+    }
     const dashboardUrl = o.externalUrl ?? `http://${o.dashboardHost}:${o.dashboardPort}`;
     if ((o.ingesters ?? 1) > 1 && !env.KAFKA_BROKERS)
       throw new UsageError(`--ingesters ${o.ingesters} needs Kafka: set KAFKA_BROKERS, or run one ingester`);
@@ -229,6 +237,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         host: o.dashboardHost,
         port: o.dashboardPort,
         store,
+        insecureNoAuth: Boolean(o.insecureNoAuth),
         progress: say,
       });
       stops.unshift({ name: 'dashboard', stop: () => dash.close() }); // stopped last, after the data path

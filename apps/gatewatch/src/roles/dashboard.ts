@@ -10,6 +10,8 @@ export interface DashboardRoleOptions {
   port: number;
   /** The already-open store (all-in-one: only one process may open an embedded chDB dir). */
   store?: Store;
+  /** Allow a non-loopback bind without credentials (startDashboard warns). */
+  insecureNoAuth?: boolean;
   progress(line: string): void;
 }
 
@@ -61,5 +63,5 @@ export async function buildDashboard(progress: (line: string) => void): Promise<
 /** The Next.js dashboard served from this process, built first if its sources changed. */
 export async function startDashboardRole(o: DashboardRoleOptions): Promise<RunningDashboard> {
   await buildDashboard(o.progress);
-  return startDashboard({ host: o.host, port: o.port, store: o.store });
+  return startDashboard({ host: o.host, port: o.port, store: o.store, insecureNoAuth: o.insecureNoAuth });
 }
