@@ -41,6 +41,11 @@ export interface TelemetryOptions {
   maxBatchBytes?: number;
   /** Event/counter records per Kafka message are packed up to this many bytes (default 64 KiB). */
   maxMessageBytes?: number;
+  /**
+   * How long a record may wait in memory for others to join its produce request (default 100 ms, like Kafka's
+   * linger.ms): one request, and one compression, per window instead of per arrival.
+   */
+  lingerMs?: number;
   /** Produce requests in flight at once on the live path (default 4; the spool replays one at a time). */
   inFlight?: number;
   /** Wait before retrying a bus that failed (default 1000 ms). */
@@ -160,6 +165,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   const maxBatchBytes = opts.maxBatchBytes ?? 900_000;
   const maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024;
   const inFlight = opts.inFlight ?? 4;
+  const lingerMs = opts.lingerMs ?? 100;
   const retryMs = opts.retryMs ?? 1000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const spool = new Spool(join(opts.spoolDir, nodeId), { maxBytes: opts.maxSpoolBytes });
@@ -176,6 +182,10 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   let busUp = true;
   let nextRetry = 0;
   let stopping = false;
+  /** Set while flush() waits: queued records go at once, not after the linger. */
+  let flushing = 0;
+  /** When the oldest record of the live queue arrived (the linger window runs from there). */
+  let queuedSince = 0;
   let wake: (() => void) | undefined;
 
   const notify = () => {
@@ -190,8 +200,15 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
       return;
     }
     queue.push(m);
+    if (queue.length === 1) queuedSince = Date.now();
+    // The first record wakes the loop to time its linger; a full batch goes at once.
     if (queue.length === 1 || queue.length >= batchSize) notify();
   };
+  /** Time left before the live queue should be sent (0 = now). */
+  const lingerLeft = () =>
+    queue.length >= batchSize || stopping || flushing > 0 || !busUp
+      ? 0
+      : Math.max(0, queuedSince + lingerMs - Date.now());
 
   const sink: TelemetrySink = {
     event(r) {
@@ -344,8 +361,9 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
       if (end >= 0) await read.commit(end);
       return ok > 0 || read.messages.length === 0;
     }
-    if (queue.length === 0) return false;
+    if (queue.length === 0 || lingerLeft() > 0) return false;
     const chunk = queue.splice(0, batchSize);
+    queuedSince = Date.now(); // what stays behind (past batchSize) starts a new window
     if (!canTry) {
       await toSpool(chunk);
       return true;
@@ -363,7 +381,12 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
         warn(`telemetry: forwarding failed (${errorMessage(err)}); retrying`);
       }
       if (stopping && queue.length === 0 && (spool.empty || !busUp)) return;
-      if (!progressed) await idle(busUp ? 200 : Math.max(20, Math.min(200, nextRetry - Date.now())));
+      if (!progressed) {
+        const linger = queue.length > 0 ? lingerLeft() : 200;
+        await idle(
+          busUp ? Math.max(1, Math.min(200, linger)) : Math.max(20, Math.min(200, nextRetry - Date.now())),
+        );
+      }
     }
   })();
 
@@ -380,13 +403,18 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
 
   const flush = async (timeoutMs = 10_000): Promise<boolean> => {
     const until = Date.now() + timeoutMs;
-    await tracerProvider.forceFlush();
-    while (Date.now() < until) {
-      if (queue.length === 0 && spool.empty) return true;
-      notify();
-      await new Promise((r) => setTimeout(r, 50));
+    flushing++;
+    try {
+      await tracerProvider.forceFlush();
+      while (Date.now() < until) {
+        if (queue.length === 0 && spool.empty) return true;
+        notify();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return queue.length === 0 && spool.empty;
+    } finally {
+      flushing--;
     }
-    return queue.length === 0 && spool.empty;
   };
 
   return {

@@ -160,3 +160,48 @@ test('telemetry: a full spool drops, counts, and reports the drop as event 400',
     await tmp.remove();
   }
 });
+
+test('telemetry: records arriving one by one share produce requests (linger); a clean stop delivers them all in order', async () => {
+  const tmp = await tempDir('tel-linger');
+  const bus = new SwitchableBus({ partitions: 1 });
+  let produces = 0;
+  const produce = bus.produce.bind(bus);
+  bus.produce = (topic, messages) => {
+    produces++;
+    return produce(topic, messages);
+  };
+  await bus.start();
+  const got: Buffer[] = [];
+  const sub = await collect(bus, bus.topic('events'), got);
+  const tel = await createTelemetry({
+    nodeId: 'n3',
+    serviceVersion: 't',
+    bus,
+    spoolDir: tmp.dir,
+    registerGlobal: false,
+    lingerMs: 100,
+    warn: () => {},
+  });
+  try {
+    // A trickle: 10 records every ~10 ms for ~200 ms, as a gateway's tunnels open.
+    for (let i = 0; i < 200; i++) {
+      tel.sink.event(record('n3', i));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 10));
+    }
+    // The last ones arrive right before a clean stop: it sends them at once, it does not drop them.
+    for (let i = 200; i < 250; i++) tel.sink.event(record('n3', i));
+    await tel.shutdown(5000);
+    await waitFor('all 250 delivered', () => got.length === 250, 5000);
+    assert.deepEqual(
+      got.map((line) => decodeEventRecord(line).message),
+      Array.from({ length: 250 }, (_, i) => String(i)),
+    );
+    // Without the linger each arrival after an idle moment was its own request (≥ 20 here).
+    assert.ok(produces <= 6, `${produces} produce requests for 250 records over ~200 ms`);
+    assert.equal(tel.metrics().dropped, 0);
+  } finally {
+    await sub.stop();
+    await bus.close();
+    await tmp.remove();
+  }
+});
