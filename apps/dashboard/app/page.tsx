@@ -1,44 +1,38 @@
 import type { Metadata } from 'next';
-import { DataTable } from '../components/DataTable.tsx';
-import { ChartPanel, ErrorState, NoData, PageHeader, Stat } from '../components/Panels.tsx';
+import { type PageProps, renderPage } from '../components/DashboardPage.tsx';
+import { ChartPanel, NoData, Stat } from '../components/Panels.tsx';
+import { TablePanel } from '../components/TablePanel.tsx';
 import { loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { pageOf } from '../lib/paging.ts';
 import { lastTotal, pivot } from '../lib/pivot.ts';
-import type { SearchParams } from '../lib/range.ts';
-import { getStore } from '../lib/store.ts';
-import { csvHref, statusHint, TABLES } from '../lib/tables.ts';
-import { buildView } from '../lib/view.ts';
+import { statusHint, TABLES } from '../lib/tables.ts';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Overview' };
 
-export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const sp = await searchParams;
-  const view = buildView(sp);
-  let content: React.ReactNode;
-  try {
-    const store = await getStore();
-    const nodes = await TABLES.nodes(store, view);
-    const series = await loadCounterSeries(store, view);
-    const events = await TABLES['event-totals'](store, view);
-    // Alert firing periods shade the charts; a failing alerts query yields none.
-    const annotations = await loadAlertAnnotations(store, view);
-    const status = { up: 0, stale: 0, down: 0 };
-    for (const r of nodes.rows) status[r.status as keyof typeof status]++;
-    const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
-      // Gauges "now" = the newest sample of every reporting node (as in the node table); rates = last bucket.
-      if (c === 'active' || c === 'connected')
-        return nodes.rows.filter((r) => r.status !== 'down').reduce((sum, r) => sum + Number(r[c] ?? 0), 0);
-      const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
-      return Math.round(lastTotal(data, keys) * 10) / 10;
-    };
-    // One page of the node table in the HTML; stats above use every node, the CSV exports them all.
-    const { rows: nodeRows, ...nodePage } = pageOf(nodes.rows, nodes.columns, sp);
-    content =
-      nodes.rows.length === 0 ? (
-        <NoData />
-      ) : (
+export default async function OverviewPage(props: PageProps) {
+  return renderPage(props, {
+    title: 'Fleet overview',
+    async body({ store, view, searchParams }) {
+      const nodes = await TABLES.nodes(store, view);
+      if (nodes.rows.length === 0) return <NoData />;
+      const series = await loadCounterSeries(store, view);
+      const events = await TABLES['event-totals'](store, view);
+      // Alert firing periods shade the charts; a failing alerts query yields none.
+      const annotations = await loadAlertAnnotations(store, view);
+      const status = { up: 0, stale: 0, down: 0 };
+      for (const r of nodes.rows) status[r.status as keyof typeof status]++;
+      const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
+        // Gauges "now" = the newest sample of every reporting node (as in the node table); rates = last bucket.
+        if (c === 'active' || c === 'connected')
+          return nodes.rows.filter((r) => r.status !== 'down').reduce((sum, r) => sum + Number(r[c] ?? 0), 0);
+        const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
+        return Math.round(lastTotal(data, keys) * 10) / 10;
+      };
+      // One page of the node table in the HTML; stats above use every node, the CSV exports them all.
+      const { rows: nodeRows, ...paged } = pageOf(nodes.rows, nodes.columns, searchParams);
+      return (
         <>
           <div className="stats">
             <Stat
@@ -70,34 +64,23 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               />
             ))}
           </div>
-          <DataTable
-            id="nodes"
-            title={nodes.title}
-            columns={nodes.columns}
-            rows={nodeRows}
-            paged={nodePage}
-            csvHref={csvHref('nodes', view.params)}
+          <TablePanel
+            name="nodes"
+            data={{ ...nodes, rows: nodeRows }}
+            view={view}
+            paged={paged}
             filterable
             hint={statusHint()}
             empty="No node reported in this range."
           />
-          <DataTable
-            id="event-totals"
-            title="Top event ids"
-            columns={events.columns}
-            rows={events.rows}
-            csvHref={csvHref('event-totals', view.params)}
+          <TablePanel
+            name="event-totals"
+            data={{ ...events, title: 'Top event ids' }}
+            view={view}
             empty="No events in this range."
           />
         </>
       );
-  } catch (err) {
-    content = <ErrorState err={err} />;
-  }
-  return (
-    <>
-      <PageHeader title="Fleet overview" view={view} />
-      {content}
-    </>
-  );
+    },
+  });
 }

@@ -3,8 +3,8 @@
  * store functions and TABLES entries), so the timings are the dashboard's own.
  */
 import { EVENT } from '@gatewatch/events';
-import { dashboardCounterSeries, dashboardEventSeries, dashboardNodes, type Store } from '@gatewatch/store';
-import { COUNTER_PANELS } from '../lib/load.ts';
+import { dashboardCounterSeries, dashboardNodes, type Store } from '@gatewatch/store';
+import { COUNTER_PANELS, loadEventSeries } from '../lib/load.ts';
 import { configuredWorkspaces, TABLES } from '../lib/tables.ts';
 import { buildView, type View } from '../lib/view.ts';
 
@@ -67,17 +67,7 @@ function overview(view: View): Panel[] {
 
 function events(view: View): Panel[] {
   return [
-    {
-      panel: 'trend by event id',
-      run: (s) =>
-        dashboardEventSeries(s, {
-          fromMs: view.fromMs,
-          toMs: view.toMs,
-          stepSec: view.stepSec,
-          rollup: view.rollup,
-          filters: view.eventFilters,
-        }),
-    },
+    { panel: 'trend by event id', run: (s) => loadEventSeries(s, view) },
     { panel: 'events by id', run: (s) => TABLES['event-totals'](s, view) },
     { panel: 'latest 200 records', run: (s) => TABLES.events(s, view) },
   ];
@@ -86,18 +76,7 @@ function events(view: View): Panel[] {
 function investigate(view: View): Panel[] {
   const f = { ...view.eventFilters, eventIds: [EVENT.DESTINATION_NOT_ALLOWED] };
   return [
-    {
-      panel: '105 trend by reason',
-      run: (s) =>
-        dashboardEventSeries(s, {
-          fromMs: view.fromMs,
-          toMs: view.toMs,
-          stepSec: view.stepSec,
-          rollup: view.rollup,
-          filters: f,
-          by: 'reason',
-        }),
-    },
+    { panel: '105 trend by reason', run: (s) => loadEventSeries(s, view, f, 'reason') },
     ...(['ws105', 'reasons105', 'hosts105', 'clients105', 'nodes105', 'records105'] as const).map((name) => ({
       panel: name,
       run: (s: Store) => TABLES[name](s, view),
@@ -114,17 +93,7 @@ function node(view: View, nodeId: string): Panel[] {
   return [
     { panel: 'node info', run: (s) => dashboardNodes(s, { fromMs: 0, toMs: view.toMs, nodeId }) },
     ...counterPanels(view, nodeId, 1),
-    {
-      panel: 'events trend',
-      run: (s) =>
-        dashboardEventSeries(s, {
-          fromMs: view.fromMs,
-          toMs: view.toMs,
-          stepSec: view.stepSec,
-          rollup: view.rollup,
-          filters: { nodeId },
-        }),
-    },
+    { panel: 'events trend', run: (s) => loadEventSeries(s, view, { nodeId }) },
     { panel: 'recent errors', run: (s) => TABLES['node-errors'](s, view) },
     { panel: 'events by id', run: (s) => TABLES['event-totals'](s, view) },
   ];

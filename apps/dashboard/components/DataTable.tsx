@@ -2,24 +2,12 @@
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import type { Cell, Column } from '../lib/columns.ts';
 import { filterAndSort, type Paged, type Sort } from '../lib/paging.ts';
 import { withParams } from '../lib/range.ts';
-import { CsvLink } from './CsvLink.tsx';
+import { Panel } from './Panel.tsx';
 
-export type Cell = string | number | null;
-export interface Column {
-  key: string;
-  label: string;
-  num?: boolean;
-  /** Row key holding a link target for this cell. */
-  hrefKey?: string;
-  /** Row key holding a CSS class for this cell (e.g. node status colours). */
-  classKey?: string;
-  mono?: boolean;
-  nowrap?: boolean;
-}
-
-interface Props {
+export interface DataTableProps {
   id: string;
   title: string;
   columns: Column[];
@@ -38,7 +26,17 @@ interface Props {
 }
 
 /** A table panel: sortable headers (click or Enter), optional quick filter, CSV export of the same data. */
-export function DataTable({ id, title, columns, rows, csvHref, empty, filterable, hint, paged }: Props) {
+export function DataTable({
+  id,
+  title,
+  columns,
+  rows,
+  csvHref,
+  empty,
+  filterable,
+  hint,
+  paged,
+}: DataTableProps) {
   const [localSort, setLocalSort] = useState<Sort | null>(null);
   const [q, setQ] = useState(paged?.filter ?? '');
   const router = useRouter();
@@ -69,14 +67,7 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
   const matching = paged ? paged.matching : shown.length;
 
   return (
-    <section className="panel" aria-labelledby={`${id}-title`} data-testid={`table-${id}`}>
-      <div className="panel-head">
-        <h2 id={`${id}-title`}>{title}</h2>
-        <span className="hint">
-          {hint ? `${hint} · ` : ''}
-          <CsvLink id={id} href={csvHref} />
-        </span>
-      </div>
+    <Panel id={id} title={title} hint={hint} csvHref={csvHref} data-testid={`table-${id}`}>
       {filterable && total > 0 ? (
         <div className="table-tools">
           <label>
@@ -175,6 +166,6 @@ export function DataTable({ id, title, columns, rows, csvHref, empty, filterable
           )}
         </nav>
       ) : null}
-    </section>
+    </Panel>
   );
 }

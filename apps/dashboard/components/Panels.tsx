@@ -4,6 +4,7 @@ import { colorFor } from '../lib/palette.ts';
 import type { LongRow } from '../lib/pivot.ts';
 import { pivot } from '../lib/pivot.ts';
 import type { View } from '../lib/view.ts';
+import { Panel } from './Panel.tsx';
 import { type ChartAnnotation, type SeriesDef, TimeChart } from './TimeChart.tsx';
 
 const SOURCE = {
@@ -13,14 +14,14 @@ const SOURCE = {
   '1h': 'per-hour rollups',
 } as const;
 
-export function PageHeader({ title, view, children }: { title: string; view: View; children?: ReactNode }) {
+/** The page title and its sub line (default: range, bucket width and data source). */
+export function PageHeader({ title, view, sub }: { title: string; view: View; sub?: ReactNode }) {
   const step = view.stepSec >= 60 ? `${view.stepSec / 60} min` : `${view.stepSec} s`;
   return (
     <>
       <h1>{title}</h1>
       <p className="sub">
-        {view.range.label} (UTC) · {step} buckets · {SOURCE[view.rollup ? view.rollup : 'raw']}
-        {children}
+        {sub ?? `${view.range.label} (UTC) · ${step} buckets · ${SOURCE[view.rollup ? view.rollup : 'raw']}`}
       </p>
     </>
   );
@@ -90,33 +91,27 @@ export function ChartPanel({
     color: colors?.[k] ?? colorFor(i, k),
   }));
   return (
-    <section
-      className="panel"
-      aria-labelledby={`${id}-title`}
+    <Panel
+      id={id}
+      title={title}
+      hint={hint}
       data-testid={`chart-${id}`}
       data-series={keys.length}
       data-annotations={annotations?.length ?? 0}
+      empty={keys.length === 0 ? (empty ?? 'No data in this range.') : undefined}
     >
-      <div className="panel-head">
-        <h2 id={`${id}-title`}>{title}</h2>
-        {hint ? <span className="hint">{hint}</span> : null}
-      </div>
-      {keys.length === 0 ? (
-        <div className="empty">{empty ?? 'No data in this range.'}</div>
-      ) : (
-        <TimeChart
-          data={data}
-          series={series}
-          fromMs={view.fromMs}
-          toMs={view.chartToMs}
-          stacked={stacked}
-          unit={unit}
-          label={title}
-          tall={tall}
-          annotations={annotations}
-        />
-      )}
-    </section>
+      <TimeChart
+        data={data}
+        series={series}
+        fromMs={view.fromMs}
+        toMs={view.chartToMs}
+        stacked={stacked}
+        unit={unit}
+        label={title}
+        tall={tall}
+        annotations={annotations}
+      />
+    </Panel>
   );
 }
 

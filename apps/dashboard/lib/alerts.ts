@@ -21,8 +21,7 @@ import {
   type Silence,
 } from '@gatewatch/alerting';
 import type { Store } from '@gatewatch/store';
-import type { Cell } from '../components/DataTable.tsx';
-import type { TableData } from './tables.ts';
+import type { Cell, TableData } from './columns.ts';
 import type { View } from './view.ts';
 
 /**
@@ -97,126 +96,77 @@ export const changeText = (c: HistoryRow) => `${c.prevState} → ${c.instance.st
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
 const num = (v: number | null): Cell => (v !== null && Number.isFinite(v) ? v : null);
 
-export function firingTable(alerts: readonly AlertSummary[]): TableData {
+/** One exported column: its CSV header and plain value. */
+interface PlainColumn<T> {
+  key: string;
+  label: string;
+  num?: boolean;
+  value: (row: T) => Cell;
+}
+function plain<T>(title: string, columns: PlainColumn<T>[], rows: readonly T[]): TableData {
   return {
-    title: 'Firing now',
-    columns: [
-      { key: 'state', label: 'State' },
-      { key: 'alert', label: 'Alert' },
-      { key: 'scope', label: 'Scope' },
-      { key: 'labels', label: 'Labels' },
-      { key: 'value', label: 'Value', num: true },
-      { key: 'threshold', label: 'Threshold', num: true },
-      { key: 'since', label: 'Since (UTC)' },
-      { key: 'summary', label: 'Summary' },
-      { key: 'link', label: 'Link' },
-      { key: 'silencedBy', label: 'Silenced by' },
-    ],
-    rows: alerts.map((a) => ({
-      state: a.state,
-      alert: a.rule,
-      scope: scopeOf(a.labels),
-      labels: otherLabels(a.labels),
-      value: num(a.value),
-      threshold: num(a.threshold),
-      since: iso(sinceOf(a)),
-      summary: a.annotations.summary ?? '',
-      link: localLink(a.generatorURL),
-      silencedBy: a.silencedBy.join(' '),
-    })),
+    title,
+    columns: columns.map(({ key, label, num }) => ({ key, label, num })),
+    rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, c.value(r)]))),
   };
 }
 
-export function rulesTable(status: readonly RuleStatus[]): TableData {
-  return {
-    title: 'Rules',
-    columns: [
-      { key: 'rule', label: 'Rule' },
-      { key: 'metric', label: 'Metric' },
-      { key: 'condition', label: 'Condition' },
-      { key: 'instance', label: 'Instance' },
-      { key: 'state', label: 'State' },
-      { key: 'value', label: 'Value', num: true },
-      { key: 'threshold', label: 'Threshold', num: true },
-    ],
-    // Rule, metric and condition on every row (the page prints them once per rule).
-    rows: status.flatMap((r) => {
-      const { metric, condition } = ruleText(r);
-      return ruleRows(r).map((i) => ({
-        rule: r.name,
-        metric,
-        condition,
-        instance: instanceText(r, i),
-        state: instanceState(i),
-        value: i ? num(i.value) : null,
-        threshold: i ? num(i.threshold) : null,
-      }));
-    }),
-  };
-}
+const FIRING: PlainColumn<AlertSummary>[] = [
+  { key: 'state', label: 'State', value: (a) => a.state },
+  { key: 'alert', label: 'Alert', value: (a) => a.rule },
+  { key: 'scope', label: 'Scope', value: (a) => scopeOf(a.labels) },
+  { key: 'labels', label: 'Labels', value: (a) => otherLabels(a.labels) },
+  { key: 'value', label: 'Value', num: true, value: (a) => num(a.value) },
+  { key: 'threshold', label: 'Threshold', num: true, value: (a) => num(a.threshold) },
+  { key: 'since', label: 'Since (UTC)', value: (a) => iso(sinceOf(a)) },
+  { key: 'summary', label: 'Summary', value: (a) => a.annotations.summary ?? '' },
+  { key: 'link', label: 'Link', value: (a) => localLink(a.generatorURL) },
+  { key: 'silencedBy', label: 'Silenced by', value: (a) => a.silencedBy.join(' ') },
+];
+export const firingTable = (alerts: readonly AlertSummary[]) => plain('Firing now', FIRING, alerts);
 
-export function silencesTable(silences: readonly Silence[]): TableData {
-  return {
-    title: 'Silences',
-    columns: [
-      { key: 'matchers', label: 'Matchers' },
-      { key: 'from', label: 'From (UTC)' },
-      { key: 'until', label: 'Until (UTC)' },
-      { key: 'comment', label: 'Comment' },
-      { key: 'createdBy', label: 'Created by' },
-      { key: 'id', label: 'ID' },
-    ],
-    rows: silences.map((s) => ({
-      matchers: matchersText(s),
-      from: iso(s.startsAt),
-      until: iso(s.endsAt),
-      comment: s.comment,
-      createdBy: s.createdBy,
-      id: s.id,
-    })),
-  };
-}
+/** One table line per rule instance; `n` numbers a rule's lines (0 = its first). */
+export type RuleLine = { r: RuleStatus; i: RuleInstanceStatus | null; n: number };
+export const ruleLines = (status: readonly RuleStatus[]): RuleLine[] =>
+  status.flatMap((r) => ruleRows(r).map((i, n) => ({ r, i, n })));
+const RULES: PlainColumn<RuleLine>[] = [
+  { key: 'rule', label: 'Rule', value: ({ r }) => r.name },
+  { key: 'metric', label: 'Metric', value: ({ r }) => ruleText(r).metric },
+  { key: 'condition', label: 'Condition', value: ({ r }) => ruleText(r).condition },
+  { key: 'instance', label: 'Instance', value: ({ r, i }) => instanceText(r, i) },
+  { key: 'state', label: 'State', value: ({ i }) => instanceState(i) },
+  { key: 'value', label: 'Value', num: true, value: ({ i }) => (i ? num(i.value) : null) },
+  { key: 'threshold', label: 'Threshold', num: true, value: ({ i }) => (i ? num(i.threshold) : null) },
+];
+/** Rule, metric and condition on every row (the page prints them once per rule). */
+export const rulesTable = (status: readonly RuleStatus[]) => plain('Rules', RULES, ruleLines(status));
 
-export function historyTable(changes: readonly HistoryRow[]): TableData {
-  return {
-    title: 'History',
-    columns: [
-      { key: 'time', label: 'Time (UTC)' },
-      { key: 'alert', label: 'Alert' },
-      { key: 'scope', label: 'Scope' },
-      { key: 'change', label: 'Change' },
-      { key: 'value', label: 'Value', num: true },
-      { key: 'silencedBy', label: 'Silenced by' },
-    ],
-    rows: changes.map((c) => ({
-      time: iso(c.ts),
-      alert: c.instance.rule,
-      scope: scopeOf(c.instance.labels),
-      change: changeText(c),
-      value: num(c.instance.value),
-      silencedBy: c.silencedBy.join(' '),
-    })),
-  };
-}
+const SILENCES: PlainColumn<Silence>[] = [
+  { key: 'matchers', label: 'Matchers', value: matchersText },
+  { key: 'from', label: 'From (UTC)', value: (s) => iso(s.startsAt) },
+  { key: 'until', label: 'Until (UTC)', value: (s) => iso(s.endsAt) },
+  { key: 'comment', label: 'Comment', value: (s) => s.comment },
+  { key: 'createdBy', label: 'Created by', value: (s) => s.createdBy },
+  { key: 'id', label: 'ID', value: (s) => s.id },
+];
+export const silencesTable = (silences: readonly Silence[]) => plain('Silences', SILENCES, silences);
 
-export function failedTable(failed: readonly NotificationRow[]): TableData {
-  return {
-    title: 'Failed deliveries',
-    columns: [
-      { key: 'time', label: 'Time (UTC)' },
-      { key: 'receiver', label: 'Receiver' },
-      { key: 'alert', label: 'Alert' },
-      { key: 'status', label: 'Status' },
-      { key: 'attempts', label: 'Attempts', num: true },
-      { key: 'error', label: 'Error' },
-    ],
-    rows: failed.map((f) => ({
-      time: iso(f.ts),
-      receiver: f.receiver,
-      alert: f.rule,
-      status: f.status,
-      attempts: f.attempts,
-      error: f.error,
-    })),
-  };
-}
+const HISTORY: PlainColumn<HistoryRow>[] = [
+  { key: 'time', label: 'Time (UTC)', value: (c) => iso(c.ts) },
+  { key: 'alert', label: 'Alert', value: (c) => c.instance.rule },
+  { key: 'scope', label: 'Scope', value: (c) => scopeOf(c.instance.labels) },
+  { key: 'change', label: 'Change', value: changeText },
+  { key: 'value', label: 'Value', num: true, value: (c) => num(c.instance.value) },
+  { key: 'silencedBy', label: 'Silenced by', value: (c) => c.silencedBy.join(' ') },
+];
+export const historyTable = (changes: readonly HistoryRow[]) => plain('History', HISTORY, changes);
+
+const FAILED: PlainColumn<NotificationRow>[] = [
+  { key: 'time', label: 'Time (UTC)', value: (f) => iso(f.ts) },
+  { key: 'receiver', label: 'Receiver', value: (f) => f.receiver },
+  { key: 'alert', label: 'Alert', value: (f) => f.rule },
+  { key: 'status', label: 'Status', value: (f) => f.status },
+  { key: 'attempts', label: 'Attempts', num: true, value: (f) => f.attempts },
+  { key: 'error', label: 'Error', value: (f) => f.error },
+];
+export const failedTable = (failed: readonly NotificationRow[]) => plain('Failed deliveries', FAILED, failed);

@@ -1,5 +1,5 @@
 /** RFC 4180 CSV; cells starting with = + - @ are prefixed with ' so spreadsheets do not run them. */
-import type { Cell, Column } from '../components/DataTable.tsx';
+import type { Cell, Column } from './columns.ts';
 
 function cell(v: Cell | undefined): string {
   let s = v === null || v === undefined ? '' : String(v);

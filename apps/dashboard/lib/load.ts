@@ -1,8 +1,10 @@
 /** Page-level data loaders shared by the Overview and Node pages. */
 import {
   type DashboardCounter,
+  type DashboardEventFilters,
   type DashboardSeriesRow,
   dashboardCounterSeries,
+  dashboardEventSeries,
   type Store,
 } from '@gatewatch/store';
 import type { View } from './view.ts';
@@ -45,4 +47,15 @@ export async function loadCounterSeries(store: Store, view: View, nodeId?: strin
     });
   }
   return out;
+}
+
+/** Event counts per bucket by event id (or by reason), with the view's filters unless others are given. */
+export function loadEventSeries(
+  store: Store,
+  view: View,
+  filters: DashboardEventFilters = view.eventFilters,
+  by?: 'reason',
+) {
+  const { fromMs, toMs, stepSec, rollup } = view;
+  return dashboardEventSeries(store, { fromMs, toMs, stepSec, rollup, filters, by });
 }

@@ -3,7 +3,7 @@
  * one page, from URL params `filter`, `sort`, `page` and `size`, so the HTML carries one page of rows
  * (1 000 nodes rendered at once were ≈ 1 MB) and a link reproduces the view. CSV exports stay whole.
  */
-import type { Cell, Column } from '../components/DataTable.tsx';
+import type { Cell, Column } from './columns.ts';
 import { param, type SearchParams } from './range.ts';
 
 const PAGE_SIZE = 50;

@@ -11,8 +11,8 @@ import {
   dashboardTopValues,
   type Store,
 } from '@gatewatch/store';
-import type { Cell, Column } from '../components/DataTable.tsx';
 import { alertsData, failedTable, firingTable, historyTable, rulesTable, silencesTable } from './alerts.ts';
+import type { Cell, Column, TableData } from './columns.ts';
 import { fmtAbs } from './range.ts';
 import { qs, type View } from './view.ts';
 
@@ -35,12 +35,6 @@ export async function configuredWorkspaces(store: Store, view: View): Promise<st
     .map((r) => r.keys[0] ?? '')
     .filter(Boolean)
     .sort();
-}
-
-export interface TableData {
-  title: string;
-  columns: Column[];
-  rows: Record<string, Cell>[];
 }
 
 /**
@@ -128,6 +122,50 @@ function recordRows(rows: DashboardEventRow[], view: View): Record<string, Cell>
       remedy: e?.remedy ?? '',
     };
   });
+}
+
+/**
+ * Top 105 hosts or clients (the drill-down's middle levels): `other` counts the distinct values of the
+ * other dimension (clients per host, hosts per client). A click drills one level deeper.
+ */
+function top105(
+  by: 'targetHost' | 'clientAddress',
+  title: string,
+  first: { key: 'host' | 'client'; label: string },
+  otherKey: string,
+  otherLabel: string,
+) {
+  return async (store: Store, view: View): Promise<TableData> => {
+    const rows = await dashboardTopValues(store, {
+      fromMs: view.fromMs,
+      toMs: view.toMs,
+      filters: { ...view.eventFilters, eventIds: E105 },
+      by,
+      limit: 25,
+      rollup: view.rollup,
+    });
+    const drill = (v: string) => (first.key === 'host' ? { host: v, client: undefined } : { client: v });
+    return {
+      title,
+      columns: [
+        { ...first, mono: true, hrefKey: 'href' },
+        { key: 'count', label: '105 count', num: true },
+        { key: otherKey, label: otherLabel, num: true },
+        { key: 'nodes', label: 'Nodes', num: true },
+        { key: 'reason', label: 'Top reason' },
+        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
+      ],
+      rows: rows.map((r) => ({
+        [first.key]: r.value || '(none)',
+        href: r.value ? link('/investigate', view, drill(r.value)) : null,
+        count: r.events,
+        [otherKey]: r.other,
+        nodes: r.nodes,
+        reason: reasonLabel(r.topReason),
+        lastSeen: time(r.lastSeen),
+      })),
+    };
+  };
 }
 
 const ERROR_IDS = [
@@ -310,67 +348,8 @@ export const TABLES = {
     };
   },
 
-  async hosts105(store: Store, view: View): Promise<TableData> {
-    const rows = await dashboardTopValues(store, {
-      fromMs: view.fromMs,
-      toMs: view.toMs,
-      filters: { ...view.eventFilters, eventIds: E105 },
-      by: 'targetHost',
-      limit: 25,
-      rollup: view.rollup,
-    });
-    return {
-      title: 'Top rejected hosts',
-      columns: [
-        { key: 'host', label: 'Host', mono: true, hrefKey: 'href' },
-        { key: 'count', label: '105 count', num: true },
-        { key: 'clients', label: 'Clients', num: true },
-        { key: 'nodes', label: 'Nodes', num: true },
-        { key: 'reason', label: 'Top reason' },
-        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
-      ],
-      rows: rows.map((r) => ({
-        host: r.value || '(none)',
-        href: r.value ? link('/investigate', view, { host: r.value, client: undefined }) : null,
-        count: r.events,
-        clients: r.other,
-        nodes: r.nodes,
-        reason: reasonLabel(r.topReason),
-        lastSeen: time(r.lastSeen),
-      })),
-    };
-  },
-
-  async clients105(store: Store, view: View): Promise<TableData> {
-    const rows = await dashboardTopValues(store, {
-      fromMs: view.fromMs,
-      toMs: view.toMs,
-      filters: { ...view.eventFilters, eventIds: E105 },
-      by: 'clientAddress',
-      limit: 25,
-      rollup: view.rollup,
-    });
-    return {
-      title: 'Top clients',
-      columns: [
-        { key: 'client', label: 'Client', mono: true, hrefKey: 'href' },
-        { key: 'count', label: '105 count', num: true },
-        { key: 'hosts', label: 'Hosts', num: true },
-        { key: 'nodes', label: 'Nodes', num: true },
-        { key: 'reason', label: 'Top reason' },
-        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
-      ],
-      rows: rows.map((r) => ({
-        client: r.value || '(none)',
-        href: r.value ? link('/investigate', view, { client: r.value }) : null,
-        count: r.events,
-        hosts: r.other,
-        nodes: r.nodes,
-        reason: reasonLabel(r.topReason),
-        lastSeen: time(r.lastSeen),
-      })),
-    };
-  },
+  hosts105: top105('targetHost', 'Top rejected hosts', { key: 'host', label: 'Host' }, 'clients', 'Clients'),
+  clients105: top105('clientAddress', 'Top clients', { key: 'client', label: 'Client' }, 'hosts', 'Hosts'),
 
   async nodes105(store: Store, view: View): Promise<TableData> {
     const rows = await dashboardEventTotals(store, {

@@ -1,0 +1,20 @@
+/** What a dashboard table is: columns and plain rows. Shared by the table component, paging, CSV and lib/tables.ts. */
+export type Cell = string | number | null;
+
+export interface Column {
+  key: string;
+  label: string;
+  num?: boolean;
+  /** Row key holding a link target for this cell. */
+  hrefKey?: string;
+  /** Row key holding a CSS class for this cell (e.g. node status colours). */
+  classKey?: string;
+  mono?: boolean;
+  nowrap?: boolean;
+}
+
+export interface TableData {
+  title: string;
+  columns: Column[];
+  rows: Record<string, Cell>[];
+}
