@@ -33,12 +33,14 @@ function run(cmd: string, args: string[]): number {
 let status = run('npx', ['next', 'build']);
 if (status === 0)
   status = run(process.execPath, [
+    '--conditions=gatewatch-source',
     '--import',
     'tsx',
     '--test',
     '--test-reporter=spec',
     'e2e/launcher.test.ts',
     'e2e/launcher-errors.test.ts',
+    'e2e/auth.test.ts',
   ]);
 if (status === 0) status = run('npx', ['playwright', 'test', ...process.argv.slice(2)]);
 rmSync(tmp, { recursive: true, force: true });
