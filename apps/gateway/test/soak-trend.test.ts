@@ -67,7 +67,7 @@ test('both limits must be exceeded: a small absolute rise on a small mean is noi
 
 test('fewer than 3 samples after the warm-up: no verdict (undefined), not a pass', () => {
   const t = judgeTrend(
-    series((x) => x * 100, 4),
+    series((x) => x * 100, 3),
     rule,
   );
   assert.equal(t.samples, 2);
