@@ -1,4 +1,5 @@
 'use client';
+import { useTranslations } from 'next-intl';
 
 /** Unexpected render failures (expected store errors are shown inline by each page). */
 export default function ErrorPage({
@@ -8,14 +9,16 @@ export default function ErrorPage({
   error: Error & { digest?: string };
   reset: () => void;
 }) {
+  const t = useTranslations('errorPage');
   return (
     <div className="callout error" role="alert">
-      <strong>This page failed to render.</strong>
+      <strong>{t('title')}</strong>
+      <p>{error.message || t('unexpected')}</p>
       <p>
-        {error.message || 'An unexpected error occurred'} — see the dashboard server log
-        {error.digest ? ` (digest ${error.digest})` : ''}, then{' '}
+        {t('hint')}
+        {error.digest ? ` ${t('digest', { digest: error.digest })}` : ''}{' '}
         <button type="button" onClick={reset}>
-          retry
+          {t('retry')}
         </button>
       </p>
     </div>

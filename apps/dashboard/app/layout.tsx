@@ -1,45 +1,59 @@
 import type { Metadata } from 'next';
+import { NextIntlClientProvider } from 'next-intl';
+import { getLocale, getMessages, getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
 import { Suspense } from 'react';
+import { LanguageMenu } from '../components/LanguageMenu.tsx';
 import { NavLinks } from '../components/NavLinks.tsx';
 import { ThemeToggle } from '../components/ThemeToggle.tsx';
 import { Toolbar } from '../components/Toolbar.tsx';
 import './globals.css';
 
-export const metadata: Metadata = {
-  title: { default: 'Gatewatch', template: '%s · Gatewatch' },
-  description: 'Fleet dashboard for Gatewatch gateways',
-};
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations('meta');
+  return { title: { default: 'Gatewatch', template: '%s · Gatewatch' }, description: t('description') };
+}
+
+/** Namespaces only server components render (long event catalog texts): not sent to the browser. */
+const SERVER_ONLY = new Set(['events']);
 
 // Runs before first paint so a stored (or OS) dark theme never flashes light.
 const themeScript = `try{var t=localStorage.getItem('gatewatch-theme');if(t!=='light'&&t!=='dark'){t=matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}document.documentElement.dataset.theme=t}catch(e){}`;
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const locale = await getLocale();
+  const t = await getTranslations('layout');
+  const clientMessages = Object.fromEntries(
+    Object.entries(await getMessages()).filter(([namespace]) => !SERVER_ONLY.has(namespace)),
+  );
   return (
-    <html lang="en" suppressHydrationWarning>
+    <html lang={locale} suppressHydrationWarning>
       <head>
         {/* biome-ignore lint/security/noDangerouslySetInnerHtml: constant inline script, no user input */}
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
       <body>
-        <a className="skip" href="#content">
-          Skip to content
-        </a>
-        <header className="top">
-          <a className="brand" href="/">
-            Gatewatch
+        <NextIntlClientProvider messages={clientMessages}>
+          <a className="skip" href="#content">
+            {t('skipToContent')}
           </a>
-          <Suspense fallback={null}>
-            <NavLinks />
-          </Suspense>
-          <div className="toolbar">
+          <header className="top">
+            <a className="brand" href="/">
+              Gatewatch
+            </a>
             <Suspense fallback={null}>
-              <Toolbar />
+              <NavLinks />
             </Suspense>
-            <ThemeToggle />
-          </div>
-        </header>
-        <main id="content">{children}</main>
+            <div className="toolbar">
+              <Suspense fallback={null}>
+                <Toolbar />
+              </Suspense>
+              <LanguageMenu />
+              <ThemeToggle />
+            </div>
+          </header>
+          <main id="content">{children}</main>
+        </NextIntlClientProvider>
       </body>
     </html>
   );

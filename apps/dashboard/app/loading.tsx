@@ -1,7 +1,10 @@
-export default function Loading() {
+import { getTranslations } from 'next-intl/server';
+
+export default async function Loading() {
+  const t = await getTranslations('loading');
   return (
     <div className="loading" role="status" aria-live="polite">
-      Loading data…
+      {t('text')}
     </div>
   );
 }

@@ -1,12 +1,12 @@
 import Link from 'next/link';
+import { getTranslations } from 'next-intl/server';
 
-export default function NotFound() {
+export default async function NotFound() {
+  const t = await getTranslations('notFound');
   return (
     <div className="callout" role="status">
-      <strong>No such page.</strong>
-      <p>
-        Go to the <Link href="/">fleet overview</Link>.
-      </p>
+      <strong>{t('title')}</strong>
+      <p>{t.rich('back', { link: (chunks) => <Link href="/">{chunks}</Link> })}</p>
     </div>
   );
 }

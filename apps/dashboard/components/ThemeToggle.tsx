@@ -1,10 +1,12 @@
 'use client';
+import { useTranslations } from 'next-intl';
 import { useEffect, useState } from 'react';
 
 type Theme = 'light' | 'dark';
 
 /** Dark/light switch, persisted in localStorage (the inline script in the layout applies it before paint). */
 export function ThemeToggle() {
+  const t = useTranslations('theme');
   const [theme, setTheme] = useState<Theme | null>(null);
   useEffect(() => {
     setTheme(document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light');
@@ -14,8 +16,8 @@ export function ThemeToggle() {
     <button
       type="button"
       data-testid="theme-toggle"
-      aria-label={`Switch to ${next} theme`}
-      title={`Switch to ${next} theme`}
+      aria-label={next === 'dark' ? t('toDark') : t('toLight')}
+      title={next === 'dark' ? t('toDark') : t('toLight')}
       onClick={() => {
         document.documentElement.dataset.theme = next;
         try {
@@ -26,7 +28,7 @@ export function ThemeToggle() {
         setTheme(next);
       }}
     >
-      {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+      {theme === 'dark' ? t('light') : t('dark')}
     </button>
   );
 }

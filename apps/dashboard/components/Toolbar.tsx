@@ -1,12 +1,15 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useFormatter, useTranslations } from 'next-intl';
 import { useEffect, useRef, useState } from 'react';
+import { rangeParts } from '../i18n/range.ts';
 import {
   parseRange,
   parseRefresh,
   REFRESH_OPTIONS,
   RELATIVE_RANGES,
   type RefreshOption,
+  type RelativeRange,
   withParams,
 } from '../lib/range.ts';
 
@@ -20,7 +23,15 @@ export function Toolbar() {
   const router = useRouter();
   const pathname = usePathname();
   const sp = useSearchParams();
+  const t = useTranslations('toolbar');
+  const format = useFormatter();
   const range = parseRange(sp);
+  const refreshLabel = (o: RefreshOption) => {
+    const ms = REFRESH_OPTIONS[o];
+    return ms % 60_000 === 0
+      ? format.number(ms / 60_000, { style: 'unit', unit: 'minute', unitDisplay: 'narrow' })
+      : format.number(ms / 1000, { style: 'unit', unit: 'second', unitDisplay: 'narrow' });
+  };
   const refresh = parseRefresh(sp);
   // Filled when the form opens: "now" differs between server render and hydration.
   const [from, setFrom] = useState('');
@@ -35,18 +46,21 @@ export function Toolbar() {
 
   return (
     <>
-      <fieldset className="seg" aria-label="Time range" style={{ border: 0, padding: 0, margin: 0 }}>
-        {Object.keys(RELATIVE_RANGES).map((r) => (
-          <button
-            key={r}
-            type="button"
-            aria-pressed={range.relative === r}
-            aria-label={`Last ${r}`}
-            onClick={() => go({ range: r, from: undefined, to: undefined })}
-          >
-            {r}
-          </button>
-        ))}
+      <fieldset className="seg" aria-label={t('timeRange')} style={{ border: 0, padding: 0, margin: 0 }}>
+        {(Object.keys(RELATIVE_RANGES) as RelativeRange[]).map((r) => {
+          const { count, unit } = rangeParts(r);
+          return (
+            <button
+              key={r}
+              type="button"
+              aria-pressed={range.relative === r}
+              aria-label={t('lastRange', { count, unit })}
+              onClick={() => go({ range: r, from: undefined, to: undefined })}
+            >
+              {format.number(count, { style: 'unit', unit, unitDisplay: 'narrow' })}
+            </button>
+          );
+        })}
       </fieldset>
       <details
         ref={detailsRef}
@@ -57,46 +71,46 @@ export function Toolbar() {
           setTo(toInput(range.toMs));
         }}
       >
-        <summary aria-label="Absolute time range" data-testid="abs-toggle">
-          {range.relative ? 'Absolute…' : range.label}
+        <summary aria-label={t('absoluteLabel')} data-testid="abs-toggle">
+          {range.relative ? t('absolute') : format.dateTimeRange(range.fromMs, range.toMs, 'minuteUtc')}
         </summary>
         <form
           className="abs-form"
           onSubmit={(e) => {
             e.preventDefault();
             const f = Date.parse(`${from}:00Z`);
-            const t = Date.parse(`${to}:00Z`);
-            if (!Number.isFinite(f) || !Number.isFinite(t) || t <= f) {
-              setAbsError('“From” must be before “To” (times are UTC).');
+            const u = Date.parse(`${to}:00Z`);
+            if (!Number.isFinite(f) || !Number.isFinite(u) || u <= f) {
+              setAbsError(t('fromBeforeTo'));
               return;
             }
             setAbsError('');
             detailsRef.current?.removeAttribute('open');
-            go({ range: undefined, from: new Date(f).toISOString(), to: new Date(t).toISOString() });
+            go({ range: undefined, from: new Date(f).toISOString(), to: new Date(u).toISOString() });
           }}
         >
           <label>
-            From (UTC)
+            {t('fromUtc')}
             <input type="datetime-local" name="from" value={from} onChange={(e) => setFrom(e.target.value)} />
           </label>
           <label>
-            To (UTC)
+            {t('toUtc')}
             <input type="datetime-local" name="to" value={to} onChange={(e) => setTo(e.target.value)} />
           </label>
-          <button type="submit">Apply</button>
+          <button type="submit">{t('apply')}</button>
           {absError ? <span role="alert">{absError}</span> : null}
         </form>
       </details>
       <label className="refresh">
-        <span>Auto-refresh</span>{' '}
+        <span>{t('autoRefresh')}</span>{' '}
         <select
           value={refresh}
-          aria-label="Auto-refresh interval"
+          aria-label={t('autoRefreshInterval')}
           onChange={(e) => go({ refresh: e.target.value === 'off' ? undefined : e.target.value })}
         >
           {(Object.keys(REFRESH_OPTIONS) as RefreshOption[]).map((o) => (
             <option key={o} value={o}>
-              {o}
+              {o === 'off' ? t('off') : refreshLabel(o)}
             </option>
           ))}
         </select>

@@ -1,7 +1,7 @@
-/** Top navigation. */
+/** Top navigation; `key` names the label in the `nav` namespace of messages/*.json. */
 export const NAV = [
-  { href: '/', label: 'Overview' },
-  { href: '/events', label: 'Events' },
-  { href: '/investigate', label: 'Event 105' },
-  { href: '/alerts', label: 'Alerts' },
-] as const satisfies readonly { href: string; label: string }[];
+  { href: '/', key: 'overview' },
+  { href: '/events', key: 'events' },
+  { href: '/investigate', key: 'investigate' },
+  { href: '/alerts', key: 'alerts' },
+] as const satisfies readonly { href: string; key: string }[];
