@@ -28,9 +28,9 @@ test('overview renders the seeded fleet: stats, four counter charts (top 8 + oth
 test('time picker changes URL and data; a shared URL restores the view', async ({ page, browser }) => {
   await page.goto('/?range=24h');
   await expect(page.getByTestId('table-nodes')).toContainText(seed.downNode);
-  await page.getByRole('button', { name: 'Last 1h' }).click();
+  await page.getByRole('button', { name: 'Last hour' }).click();
   await expect(page).toHaveURL(/range=1h/);
-  await expect(page.getByRole('button', { name: 'Last 1h' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Last hour' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('p.sub')).toContainText('Last 1h');
   await expect(page.locator('p.sub')).toContainText('raw samples');
   // The node that went down 2 h ago is not in the last hour.
@@ -134,7 +134,7 @@ test('keyboard: skip link and time range buttons are reachable', async ({ page }
   await page.goto('/');
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
-  await page.getByRole('button', { name: 'Last 6h' }).focus();
+  await page.getByRole('button', { name: 'Last 6 hours' }).focus();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/range=6h/);
 });
