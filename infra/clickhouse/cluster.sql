@@ -652,6 +652,227 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_clients_1h_mv ON 
     FROM gatewatch.gateway_usage_local AS u
     GROUP BY hour, agent;
 
+-- migration 10: usage_fleet
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_ws_1m_local ON CLUSTER '{cluster}' (
+      minute DateTime('UTC'),
+      workspaceId LowCardinality(String),
+      bytesUp SimpleAggregateFunction(sum, UInt64),
+      bytesDown SimpleAggregateFunction(sum, UInt64),
+      tunnelsOpened SimpleAggregateFunction(sum, UInt64),
+      tunnelsClosed SimpleAggregateFunction(sum, UInt64),
+      uploads SimpleAggregateFunction(sum, UInt64),
+      durationMs SimpleAggregateFunction(sum, UInt64),
+      agents AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_usage_ws_1m_local', '{replica}')
+    PARTITION BY toYYYYMM(minute)
+    ORDER BY (workspaceId, minute)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_ws_1m ON CLUSTER '{cluster}' AS gatewatch.gateway_usage_ws_1m_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_usage_ws_1m_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_usage_ws_1m_local SELECT toStartOfMinute(ts) AS minute, workspaceId,
+--   toUInt64(sum(u.bytesUp)) AS bytesUp,
+--   toUInt64(sum(u.bytesDown)) AS bytesDown,
+--   toUInt64(countIf(u.opened)) AS tunnelsOpened,
+--   toUInt64(countIf(u.closed)) AS tunnelsClosed,
+--   toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+--   toUInt64(sum(u.durationMs)) AS durationMs,
+--   uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+--   FROM gatewatch.gateway_usage_local AS u
+--   GROUP BY minute, workspaceId;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_ws_1m_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_usage_ws_1m_local
+    AS SELECT toStartOfMinute(ts) AS minute, workspaceId,
+      toUInt64(sum(u.bytesUp)) AS bytesUp,
+      toUInt64(sum(u.bytesDown)) AS bytesDown,
+      toUInt64(countIf(u.opened)) AS tunnelsOpened,
+      toUInt64(countIf(u.closed)) AS tunnelsClosed,
+      toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+      toUInt64(sum(u.durationMs)) AS durationMs,
+      uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+    FROM gatewatch.gateway_usage_local AS u
+    GROUP BY minute, workspaceId;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_ws_1h_local ON CLUSTER '{cluster}' (
+      hour DateTime('UTC'),
+      workspaceId LowCardinality(String),
+      bytesUp SimpleAggregateFunction(sum, UInt64),
+      bytesDown SimpleAggregateFunction(sum, UInt64),
+      tunnelsOpened SimpleAggregateFunction(sum, UInt64),
+      tunnelsClosed SimpleAggregateFunction(sum, UInt64),
+      uploads SimpleAggregateFunction(sum, UInt64),
+      durationMs SimpleAggregateFunction(sum, UInt64),
+      agents AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_usage_ws_1h_local', '{replica}')
+    PARTITION BY toYYYYMM(hour)
+    ORDER BY (workspaceId, hour)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_ws_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_usage_ws_1h_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_usage_ws_1h_local, rand());
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_usage_ws_1h_local SELECT toStartOfHour(ts) AS hour, workspaceId,
+--   toUInt64(sum(u.bytesUp)) AS bytesUp,
+--   toUInt64(sum(u.bytesDown)) AS bytesDown,
+--   toUInt64(countIf(u.opened)) AS tunnelsOpened,
+--   toUInt64(countIf(u.closed)) AS tunnelsClosed,
+--   toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+--   toUInt64(sum(u.durationMs)) AS durationMs,
+--   uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+--   FROM gatewatch.gateway_usage_local AS u
+--   GROUP BY hour, workspaceId;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_ws_1h_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_usage_ws_1h_local
+    AS SELECT toStartOfHour(ts) AS hour, workspaceId,
+      toUInt64(sum(u.bytesUp)) AS bytesUp,
+      toUInt64(sum(u.bytesDown)) AS bytesDown,
+      toUInt64(countIf(u.opened)) AS tunnelsOpened,
+      toUInt64(countIf(u.closed)) AS tunnelsClosed,
+      toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+      toUInt64(sum(u.durationMs)) AS durationMs,
+      uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+    FROM gatewatch.gateway_usage_local AS u
+    GROUP BY hour, workspaceId;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_nodes_1m_local ON CLUSTER '{cluster}' (
+      minute DateTime('UTC'),
+      nodeId LowCardinality(String),
+      bytesUp SimpleAggregateFunction(sum, UInt64),
+      bytesDown SimpleAggregateFunction(sum, UInt64),
+      tunnelsOpened SimpleAggregateFunction(sum, UInt64),
+      tunnelsClosed SimpleAggregateFunction(sum, UInt64),
+      uploads SimpleAggregateFunction(sum, UInt64),
+      durationMs SimpleAggregateFunction(sum, UInt64),
+      agents AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_usage_nodes_1m_local', '{replica}')
+    PARTITION BY toDate(minute)
+    ORDER BY (nodeId, minute)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_nodes_1m ON CLUSTER '{cluster}' AS gatewatch.gateway_usage_nodes_1m_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_usage_nodes_1m_local, cityHash64(nodeId));
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_usage_nodes_1m_local SELECT toStartOfMinute(ts) AS minute, nodeId,
+--   toUInt64(sum(u.bytesUp)) AS bytesUp,
+--   toUInt64(sum(u.bytesDown)) AS bytesDown,
+--   toUInt64(countIf(u.opened)) AS tunnelsOpened,
+--   toUInt64(countIf(u.closed)) AS tunnelsClosed,
+--   toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+--   toUInt64(sum(u.durationMs)) AS durationMs,
+--   uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+--   FROM gatewatch.gateway_usage_local AS u
+--   GROUP BY minute, nodeId;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_nodes_1m_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_usage_nodes_1m_local
+    AS SELECT toStartOfMinute(ts) AS minute, nodeId,
+      toUInt64(sum(u.bytesUp)) AS bytesUp,
+      toUInt64(sum(u.bytesDown)) AS bytesDown,
+      toUInt64(countIf(u.opened)) AS tunnelsOpened,
+      toUInt64(countIf(u.closed)) AS tunnelsClosed,
+      toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+      toUInt64(sum(u.durationMs)) AS durationMs,
+      uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+    FROM gatewatch.gateway_usage_local AS u
+    GROUP BY minute, nodeId;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_nodes_1h_local ON CLUSTER '{cluster}' (
+      hour DateTime('UTC'),
+      nodeId LowCardinality(String),
+      bytesUp SimpleAggregateFunction(sum, UInt64),
+      bytesDown SimpleAggregateFunction(sum, UInt64),
+      tunnelsOpened SimpleAggregateFunction(sum, UInt64),
+      tunnelsClosed SimpleAggregateFunction(sum, UInt64),
+      uploads SimpleAggregateFunction(sum, UInt64),
+      durationMs SimpleAggregateFunction(sum, UInt64),
+      agents AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_usage_nodes_1h_local', '{replica}')
+    PARTITION BY toYYYYMM(hour)
+    ORDER BY (nodeId, hour)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_nodes_1h ON CLUSTER '{cluster}' AS gatewatch.gateway_usage_nodes_1h_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_usage_nodes_1h_local, cityHash64(nodeId));
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_usage_nodes_1h_local SELECT toStartOfHour(ts) AS hour, nodeId,
+--   toUInt64(sum(u.bytesUp)) AS bytesUp,
+--   toUInt64(sum(u.bytesDown)) AS bytesDown,
+--   toUInt64(countIf(u.opened)) AS tunnelsOpened,
+--   toUInt64(countIf(u.closed)) AS tunnelsClosed,
+--   toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+--   toUInt64(sum(u.durationMs)) AS durationMs,
+--   uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+--   FROM gatewatch.gateway_usage_local AS u
+--   GROUP BY hour, nodeId;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_nodes_1h_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_usage_nodes_1h_local
+    AS SELECT toStartOfHour(ts) AS hour, nodeId,
+      toUInt64(sum(u.bytesUp)) AS bytesUp,
+      toUInt64(sum(u.bytesDown)) AS bytesDown,
+      toUInt64(countIf(u.opened)) AS tunnelsOpened,
+      toUInt64(countIf(u.closed)) AS tunnelsClosed,
+      toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+      toUInt64(sum(u.durationMs)) AS durationMs,
+      uniqCombinedState(12)(if(u.clientSubject != '', u.clientSubject, u.clientAddress)) AS agents
+    FROM gatewatch.gateway_usage_local AS u
+    GROUP BY hour, nodeId;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_clients_1d_local ON CLUSTER '{cluster}' (
+      day Date,
+      agent String CODEC(ZSTD(1)),
+      clientSubject SimpleAggregateFunction(max, String),
+      clientAddress AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+      workspaces AggregateFunction(groupUniqArray, String),
+      nodes AggregateFunction(groupUniqArray, String),
+      firstSeen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+      lastSeen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+      lastActive SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+      lastNode AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+      lastWorkspace AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+      bytesUp SimpleAggregateFunction(sum, UInt64),
+      bytesDown SimpleAggregateFunction(sum, UInt64),
+      tunnelsOpened SimpleAggregateFunction(sum, UInt64),
+      tunnelsClosed SimpleAggregateFunction(sum, UInt64),
+      uploads SimpleAggregateFunction(sum, UInt64),
+      durationMs SimpleAggregateFunction(sum, UInt64)
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_usage_clients_1d_local', '{replica}')
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (day, agent)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_clients_1d ON CLUSTER '{cluster}' AS gatewatch.gateway_usage_clients_1d_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_usage_clients_1d_local, cityHash64(agent));
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_usage_clients_1d_local SELECT toDate(ts) AS day, if(u.clientSubject != '', u.clientSubject, u.clientAddress) AS agent,
+--   max(u.clientSubject) AS clientSubject,
+--   argMaxState(u.clientAddress, ts) AS clientAddress,
+--   groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
+--   groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
+--   min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
+--   max(ts) AS lastSeen,
+--   maxIf(ts, (u.opened OR u.bytesUp > 0)) AS lastActive,
+--   argMaxStateIf(CAST(nodeId, 'String'), ts, (u.opened OR u.bytesUp > 0)) AS lastNode,
+--   argMaxStateIf(CAST(workspaceId, 'String'), ts, (u.opened OR u.bytesUp > 0)) AS lastWorkspace,
+--   toUInt64(sum(u.bytesUp)) AS bytesUp,
+--   toUInt64(sum(u.bytesDown)) AS bytesDown,
+--   toUInt64(countIf(u.opened)) AS tunnelsOpened,
+--   toUInt64(countIf(u.closed)) AS tunnelsClosed,
+--   toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+--   toUInt64(sum(u.durationMs)) AS durationMs
+--   FROM gatewatch.gateway_usage_local AS u
+--   GROUP BY day, agent;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_usage_clients_1d_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_usage_clients_1d_local
+    AS SELECT toDate(ts) AS day, if(u.clientSubject != '', u.clientSubject, u.clientAddress) AS agent,
+      max(u.clientSubject) AS clientSubject,
+      argMaxState(u.clientAddress, ts) AS clientAddress,
+      groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
+      groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
+      min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
+      max(ts) AS lastSeen,
+      maxIf(ts, (u.opened OR u.bytesUp > 0)) AS lastActive,
+      argMaxStateIf(CAST(nodeId, 'String'), ts, (u.opened OR u.bytesUp > 0)) AS lastNode,
+      argMaxStateIf(CAST(workspaceId, 'String'), ts, (u.opened OR u.bytesUp > 0)) AS lastWorkspace,
+      toUInt64(sum(u.bytesUp)) AS bytesUp,
+      toUInt64(sum(u.bytesDown)) AS bytesDown,
+      toUInt64(countIf(u.opened)) AS tunnelsOpened,
+      toUInt64(countIf(u.closed)) AS tunnelsClosed,
+      toUInt64(countIf((u.opened OR u.bytesUp > 0))) AS uploads,
+      toUInt64(sum(u.durationMs)) AS durationMs
+    FROM gatewatch.gateway_usage_local AS u
+    GROUP BY day, agent;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -737,4 +958,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (9, 'usage'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (9, 'usage'), (10, 'usage_fleet'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

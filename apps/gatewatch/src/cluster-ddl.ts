@@ -28,6 +28,9 @@ const SHARD_KEYS: Record<string, string> = {
   gateway_usage_1m: 'cityHash64(nodeId)',
   gateway_usage_1h: 'cityHash64(nodeId)',
   gateway_usage_clients_1h: 'cityHash64(agent)',
+  gateway_usage_nodes_1m: 'cityHash64(nodeId)',
+  gateway_usage_nodes_1h: 'cityHash64(nodeId)',
+  gateway_usage_clients_1d: 'cityHash64(agent)',
   otel_traces: 'cityHash64(TraceId)',
   otel_traces_trace_id_ts: 'cityHash64(TraceId)',
   // ReplacingMergeTree only replaces within a shard: one id, one shard.

@@ -7,6 +7,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT, type EventRecord } from '@gatewatch/events';
 import { pino } from 'pino';
@@ -121,7 +122,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   let sampleTimer: NodeJS.Timeout | undefined;
 
   cluster.setupPrimary({
-    exec: opts.workerModule ?? fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    // worker.js next to the built cluster.js; worker.ts when the sources run (tests).
+    exec: opts.workerModule ?? fileURLToPath(new URL(`./worker${extname(import.meta.url)}`, import.meta.url)),
     serialization: 'advanced', // structured clone: records and span bytes cross without JSON
   });
 

@@ -120,6 +120,11 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   let abort = new AbortController();
   /** Identifies this process in the evaluation marks, so a second alerter is noticed. */
   const alerterId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /**
+   * Only marks made after this alerter started count as another alerter: a previous run that stopped
+   * (cleanly or not) wrote its last mark before, and its ticks must not be mistaken for a twin's.
+   */
+  let startedAt = clock();
 
   const generatorUrl = (inst: AlertInstance) => {
     const link = inst.annotations.dashboard ?? '';
@@ -398,12 +403,12 @@ export function createAlerter(opts: AlerterOptions): Alerter {
         errors: result.errors,
         alerter: alerterId,
       });
-      const others = await otherAlerters(store, alerterId, t - 3 * intervalMs);
+      const others = await otherAlerters(store, alerterId, Math.max(startedAt, t - 3 * intervalMs));
       metrics.otherAlerters = others.length;
       if (others.length)
         log.warn(
           { others },
-          'another alerter evaluates the same store: run exactly one alerter per deployment (stop the others)',
+          'another alerter evaluates the same store since this one started: run exactly one alerter per deployment (stop the others)',
         );
     } catch (err) {
       result.errors.push(`evaluation mark: ${(err as Error).message.split('\n')[0]}`);
@@ -456,6 +461,7 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     async start() {
       if (!stopped) return;
       stopped = false;
+      startedAt = clock();
       abort = new AbortController();
       try {
         await ensureLoaded();

@@ -13,5 +13,10 @@ export const TABLES = {
   usage1m: 'gateway_usage_1m',
   usage1h: 'gateway_usage_1h',
   usageClients1h: 'gateway_usage_clients_1h',
+  usageWs1m: 'gateway_usage_ws_1m',
+  usageWs1h: 'gateway_usage_ws_1h',
+  usageNodes1m: 'gateway_usage_nodes_1m',
+  usageNodes1h: 'gateway_usage_nodes_1h',
+  usageClients1d: 'gateway_usage_clients_1d',
   migrations: 'schema_migrations',
 } as const;

@@ -17,14 +17,14 @@ import type { Migration } from './types.ts';
 const TS = "DateTime64(3, 'UTC')";
 const SETTINGS = 'SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 1000';
 /** An upload: the tunnel opened in this interval, or its client sent bytes. */
-const ACTIVE = '(u.opened OR u.bytesUp > 0)';
+export const ACTIVE = '(u.opened OR u.bytesUp > 0)';
 
 /** The agent: its client-certificate subject when it has one, else its address. */
-const AGENT = "if(u.clientSubject != '', u.clientSubject, u.clientAddress)";
+export const AGENT = "if(u.clientSubject != '', u.clientSubject, u.clientAddress)";
 // Output columns share names with source columns (bytesUp, clientSubject, …): the source ones are read as
 // u.<name>, since ClickHouse would otherwise take the name for the aggregate's alias.
 
-const SUMS = [
+export const SUMS = [
   ['bytesUp', 'sum(u.bytesUp)'],
   ['bytesDown', 'sum(u.bytesDown)'],
   ['tunnelsOpened', 'countIf(u.opened)'],

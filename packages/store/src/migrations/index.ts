@@ -6,6 +6,7 @@ import { migration as m005 } from './005-fleet-rollups.ts';
 import { migration as m006 } from './006-refusals.ts';
 import { migration as m007 } from './007-counters-5m.ts';
 import { migration as m009 } from './009-usage.ts';
+import { migration as m010 } from './010-usage-fleet.ts';
 import { migration as m100 } from './100-alerting.ts';
 import { migration as m101 } from './101-alerting-alerter-id.ts';
 import { migration as m102 } from './102-alerting-retention.ts';
@@ -17,4 +18,17 @@ export type { Migration } from './types.ts';
  * Every migration, in order. To add one: create `NNN-name.ts` exporting `migration` and append it here.
  * Versions 1–99 belong to the store, ≥ 100 to alerting.
  */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m009, m100, m101, m102];
+export const MIGRATIONS: readonly Migration[] = [
+  m001,
+  m002,
+  m003,
+  m004,
+  m005,
+  m006,
+  m007,
+  m009,
+  m010,
+  m100,
+  m101,
+  m102,
+];

@@ -23,3 +23,19 @@ export {
 } from './dashboard-events.ts';
 export { type DashboardNodeRow, dashboardNodes } from './dashboard-nodes.ts';
 export { type DashboardSpan, dashboardTrace } from './dashboard-traces.ts';
+export {
+  DASHBOARD_AGENT_SORTS,
+  DASHBOARD_USAGE_OTHERS,
+  type DashboardAgentRow,
+  type DashboardAgentSort,
+  type DashboardAgentsPage,
+  type DashboardAgentsParams,
+  type DashboardUsageFilters,
+  type DashboardUsageSeriesParams,
+  type DashboardUsageTier,
+  type DashboardUsageTotalRow,
+  type DashboardUsageTotalsParams,
+  dashboardAgents,
+  dashboardUsageSeries,
+  dashboardUsageTotals,
+} from './dashboard-usage.ts';

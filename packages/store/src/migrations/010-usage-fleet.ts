@@ -1,0 +1,87 @@
+import { ACTIVE, AGENT, SUMS } from './009-usage.ts';
+import type { Migration } from './types.ts';
+
+/**
+ * Usage rollups for the dashboard's Workspaces and Agents pages at fleet scale (1 000 nodes, 100 000 agents),
+ * next to migration 9's per (bucket, workspace, node) and per (hour, agent) tables:
+ *
+ * - `gateway_usage_ws_1m` / `_1h`: per (bucket, workspace), no node. Every node serves most workspaces, so
+ *   the (bucket, workspace, node) rollups hold ~40 000 rows per bucket at 1 000 nodes; fleet-wide series
+ *   and totals per workspace need only the workspace (40 rows per bucket).
+ * - `gateway_usage_nodes_1m` / `_1h`: per (bucket, node), no workspace, for the per-node table.
+ * - `gateway_usage_clients_1d`: migration 9's agent rollup per day: 100 000 agents fill 72 M hourly rows
+ *   in 30 days, 3 M daily ones.
+ *
+ * Same columns, agent and upload definitions and reading rules as migration 9 (sums: sum(); `agents`:
+ * uniqCombinedMerge(12)). Created filled from the usage rows already stored (the view's own query; a no-op
+ * once the table exists), then the views add new rows.
+ */
+const SETTINGS = 'SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 1000';
+const TS = "DateTime64(3, 'UTC')";
+
+function rollup(table: string, bucket: string, fn: string, key: string, partition: string): string[] {
+  const select = `SELECT ${fn}(ts) AS ${bucket}, ${key},
+      ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')},
+      uniqCombinedState(12)(${AGENT}) AS agents
+    FROM gateway_usage AS u
+    GROUP BY ${bucket}, ${key}`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      ${bucket} DateTime('UTC'),
+      ${key} LowCardinality(String),
+      ${SUMS.map(([c]) => `${c} SimpleAggregateFunction(sum, UInt64)`).join(',\n      ')},
+      agents AggregateFunction(uniqCombined(12), String)
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY ${partition}
+    ORDER BY (${key}, ${bucket})
+    ${SETTINGS}
+    AS ${select}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
+    ${select}`,
+  ];
+}
+
+const CLIENTS_1D = `SELECT toDate(ts) AS day, ${AGENT} AS agent,
+      max(u.clientSubject) AS clientSubject,
+      argMaxState(u.clientAddress, ts) AS clientAddress,
+      groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
+      groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
+      min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
+      max(ts) AS lastSeen,
+      maxIf(ts, ${ACTIVE}) AS lastActive,
+      argMaxStateIf(CAST(nodeId, 'String'), ts, ${ACTIVE}) AS lastNode,
+      argMaxStateIf(CAST(workspaceId, 'String'), ts, ${ACTIVE}) AS lastWorkspace,
+      ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')}
+    FROM gateway_usage AS u
+    GROUP BY day, agent`;
+
+export const migration: Migration = {
+  version: 10,
+  name: 'usage_fleet',
+  statements: [
+    ...rollup('gateway_usage_ws_1m', 'minute', 'toStartOfMinute', 'workspaceId', 'toYYYYMM(minute)'),
+    ...rollup('gateway_usage_ws_1h', 'hour', 'toStartOfHour', 'workspaceId', 'toYYYYMM(hour)'),
+    ...rollup('gateway_usage_nodes_1m', 'minute', 'toStartOfMinute', 'nodeId', 'toDate(minute)'),
+    ...rollup('gateway_usage_nodes_1h', 'hour', 'toStartOfHour', 'nodeId', 'toYYYYMM(hour)'),
+    `CREATE TABLE IF NOT EXISTS gateway_usage_clients_1d (
+      day Date,
+      agent String CODEC(ZSTD(1)),
+      clientSubject SimpleAggregateFunction(max, String),
+      clientAddress AggregateFunction(argMax, String, ${TS}),
+      workspaces AggregateFunction(groupUniqArray, String),
+      nodes AggregateFunction(groupUniqArray, String),
+      firstSeen SimpleAggregateFunction(min, ${TS}),
+      lastSeen SimpleAggregateFunction(max, ${TS}),
+      lastActive SimpleAggregateFunction(max, ${TS}),
+      lastNode AggregateFunction(argMax, String, ${TS}),
+      lastWorkspace AggregateFunction(argMax, String, ${TS}),
+      ${SUMS.map(([c]) => `${c} SimpleAggregateFunction(sum, UInt64)`).join(',\n      ')}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (day, agent)
+    ${SETTINGS}
+    AS ${CLIENTS_1D}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS gateway_usage_clients_1d_mv TO gateway_usage_clients_1d AS
+    ${CLIENTS_1D}`,
+  ],
+};
