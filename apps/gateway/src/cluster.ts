@@ -2,14 +2,15 @@
  * A multi-core gateway node (`workers` > 1): the primary process forks proxy workers that share the proxy port
  * (`node:cluster`, connections handed out round-robin) and keeps what belongs to the node as a whole: the
  * admin port with the node's counters, counter samples, start/stop/reload events and config reloads.
- * Workers send their event records (and encoded spans) to the primary, which logs them and hands them to the
- * telemetry sink: a node has one log stream, one telemetry queue and one spool, whatever its worker count.
+ * Workers send their event and usage records (and encoded spans) to the primary, which logs the events and
+ * hands everything to the telemetry sink: a node has one log stream, one telemetry queue and one spool,
+ * whatever its worker count.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT, type EventRecord } from '@gatewatch/events';
+import { EVENT, type EventRecord, type UsageRecord } from '@gatewatch/events';
 import { pino } from 'pino';
 import { createAdminServer, joinMetrics } from './admin-server.ts';
 import { configVersion, type GatewayConfig } from './config.ts';
@@ -59,6 +60,7 @@ type FromWorker =
   | { type: 'counters'; id: number; part: CounterPart }
   | { type: 'tally'; snapshot: CounterSnapshot }
   | { type: 'events'; records: EventRecord[] }
+  | { type: 'usage'; records: UsageRecord[] }
   | { type: 'spans'; message: SpanMessage }
   | { type: 'stopped'; part: CounterPart };
 
@@ -181,6 +183,9 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             return reject(failure);
           case 'events':
             for (const record of m.records) emitter.forward(record);
+            return;
+          case 'usage':
+            for (const record of m.records) emitter.usage(record);
             return;
           case 'spans':
             return opts.forwardSpans?.({ ...m.message, value: Buffer.from(m.message.value) });
@@ -376,13 +381,19 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
   // Events go to the primary in batches, at most EVENT_BATCH_MS after they happen: each IPC message costs a
   // write that wakes the primary (~80 µs of the worker's CPU in a connection storm, one message per event).
   let outbox: EventRecord[] = [];
+  let usageOutbox: UsageRecord[] = []; // a sweep's records leave together, the same way
   const flushEvents = () => {
     if (outbox.length) reply({ type: 'events', records: outbox });
+    if (usageOutbox.length) reply({ type: 'usage', records: usageOutbox });
     outbox = [];
+    usageOutbox = [];
   };
   const sink: TelemetrySink = {
     event: (record) => {
-      if (outbox.push(record) === 1) setTimeout(flushEvents, EVENT_BATCH_MS);
+      if (outbox.push(record) === 1 && usageOutbox.length === 0) setTimeout(flushEvents, EVENT_BATCH_MS);
+    },
+    usage: (record) => {
+      if (usageOutbox.push(record) === 1 && outbox.length === 0) setTimeout(flushEvents, EVENT_BATCH_MS);
     },
     counters: () => {}, // the primary samples the node's counters
   };

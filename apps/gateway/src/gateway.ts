@@ -37,6 +37,7 @@ import {
   respond,
   setPeerAddress,
 } from './tunnel.ts';
+import { UsageMeter } from './usage.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -94,6 +95,8 @@ export interface Gateway extends GatewayNode {
   clientAddresses(): string[];
   /** Emit a CounterSample to the sink now (also done every counterIntervalMs). */
   sampleCounters(): void;
+  /** Emit the usage records of open tunnels that moved bytes (also done every counterIntervalMs). */
+  sweepUsage(): void;
 }
 
 /** Open a listener; errors become a ListenError that says what to do. */
@@ -189,6 +192,10 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const logger =
     opts.logger ?? createLogger(initial.logLevel, () => counters.telemetryDropped++, opts.logFile);
   const emitter = new Emitter(logger, opts.sink, counters, initial.nodeId);
+  const usage = new UsageMeter(
+    (r) => emitter.usage(r),
+    () => state.config.nodeId,
+  );
   const tracer = trace.getTracer('gatewatch-gateway', GATEWAY_VERSION);
   const limiter = new RateLimiter(
     initial.limits.perClientConnectionsPerSecond,
@@ -200,11 +207,13 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const perClient = new Map<string, number>();
   let stopping = false;
   let sampleTimer: NodeJS.Timeout | undefined;
+  let usageTimer: NodeJS.Timeout | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
 
   const ctx = {
     state: () => state,
     counters,
+    usage,
     emitter,
     tracer,
     track(close: () => void) {
@@ -470,6 +479,9 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
           info.tlsPort = await listenOn(tlsProxy, c.tlsListener.port, c.tlsListener.host);
         pruneTimer = setInterval(() => limiter.prune(), 60_000);
         pruneTimer.unref();
+        // Every process sweeps its own tunnels (a worker's records go to the primary like its events).
+        usageTimer = setInterval(() => usage.sweep(), c.counterIntervalMs);
+        usageTimer.unref();
         if (opts.worker) return info;
         info.adminPort = await listenOn(admin, c.adminPort, c.adminHost);
         sampleTimer = setInterval(() => emitter.counterSample(sample()), c.counterIntervalMs);
@@ -497,6 +509,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       for (const s of sockets) s.destroy();
       await closed;
       clearInterval(sampleTimer);
+      clearInterval(usageTimer);
       clearInterval(pruneTimer);
       if (!opts.worker) {
         emitter.counterSample(sample());
@@ -525,6 +538,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     counters: snapshot,
     clientAddresses: () => counters.clientAddresses(),
     sampleCounters: () => emitter.counterSample(sample()),
+    sweepUsage: () => usage.sweep(),
   };
   return gateway;
 }

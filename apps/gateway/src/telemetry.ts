@@ -9,6 +9,7 @@ import {
   type EventId,
   type EventRecord,
   type RejectionReason,
+  type UsageRecord,
 } from '@gatewatch/events';
 import { isSpanContextValid, type Span, SpanStatusCode } from '@opentelemetry/api';
 import { destination, type Logger, pino } from 'pino';
@@ -17,6 +18,8 @@ import type { Counters } from './counters.ts';
 export interface TelemetrySink {
   event(record: EventRecord): void;
   counters(sample: CounterSample): void;
+  /** Per-tunnel usage records (usage.ts); a sink without it does not keep them. */
+  usage?(record: UsageRecord): void;
 }
 
 /** Fields of an event besides id/ts/node; all optional. */
@@ -120,6 +123,11 @@ export class Emitter {
 
   counterSample(sample: CounterSample): void {
     this.toSink(() => this.sink?.counters(sample));
+  }
+
+  /** A usage record goes to the sink only: a log line per tunnel and interval would drown the events. */
+  usage(record: UsageRecord): void {
+    this.toSink(() => this.sink?.usage?.(record));
   }
 
   private toSink(fn: () => void): void {

@@ -17,7 +17,14 @@ import {
   type RejectionReason,
 } from '@gatewatch/events';
 import { spliceTunnel, spliceUnavailable } from '@gatewatch/splice';
-import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { ClientHelloReader, type ClientHelloResult, compareVersions } from './clienthello.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Counters, TunnelBytes } from './counters.ts';
@@ -25,6 +32,7 @@ import type { Policy } from './policy.ts';
 import { type AddressGuard, unmapIPv4 } from './ssrf.ts';
 import type { Emitter, EventFields } from './telemetry.ts';
 import { dialDirect, dialViaRelay, UpstreamError } from './upstream.ts';
+import type { UsageMeter } from './usage.ts';
 
 export interface RuntimeState {
   config: GatewayConfig;
@@ -36,6 +44,7 @@ export interface RuntimeState {
 export interface TunnelContext {
   state(): RuntimeState;
   counters: Counters;
+  usage: UsageMeter;
   emitter: Emitter;
   tracer: Tracer;
   /** Registers an open tunnel for draining; returns its unregister function. */
@@ -161,6 +170,7 @@ export async function handleConnect(
   };
   let bytes = { up: 0, down: 0 };
   let rejected = false;
+  let clientSubject = '';
   const finishSpan = () => {
     root.setAttributes({
       'gatewatch.event_id': lastEvent,
@@ -192,6 +202,7 @@ export async function handleConnect(
     // Client certificate (mTLS listener only).
     if (client instanceof TLSSocket) {
       const subjects = certificateSubjects(client);
+      clientSubject = subjects[0] ?? '';
       const shown = subjects[subjects.length - 1] ?? '(none)';
       if (!client.authorized) {
         reject(
@@ -349,10 +360,24 @@ export async function handleConnect(
     if (spliced) ctx.counters.tunnelsZeroCopy++;
     const pump = spliced ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
     const closeBytes = ctx.counters.carry(pump.measure);
+    const sc = root.spanContext();
+    const traced = isSpanContextValid(sc);
+    const closeUsage = ctx.usage.start(
+      {
+        traceId: traced ? sc.traceId : '',
+        spanId: traced ? sc.spanId : '',
+        workspaceId,
+        clientAddress,
+        clientSubject,
+        targetHost: host,
+      },
+      pump.measure,
+    );
     const untrack = ctx.track(pump.close);
     pump.closed.then(() => {
       untrack();
       bytes = closeBytes();
+      closeUsage(bytes);
       finishSpan();
     });
   } catch (err) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
-import type { CounterSample, EventRecord } from '@gatewatch/events';
+import type { CounterSample, EventRecord, UsageRecord } from '@gatewatch/events';
 import { pino } from 'pino';
 import { createGateway, type ListenInfo } from '../src/gateway.ts';
 import { type Gateway, type GatewayConfigInput, parseConfig } from '../src/index.ts';
@@ -185,6 +185,7 @@ export interface TestGateway {
   info: ListenInfo;
   events: EventRecord[];
   samples: CounterSample[];
+  usage: UsageRecord[];
   lines: string[];
   /** Wait until an event matching the predicate was emitted. */
   waitEvent(pred: (e: EventRecord) => boolean, timeoutMs?: number): Promise<EventRecord>;
@@ -205,6 +206,7 @@ export async function startGateway(
 ): Promise<TestGateway> {
   const events: EventRecord[] = [];
   const samples: CounterSample[] = [];
+  const usage: UsageRecord[] = [];
   const lines: string[] = [];
   const logger = pino(
     { base: undefined },
@@ -224,7 +226,14 @@ export async function startGateway(
   });
   const gateway = createGateway(
     { ...config, listenPort: input.listenPort ?? 0 },
-    { logger, sink: { event: (e) => events.push(e), counters: (s) => samples.push(s) } },
+    {
+      logger,
+      sink: {
+        event: (e) => events.push(e),
+        counters: (s) => samples.push(s),
+        usage: (u) => usage.push(u),
+      },
+    },
   );
   const info = await gateway.start();
   t.after(() => gateway.stop(200));
@@ -233,6 +242,7 @@ export async function startGateway(
     info,
     events,
     samples,
+    usage,
     lines,
     waitEvent: (pred, timeoutMs = 5000) => waitFor(() => events.find(pred), timeoutMs, 'event not emitted'),
   };

@@ -4,11 +4,21 @@ import {
   type Decoded as DecodedLine,
   decodeCounterSamples,
   decodeEventRecords,
+  decodeUsageRecords,
   EVENT_SCHEMA,
   type EventRecord,
   SCHEMA_HEADER,
+  USAGE_SCHEMA,
+  type UsageRecord,
 } from '@gatewatch/events';
-import { insertCounters, insertEvents, insertSpans, type SpanRow, type Store } from '@gatewatch/store';
+import {
+  insertCounters,
+  insertEvents,
+  insertSpans,
+  insertUsage,
+  type SpanRow,
+  type Store,
+} from '@gatewatch/store';
 import {
   type Bus,
   type ConsumedMessage,
@@ -20,13 +30,14 @@ import { decodeSpans } from './otlp.ts';
 import { Counter, gaugeText, Histogram } from './prometheus.ts';
 import { OTLP_PROTO } from './span-exporter.ts';
 
-type Kind = 'events' | 'counters' | 'spans';
-type Row = EventRecord | CounterSample | SpanRow;
+type Kind = 'events' | 'counters' | 'usage' | 'spans';
+type Row = EventRecord | CounterSample | UsageRecord | SpanRow;
 
 /** Where decoded rows go; `storeWriter` is the real one, tests wrap it to inject failures. */
 export interface IngestWriter {
   events(records: EventRecord[], dedupToken: string): Promise<void>;
   counters(samples: CounterSample[], dedupToken: string): Promise<void>;
+  usage(records: UsageRecord[], dedupToken: string): Promise<void>;
   spans(rows: SpanRow[], dedupToken: string): Promise<void>;
 }
 
@@ -34,6 +45,7 @@ export function storeWriter(store: Store): IngestWriter {
   return {
     events: (records, dedupToken) => insertEvents(store, records, { dedupToken }),
     counters: (samples, dedupToken) => insertCounters(store, samples, { dedupToken }),
+    usage: (records, dedupToken) => insertUsage(store, records, { dedupToken }),
     spans: (rows, dedupToken) => insertSpans(store, rows, { dedupToken }),
   };
 }
@@ -93,12 +105,14 @@ class RecentIds {
 const rowId: Record<Kind, (r: Row) => string> = {
   events: (r) => (r as EventRecord).recordId,
   counters: (r) => `${(r as CounterSample).nodeId}/${(r as CounterSample).ts}`,
+  usage: (r) => (r as UsageRecord).recordId,
   spans: (r) => `${(r as SpanRow).TraceId}/${(r as SpanRow).SpanId}`,
 };
 
 const EXPECTED_SCHEMA: Record<Kind, string> = {
   events: EVENT_SCHEMA,
   counters: COUNTER_SCHEMA,
+  usage: USAGE_SCHEMA,
   spans: OTLP_PROTO,
 };
 
@@ -132,7 +146,11 @@ function decode(kind: Kind, message: ConsumedMessage): Decoded {
     }
   }
   const lines: DecodedLine<Row>[] =
-    kind === 'events' ? decodeEventRecords(message.value) : decodeCounterSamples(message.value);
+    kind === 'events'
+      ? decodeEventRecords(message.value)
+      : kind === 'usage'
+        ? decodeUsageRecords(message.value)
+        : decodeCounterSamples(message.value);
   const decoded: Decoded = { message, rows: [], poison: [] };
   for (const l of lines) {
     if (l.ok) decoded.rows.push(l.value);
@@ -143,7 +161,7 @@ function decode(kind: Kind, message: ConsumedMessage): Decoded {
 }
 
 /**
- * The ingester: one consumer group over the events, counters and spans topics. Per partition batch it
+ * The ingester: one consumer group over the events, counters, usage and spans topics. Per partition batch it
  * decodes, sends poison messages to the dead-letter topic, and inserts units of at most maxRows rows:
  * `begin` (write-ahead of the unit's offset range) → insert with dedup token topic/partition/first-last →
  * commit. A crash anywhere replays the same unit with the same token, which ClickHouse drops.
@@ -157,12 +175,14 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
   const kinds = new Map<string, Kind>([
     [bus.topic('events'), 'events'],
     [bus.topic('counters'), 'counters'],
+    [bus.topic('usage'), 'usage'],
     [bus.topic('spans'), 'spans'],
   ]);
   const deadLetterTopic = bus.topic('deadLetter');
   const recent: Record<Kind, RecentIds> = {
     events: new RecentIds(opts.dedupWindow ?? 200_000),
     counters: new RecentIds(opts.dedupWindow ?? 200_000),
+    usage: new RecentIds(opts.dedupWindow ?? 200_000),
     spans: new RecentIds(opts.dedupWindow ?? 200_000),
   };
 
@@ -231,6 +251,7 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
       try {
         if (kind === 'events') await writer.events(rows as EventRecord[], token);
         else if (kind === 'counters') await writer.counters(rows as CounterSample[], token);
+        else if (kind === 'usage') await writer.usage(rows as UsageRecord[], token);
         else await writer.spans(rows as SpanRow[], token);
       } catch (err) {
         failTotal.inc({ table: kind });
@@ -303,6 +324,7 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
       rows: {
         events: rowsTotal.get({ table: 'events' }),
         counters: rowsTotal.get({ table: 'counters' }),
+        usage: rowsTotal.get({ table: 'usage' }),
         spans: rowsTotal.get({ table: 'spans' }),
       },
       duplicatesSkipped: dupTotal.total(),

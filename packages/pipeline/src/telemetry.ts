@@ -10,6 +10,8 @@ import {
   frameRecords,
   parseEventRecord,
   SCHEMA_HEADER,
+  USAGE_SCHEMA,
+  type UsageRecord,
 } from '@gatewatch/events';
 import { trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -23,6 +25,7 @@ import { Spool, type SpooledMessage } from './spool.ts';
 export interface TelemetrySink {
   event(r: EventRecord): void;
   counters(s: CounterSample): void;
+  usage(r: UsageRecord): void;
 }
 
 export interface TelemetryOptions {
@@ -113,10 +116,10 @@ export function spanProvider(
   });
 }
 
-const RECORD_SCHEMAS = new Set([EVENT_SCHEMA, COUNTER_SCHEMA]);
+const RECORD_SCHEMAS = new Set([EVENT_SCHEMA, COUNTER_SCHEMA, USAGE_SCHEMA]);
 
 /**
- * Consecutive event/counter records with the same key and schema become one message of JSON lines
+ * Consecutive event/counter/usage records with the same key and schema become one message of JSON lines
  * (frameRecords), up to maxBytes; span messages (already one OTLP request each) pass through as they are.
  */
 function pack(msgs: readonly SpooledMessage[], maxBytes: number): BusMessage[] {
@@ -154,8 +157,8 @@ function pack(msgs: readonly SpooledMessage[], maxBytes: number): BusMessage[] {
 }
 
 /**
- * The gateway's telemetry: event records, counter samples and OTel spans go through one bounded
- * in-memory queue to the bus; when the bus is slow or down they spill to an on-disk spool and are
+ * The gateway's telemetry: event records, counter samples, usage records and OTel spans go through one
+ * bounded in-memory queue to the bus; when the bus is slow or down they spill to an on-disk spool and are
  * replayed in order when it returns. The data plane only ever pushes into an array.
  */
 export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
@@ -170,7 +173,12 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const spool = new Spool(join(opts.spoolDir, nodeId), { maxBytes: opts.maxSpoolBytes });
   await spool.open();
-  const topics = { events: bus.topic('events'), counters: bus.topic('counters'), spans: bus.topic('spans') };
+  const topics = {
+    events: bus.topic('events'),
+    counters: bus.topic('counters'),
+    usage: bus.topic('usage'),
+    spans: bus.topic('spans'),
+  };
 
   const queue: SpooledMessage[] = [];
   let dropped = 0;
@@ -226,6 +234,14 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
         key: nodeId,
         headers: { [SCHEMA_HEADER]: COUNTER_SCHEMA },
         value: encodeRecord(sample),
+      });
+    },
+    usage(r) {
+      enqueue({
+        topic: topics.usage,
+        key: nodeId,
+        headers: { [SCHEMA_HEADER]: USAGE_SCHEMA },
+        value: encodeRecord(r),
       });
     },
   };

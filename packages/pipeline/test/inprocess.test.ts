@@ -51,6 +51,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
         return real.events(r, t);
       },
       counters: real.counters,
+      usage: real.usage,
       spans: async (r, t) => {
         if (failures++ < 6) throw new Error('injected: ClickHouse unavailable');
         return real.spans(r, t);

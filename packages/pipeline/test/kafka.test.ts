@@ -206,6 +206,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
         return real.events(r, t);
       },
       counters: real.counters,
+      usage: real.usage,
       spans: real.spans,
     };
     try {

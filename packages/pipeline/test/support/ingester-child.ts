@@ -26,6 +26,7 @@ const wrap =
 const writer: IngestWriter = {
   events: wrap(real.events),
   counters: wrap(real.counters),
+  usage: wrap(real.usage),
   spans: wrap(real.spans),
 };
 const ingester = await runIngester({
