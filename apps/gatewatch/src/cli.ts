@@ -104,6 +104,13 @@ function portArg(value: string): number {
 
 for (const role of ['all', 'gateway', 'ingester', 'alerter', 'dashboard'] as const) {
   const cmd = common(program.command(role, { isDefault: role === 'all' }));
+  // `gatewatch --help` (`npm start -- --help`) shows the default command's options too.
+  if (role === 'all')
+    program.addHelpText(
+      'after',
+      () =>
+        `\n${cmd.helpInformation()}\ngateway, ingester, alerter and dashboard take the same options (except --demo) plus their own: \`gatewatch <command> --help\`.`,
+    );
   if (role === 'all') cmd.option('--demo', 'also run simulated agents and stand-in Azure endpoints');
   if (role === 'ingester')
     cmd
