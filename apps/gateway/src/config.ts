@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isWorkspaceId, MAX_WORKSPACES } from '@gatewatch/events';
+import { parse as parseDomain } from 'tldts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -61,7 +62,27 @@ const hostPattern = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^(\*\.)?[a-zA-Z0-9_.:-]+\.?$/, 'must be a host name, *.suffix wildcard or IP address');
+  .regex(/^(\*\.)?[a-zA-Z0-9_.:-]+\.?$/, 'must be a host name, *.suffix wildcard or IP address')
+  .superRefine((entry, ctx) => {
+    const problem = wildcardProblem(entry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * Why a `*.suffix` entry must be refused: its suffix is empty or a public suffix of the Public Suffix
+ * List's ICANN section (`*.com`, `*.co.uk`: every host anyone can register). Private-section suffixes such
+ * as `*.blob.core.windows.net` name one company's hosts and stay valid, as do names the list does not know.
+ */
+export function wildcardProblem(entry: string): string | undefined {
+  if (!entry.startsWith('*.')) return undefined;
+  const suffix = entry.slice(2).toLowerCase().replace(/\.$/, '');
+  if (!suffix || suffix.split('.').some((label) => !label))
+    return `'${entry}' is not a domain wildcard: put a domain after '*.', e.g. '*.contoso.com'`;
+  const psl = parseDomain(suffix, { allowPrivateDomains: false });
+  if (psl.isIcann && psl.publicSuffix === suffix)
+    return `'${entry}' would allow every host under the public suffix ${suffix}: name your domain under it instead, e.g. '*.contoso.${suffix}'`;
+  return undefined;
+}
 
 export const configSchema = z
   .object({

@@ -160,6 +160,33 @@ describe('config', () => {
     writeFileSync(join(dir, 'bad.json'), '{"listenPort": ');
     assert.throws(() => loadConfig({ file: join(dir, 'bad.json') }), /not valid JSON/);
   });
+  it('refuses a wildcard across an ICANN public suffix, keeps private-section and own-domain wildcards', () => {
+    for (const [entry, suffix] of [
+      ['*.com', 'com'],
+      ['*.co.uk', 'co.uk'],
+      ['*.CO.UK.', 'co.uk'],
+      ['*.foo.ck', 'foo.ck'], // the list's own wildcard rule *.ck
+    ])
+      assert.throws(
+        () => parseConfig({ allowedHosts: ['api.example.org', entry] }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.field === 'allowedHosts.1' &&
+          err.problem.startsWith(`'${entry}' would allow every host under the public suffix ${suffix}:`),
+        entry,
+      );
+    for (const entry of ['*', '*.', '*..', '*..com'])
+      assert.equal(field({ allowedHosts: [entry] }), 'allowedHosts.0', entry);
+    for (const entry of [
+      '*.blob.core.windows.net', // core.windows.net is in the list's private section
+      '*.contoso.com',
+      '*.contoso.co.uk',
+      '*.github.io',
+      '*.corp.internal', // not on the list at all
+      'com', // an exact name is one host, not a wildcard
+    ])
+      assert.equal(field({ allowedHosts: [entry] }), 'valid', entry);
+  });
   it('has a stable version hash that changes with the content', () => {
     const a = parseConfig({ allowedHosts: ['x.example'] });
     assert.equal(configVersion(a), configVersion(parseConfig({ allowedHosts: ['x.example'] })));
