@@ -13,7 +13,7 @@ WORKDIR /app
 COPY . .
 RUN npm ci --no-audit --no-fund && npm cache clean --force && \
     test -f packages/splice/build/Release/splice.node && \
-    npx turbo run build --filter=@gatewatch/dashboard --output-logs=errors-only
+    npx turbo run build:app --filter=@gatewatch/dashboard --output-logs=errors-only
 
 FROM node:20-bookworm-slim
 ENV NEXT_TELEMETRY_DISABLED=1 \

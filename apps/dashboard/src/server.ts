@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from '@gatewatch/store';
 import next from 'next';
 import { authConfigFromEnv, exposureProblem, insecureNoAuthFromEnv } from './auth.ts';
-import '../lib/store-global.ts';
 
 export interface DashboardOptions {
   /** Default 3000; 0 picks a free port. */
@@ -37,7 +36,11 @@ export class DashboardError extends Error {
   override name = 'DashboardError';
 }
 
+/** The package directory: the parent of src/ (sources) and of dist/ (built output). */
 export const DASHBOARD_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where the pages find the launcher's store (lib/store.ts; declared in lib/store-global.ts). */
+const shared = globalThis as { __gatewatchStore?: Store };
 
 export async function startDashboard(opts: DashboardOptions = {}): Promise<RunningDashboard> {
   const host = opts.host ?? '127.0.0.1';
@@ -56,7 +59,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
       `the dashboard has no production build in ${distDir}: run \`npm run build -w @gatewatch/dashboard\` first`,
     );
   }
-  if (opts.store) globalThis.__gatewatchStore = opts.store;
+  if (opts.store) shared.__gatewatchStore = opts.store;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   const app = next({ dev: false, dir: DASHBOARD_DIR, hostname: host, port: opts.port ?? 3000 });
   await app.prepare();
@@ -104,7 +107,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
         server.closeAllConnections();
       });
       await app.close();
-      if (globalThis.__gatewatchStore === opts.store) globalThis.__gatewatchStore = undefined;
+      if (shared.__gatewatchStore === opts.store) shared.__gatewatchStore = undefined;
     },
   };
 }

@@ -35,6 +35,13 @@ const common = (cmd: Command) =>
     .addOption(new Option('--listen-port <port>', 'gateway proxy port').argParser(portArg))
     .addOption(new Option('--admin-port <port>', 'gateway /metrics and /healthz port').argParser(portArg))
     .addOption(new Option('--node-id <id>', 'gateway node id').env('GATEWATCH_NODE_ID'))
+    .addOption(new Option('--listen-host <host>', 'gateway proxy bind address (default 0.0.0.0)'))
+    .addOption(new Option('--admin-host <host>', 'gateway admin bind address (default 127.0.0.1)'))
+    .addOption(new Option('--min-tls-version <v>', 'TLS1.0 | TLS1.1 | TLS1.2 | TLS1.3 (default TLS1.2)'))
+    .addOption(new Option('--log-level <level>', 'gateway log level: debug | info | warn | error'))
+    .addOption(
+      new Option('--workers <n>', 'gateway proxy processes sharing the port: a number or auto (default 1)'),
+    )
     .addOption(
       new Option('--dashboard-port <port>', 'dashboard port')
         .env('DASHBOARD_PORT')
@@ -213,10 +220,11 @@ try {
     (err as Error).name === 'StoreError' ||
     (err as Error).name === 'AuthConfigError' ||
     (err as Error).name === 'DashboardError' ||
-    (err as Error).name === 'ConfigError'
+    (err as Error).name === 'ConfigError' ||
+    (err as Error).name === 'RulesError'
   ) {
     process.stderr.write(`gatewatch: ${(err as Error).message}\n`);
-    process.exit(1);
+    process.exit((err as UsageError).exitCode ?? 1);
   }
   throw err;
 }

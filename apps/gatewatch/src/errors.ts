@@ -1,6 +1,12 @@
-/** An error the user can fix: printed as one line, no stack trace, exit code 1. */
+/** An error the user can fix: printed as one line, no stack trace, exit code 1 (2: an invalid gateway config). */
 export class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** Turn a listen failure into a one-line error naming the port and the flag that changes it. */

@@ -22,6 +22,12 @@ export interface RunOptions {
   listenPort?: number;
   adminPort?: number;
   nodeId?: string;
+  listenHost?: string;
+  adminHost?: string;
+  minTlsVersion?: string;
+  logLevel?: string;
+  /** A number or `auto` (validated by the gateway's config schema). */
+  workers?: string;
   dashboardPort: number;
   dashboardHost: string;
   metricsPort: number;
@@ -161,9 +167,19 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         say(`wrote a default gateway config to ${configFile}`);
       }
       const overrides: Record<string, unknown> = {};
-      if (o.listenPort !== undefined) overrides.listenPort = o.listenPort;
-      if (o.adminPort !== undefined) overrides.adminPort = o.adminPort;
-      if (o.nodeId !== undefined) overrides.nodeId = o.nodeId;
+      // Flags win over the file and GATEWATCH_* variables.
+      for (const key of [
+        'listenPort',
+        'adminPort',
+        'nodeId',
+        'listenHost',
+        'adminHost',
+        'minTlsVersion',
+        'logLevel',
+      ] as const)
+        if (o[key] !== undefined) overrides[key] = o[key];
+      if (o.workers !== undefined)
+        overrides.workers = /^\d+$/.test(o.workers) ? Number(o.workers) : o.workers;
       // With the dashboard in the same process the console is for status lines; events go to a file.
       const logFile = has('dashboard') ? join(o.dataDir, 'logs', 'gateway.jsonl') : undefined;
       const gw = await startGatewayRole({ configFile, env, overrides, bus, dataDir: o.dataDir, logFile });

@@ -17,7 +17,7 @@ export interface Launched {
 
 /** Run `gatewatch <args>` as a child process the way `npm start` does. */
 export function launch(args: string[], env: Record<string, string | undefined> = {}): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, ['--conditions=gatewatch-source', '--import', 'tsx', CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

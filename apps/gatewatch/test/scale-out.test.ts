@@ -66,10 +66,14 @@ interface Proc {
 /** `gatewatch gateway` with its event log (stdout, JSON lines) going straight to a file. */
 function startGateway(args: string[], env: Record<string, string>, logFile: string): Launched {
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'gateway', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', fd, 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=gatewatch-source', '--import', 'tsx', CLI, 'gateway', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', fd, 'pipe'],
+    },
+  );
   closeSync(fd);
   return wrap(child);
 }

@@ -1,7 +1,7 @@
 /**
  * Admin CLI mirroring the original gateway's cmdlets (Get/Set-OMSGatewayConfig, …RelayProxy,
  * …AllowedHost, …AllowedClientCertificate). It edits the config file atomically; a running gateway reloads it.
- *   node --import tsx src/admin.ts --config gateway.yaml allowed-host add '*.contoso.com'
+ * Run as `gatewatch admin …` (`npm run admin -- --config gateway.yaml allowed-host add '*.contoso.com'`).
  */
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -197,8 +197,4 @@ export function runAdmin(
     err(e instanceof ConfigError ? e.message : `error: ${(e as Error).message}`);
     return e instanceof ConfigError ? 2 : 1;
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = runAdmin(process.argv.slice(2));
 }

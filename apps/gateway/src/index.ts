@@ -52,7 +52,6 @@ export {
   ListenError,
   type ListenInfo,
 } from './gateway.ts';
-export { run as runGateway } from './main.ts';
 export { createPolicy, type Policy, type PolicyDecision } from './policy.ts';
 export { type ConfigWatcher, watchConfig } from './reload.ts';
 export { type AddressGuard, createAddressGuard } from './ssrf.ts';

@@ -1,10 +1,11 @@
 /**
- * The executables: main.ts (401 + exit code on bad config, live reload, SIGHUP, SIGTERM → 102), the same as a
- * multi-core node (workers: one port, one set of counters, reloads, a killed worker replaced) and the admin CLI.
+ * The gateway as operators run it, `gatewatch gateway` (401 + exit code on bad config, live reload, SIGHUP,
+ * SIGTERM → 102), the same as a multi-core node (workers: one port, one set of counters, reloads, a killed worker replaced) and the admin CLI.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +26,16 @@ import {
   waitFor,
 } from './helpers.ts';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+/** The one entry point of every role (apps/gatewatch), run from its sources like the rest of the tests. */
+const CLI = fileURLToPath(new URL('../../gatewatch/src/cli.ts', import.meta.url));
 
 type Line = { eventId?: number; msg?: string; reason?: string };
 
+/** `gatewatch gateway <args>` with its own data directory (where it would write a default config). */
 function startMain(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-process-'));
+  const argv = ['--conditions=gatewatch-source', '--import', 'tsx', CLI, 'gateway', '--data-dir', dataDir];
+  const proc: ChildProcess = spawn(process.execPath, [...argv, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,7 +52,12 @@ function startMain(args: string[], env: NodeJS.ProcessEnv = {}) {
     stderr += c;
   });
   // 'close', not 'exit': stdout may still hold the last lines when the process has exited.
-  const exit = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
+  const exit = new Promise<number | null>((r) =>
+    proc.once('close', (code) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      r(code);
+    }),
+  );
   return { proc, lines, stderr: () => stderr, exit };
 }
 
@@ -361,5 +371,98 @@ describe('admin CLI', () => {
       limits: { idleTimeoutMs: 60000 },
       relayProxy: null,
     });
+  });
+});
+
+describe('wildcards across a public suffix', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+  let dir: string;
+  let targetPort: number;
+  before(async () => {
+    dir = tempDir(cleanup);
+    const target = await startTarget(await makePki(dir, ['api.contoso.test']));
+    targetPort = target.port;
+    cleanup.after(() => target.server.close());
+  });
+  const config = (port: number, hosts: string[]) =>
+    `listenHost: 127.0.0.1\nlistenPort: ${port}\nadminPort: 0\nnodeId: psl\nallowedHosts: ${JSON.stringify(hosts)}\nresolve:\n  "api.contoso.test:443": "127.0.0.1:${targetPort}"\n`;
+  /** `gatewatch admin …` as its own process, as an operator types it. */
+  const adminProcess = (file: string, ...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['--conditions=gatewatch-source', '--import', 'tsx', CLI, 'admin', '--config', file, ...args],
+      { encoding: 'utf8' },
+    );
+
+  it('the admin CLI exits 2 naming the entry and leaves the file as it was; a private-section wildcard is added', async () => {
+    const file = join(dir, 'admin.yaml');
+    writeFileSync(file, config(await freePort(), ['api.contoso.test']));
+    const before = readFileSync(file, 'utf8');
+    for (const [entry, suffix] of [
+      ['*.co.uk', 'co.uk'],
+      ['*.com', 'com'],
+    ]) {
+      const r = adminProcess(file, 'allowed-host', 'add', entry as string);
+      assert.equal(r.status, 2, r.stderr);
+      assert.ok(
+        r.stderr.includes(
+          `allowedHosts.1: '${entry}' would allow every host under the public suffix ${suffix}`,
+        ),
+        r.stderr,
+      );
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(readFileSync(file, 'utf8'), before);
+    }
+    assert.equal(adminProcess(file, 'allowed-host', 'add', '*').status, 2);
+    const ok = adminProcess(file, 'allowed-host', 'add', '*.blob.core.windows.net');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(
+      adminProcess(file, 'allowed-host', 'list').stdout,
+      'api.contoso.test\n*.blob.core.windows.net\n',
+    );
+  });
+
+  it('a config file with one: event 401 naming the entry at start (exit 2); on reload the old config stays', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, config(await freePort(), ['*.com']));
+    const refused = startMain(['--config', bad]);
+    assert.equal(await refused.exit, 2);
+    assert.match(
+      refused.lines.find((l) => l.eventId === EVENT.WRONG_CONFIGURATION)?.msg ?? '',
+      /allowedHosts\.0: '\*\.com' would allow every host under the public suffix com/,
+    );
+
+    const port = await freePort();
+    const file = join(dir, 'running.yaml');
+    writeFileSync(file, config(port, ['*.contoso.test']));
+    const m = startMain(['--config', file]);
+    cleanup.after(() => {
+      if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+    });
+    await waitFor(() => m.stderr().includes(`listening on 127.0.0.1:${port}`), 15_000, 'the listening line');
+    const before = await rawConnect(port, 'api.contoso.test:443');
+    assert.equal(before.status, 200);
+    before.socket.destroy();
+
+    writeFileSync(file, config(port, ['*.contoso.test', '*.co.uk']));
+    const ev = await waitFor(
+      () => m.lines.find((l) => l.eventId === EVENT.WRONG_CONFIGURATION),
+      5000,
+      'event 401 on reload',
+    );
+    assert.match(
+      ev.msg ?? '',
+      /allowedHosts\.1: '\*\.co\.uk' would allow every host under the public suffix co\.uk/,
+    );
+    assert.match(ev.msg ?? '', /keeping the running configuration/);
+    const still = await rawConnect(port, 'api.contoso.test:443');
+    assert.equal(still.status, 200);
+    still.socket.destroy();
+    const refusedHost = await rawConnect(port, 'www.example.co.uk:443');
+    assert.equal(refusedHost.status, 403);
+    refusedHost.socket.destroy();
+    m.proc.kill('SIGTERM');
+    assert.equal(await m.exit, 0);
   });
 });

@@ -100,7 +100,7 @@ function emitInChild(
   env: Record<string, string>,
 ): Promise<{ emitted: number; dropped: number; cpuSeconds?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', EMITTER], {
+    const child = spawn(process.execPath, ['--conditions=gatewatch-source', '--import', 'tsx', EMITTER], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

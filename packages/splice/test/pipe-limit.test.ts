@@ -38,7 +38,11 @@ describe('at the pipe limit', { skip: process.platform !== 'linux' && 'splice(2)
   it('out of descriptors with no pipe out to come back: the tunnel ends with EMFILE instead of hanging', () => {
     const out = execFileSync(
       'bash',
-      ['-c', 'ulimit -n 256 && exec "$0" --import tsx test/emfile-child.ts', process.execPath],
+      [
+        '-c',
+        'ulimit -n 256 && exec "$0" --conditions=gatewatch-source --import tsx test/emfile-child.ts',
+        process.execPath,
+      ],
       {
         encoding: 'utf8',
         timeout: 30_000,
@@ -53,7 +57,13 @@ describe('at the pipe limit', { skip: process.platform !== 'linux' && 'splice(2)
   it('an invalid limit turns splicing off with the reason, not a crash', () => {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', '-e', "import('./src/index.ts').then((m) => console.log(m.spliceUnavailable()))"],
+      [
+        '--conditions=gatewatch-source',
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/index.ts').then((m) => console.log(m.spliceUnavailable()))",
+      ],
       { env: { ...process.env, GATEWATCH_SPLICE_MAX_PIPES: 'lots' }, encoding: 'utf8' },
     );
     assert.match(out, /GATEWATCH_SPLICE_MAX_PIPES=lots is not a whole number of pipes/);

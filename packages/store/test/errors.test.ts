@@ -55,9 +55,13 @@ test('CLICKHOUSE_URL with nothing listening, or not a URL: one line each', async
 
 test('a DATA_DIR owned by another process: one line naming the dir and what to do', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatewatch-lock-'));
-  const owner = spawn(process.execPath, ['--import', 'tsx', child, dataDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const owner = spawn(
+    process.execPath,
+    ['--conditions=gatewatch-source', '--import', 'tsx', child, dataDir],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     const lines = createInterface({ input: owner.stdout });
     const [first] = (await once(lines, 'line')) as [string];
@@ -78,9 +82,13 @@ test('a DATA_DIR owned by another process: one line naming the dir and what to d
     );
 
     // …and as a second process would print it.
-    const second = spawn(process.execPath, ['--import', 'tsx', child, dataDir], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const second = spawn(
+      process.execPath,
+      ['--conditions=gatewatch-source', '--import', 'tsx', child, dataDir],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     let out = '';
     second.stdout.on('data', (b: Buffer) => {
       out += b.toString();

@@ -34,7 +34,7 @@ export async function buildDashboard(progress: (line: string) => void): Promise<
         [
           join(REPO_ROOT, 'node_modules/turbo/bin/turbo'),
           'run',
-          'build',
+          'build:app',
           '--filter=@gatewatch/dashboard',
           '--output-logs=errors-only',
         ],

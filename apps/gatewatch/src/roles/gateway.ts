@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT } from '@gatewatch/events';
 import {
@@ -51,7 +51,7 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
     new Emitter(createLogger(), undefined, new Counters(), nodeId).emit(EVENT.WRONG_CONFIGURATION, {
       message: `${err.message}; the gateway did not start`,
     });
-    throw new UsageError(`${err.message} (fix it, or see: npm run admin -- config get)`);
+    throw new UsageError(`${err.message} (fix it, or see: npm run admin -- config get)`, 2);
   }
   const bus = o.bus;
   const telemetry = bus
@@ -70,7 +70,7 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
     ...outputs,
     ...(telemetry && {
       forwardSpans: telemetry.forwardSpans,
-      workerModule: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)),
+      workerModule: fileURLToPath(new URL(`./gateway-worker${extname(import.meta.url)}`, import.meta.url)),
     }),
   });
   let info: ListenInfo;
