@@ -523,6 +523,10 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_counters_5m_mv ON CLUST
     FROM gatewatch.gateway_counters_local
     GROUP BY fiveMinute, nodeId;
 
+-- migration 8: counters_config_path
+ALTER TABLE gatewatch.gateway_counters_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS configPath LowCardinality(String) DEFAULT '' AFTER configVersion;
+ALTER TABLE gatewatch.gateway_counters ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS configPath LowCardinality(String) DEFAULT '' AFTER configVersion;
+
 -- migration 9: usage
 CREATE TABLE IF NOT EXISTS gatewatch.gateway_usage_local ON CLUSTER '{cluster}' (
       recordId UUID,
@@ -958,4 +962,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (9, 'usage'), (10, 'usage_fleet'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (8, 'counters_config_path'), (9, 'usage'), (10, 'usage_fleet'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

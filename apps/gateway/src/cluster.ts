@@ -85,7 +85,8 @@ export function workerShare(c: GatewayConfig, workers: number): GatewayConfig {
 }
 
 /** Where the node's telemetry goes (as for one process), plus what only a multi-core node needs. */
-export interface ClusterOptions extends Pick<GatewayOptions, 'sink' | 'logFile' | 'extraMetrics'> {
+export interface ClusterOptions
+  extends Pick<GatewayOptions, 'sink' | 'logFile' | 'extraMetrics' | 'configFile'> {
   /** Takes the workers' encoded spans (the node's telemetry queue). */
   forwardSpans?(message: SpanMessage & { value: Buffer }): void;
   /** Module each worker runs; it must call serveWorker(). Default: this package's src/worker.ts. */
@@ -245,6 +246,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
       startedAt,
       version: GATEWAY_VERSION,
       configVersion: version,
+      configPath: opts.configFile ?? '',
     });
 
   const admin = createAdminServer({
@@ -263,6 +265,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
           nodeId: config.nodeId,
           version: GATEWAY_VERSION,
           configVersion: version,
+          configPath: opts.configFile ?? '',
           uptimeMs: Date.now() - startedAt,
           workers: { running, configured: wanted },
           activeClientConnections: known().activeClientConnections,

@@ -143,7 +143,14 @@ export function mergeCounters(parts: readonly CounterPart[]): CounterSnapshot {
 
 export function toCounterSample(
   s: CounterSnapshot,
-  meta: { nodeId: string; startedAt: number; version: string; configVersion: string; ts?: number },
+  meta: {
+    nodeId: string;
+    startedAt: number;
+    version: string;
+    configVersion: string;
+    configPath?: string;
+    ts?: number;
+  },
 ): CounterSample {
   return {
     nodeId: meta.nodeId,
@@ -151,6 +158,7 @@ export function toCounterSample(
     startedAt: meta.startedAt,
     version: meta.version,
     configVersion: meta.configVersion,
+    configPath: meta.configPath ?? '',
     activeClientConnections: s.activeClientConnections,
     connectedClients: s.connectedClients,
     errorCount: s.errorCount,

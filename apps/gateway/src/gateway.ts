@@ -48,6 +48,8 @@ export interface GatewayOptions {
   logFile?: string;
   /** More Prometheus text appended to /metrics (e.g. the telemetry pipeline's own counters). */
   extraMetrics?: () => string;
+  /** Absolute path of the config file the node reads: in counter samples and /healthz, for the admin CLI. */
+  configFile?: string;
   /**
    * One worker process of a multi-core node (cluster.ts): proxy listeners only. The primary process runs the
    * admin port, the counter samples and the node's start/stop/reload events.
@@ -442,6 +444,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       startedAt,
       version: GATEWAY_VERSION,
       configVersion: version,
+      configPath: opts.configFile ?? '',
     });
   const admin = createAdminServer({
     metrics: () =>
@@ -456,6 +459,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
         nodeId: state.config.nodeId,
         version: GATEWAY_VERSION,
         configVersion: version,
+        configPath: opts.configFile ?? '',
         uptimeMs: Date.now() - startedAt,
         activeClientConnections: snapshot().activeClientConnections,
       },

@@ -53,6 +53,8 @@ export const counterSampleSchema = z.object({
   startedAt: timestampMs,
   version: text(64),
   configVersion: text(64),
+  /** Absolute path of the config file the node reads (absent: none, or a node from before the field). */
+  configPath: z.string().max(1024).optional(),
   /** Open client TCP connections now (gauge). */
   activeClientConnections: count,
   /** Distinct client addresses with an open connection now (gauge). */

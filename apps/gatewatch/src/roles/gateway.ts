@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT } from '@gatewatch/events';
 import {
@@ -68,6 +68,7 @@ export async function startGatewayRole(o: GatewayRoleOptions): Promise<GatewayRo
   // With telemetry, a multi-core node's workers trace too and send their spans here.
   const gateway = createNode(config, {
     ...outputs,
+    configFile: resolve(o.configFile), // reported, so the admin CLI and the dashboard name the right file
     ...(telemetry && {
       forwardSpans: telemetry.forwardSpans,
       workerModule: fileURLToPath(new URL(`./gateway-worker${extname(import.meta.url)}`, import.meta.url)),

@@ -5,6 +5,7 @@ import { migration as m004 } from './004-rollups.ts';
 import { migration as m005 } from './005-fleet-rollups.ts';
 import { migration as m006 } from './006-refusals.ts';
 import { migration as m007 } from './007-counters-5m.ts';
+import { migration as m008 } from './008-counters-config-path.ts';
 import { migration as m009 } from './009-usage.ts';
 import { migration as m010 } from './010-usage-fleet.ts';
 import { migration as m100 } from './100-alerting.ts';
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m005,
   m006,
   m007,
+  m008,
   m009,
   m010,
   m100,

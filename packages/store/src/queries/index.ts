@@ -1,1 +1,2 @@
+export * from './node-config.ts';
 export * from './traces.ts';
