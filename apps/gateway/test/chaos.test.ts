@@ -3,42 +3,22 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { nodeHello } from './hellos.ts';
-import {
-  agentUpload,
-  Cleanup,
-  type Pki,
-  startGateway,
-  startWorkspaceTarget,
-  type TestGateway,
-  WS,
-  WS_HOST,
-  waitFor,
-} from './helpers.ts';
+import { agentUpload, WS_HOST, waitFor, workspaceSuite } from './helpers.ts';
 
 describe('clients that hang up anywhere', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
-  let pki: Pki;
-  let gw: TestGateway;
-
-  before(async () => {
-    const ws = await startWorkspaceTarget(cleanup);
-    pki = ws.pki;
-    gw = await startGateway(cleanup, {
-      workspaces: [WS],
-      allowedHosts: ['dead.test'],
-      resolve: { ...ws.resolve, 'dead.test:443': '127.0.0.1:1' },
-      limits: { clientHelloTimeoutMs: 5000, headerTimeoutMs: 5000 },
-    });
+  const ctx = workspaceSuite({
+    allowedHosts: ['dead.test'],
+    resolve: { 'dead.test:443': '127.0.0.1:1' },
+    limits: { clientHelloTimeoutMs: 5000, headerTimeoutMs: 5000 },
   });
 
   it('400 random aborts leave no open connection and no spurious event', async () => {
     const hello = await nodeHello('TLSv1.3', WS_HOST);
     const one = (i: number) =>
       new Promise<void>((resolve) => {
-        const s = connect(gw.info.port, '127.0.0.1');
+        const s = connect(ctx.gw.info.port, '127.0.0.1');
         const guard = setTimeout(() => s.destroy(), 3000);
         s.on('error', () => {});
         s.resume(); // read whatever comes, so the gateway's FIN is seen
@@ -60,7 +40,7 @@ describe('clients that hang up anywhere', () => {
       await Promise.all(Array.from({ length: 100 }, (_, i) => one(round * 100 + i)));
     const c = await waitFor(
       () => {
-        const s = gw.gateway.counters();
+        const s = ctx.gw.gateway.counters();
         return s.activeClientConnections === 0 && s;
       },
       5000,
@@ -68,10 +48,10 @@ describe('clients that hang up anywhere', () => {
     );
     assert.equal(c.connectedClients, 0);
     assert.deepEqual(c.rejectionsByReason, {});
-    const ids = new Set(gw.events.map((e) => e.eventId));
+    const ids = new Set(ctx.gw.events.map((e) => e.eventId));
     for (const id of ids) assert.ok([101, 103, 107, 403].includes(id), `unexpected event ${id}`);
-    assert.equal(c.errorCount, gw.events.filter((e) => e.eventId === 403).length);
-    const r = await agentUpload(gw.info.port, WS_HOST, pki.caCert, 100_000);
+    assert.equal(c.errorCount, ctx.gw.events.filter((e) => e.eventId === 403).length);
+    const r = await agentUpload(ctx.gw.info.port, WS_HOST, ctx.pki.caCert, 100_000);
     assert.equal(r.status, 200);
   });
 });

@@ -2,7 +2,7 @@
  * counter samples, graceful stop. */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { EVENT, parseCounterSample, parseEventRecord } from '@gatewatch/events';
 import { GARBAGE, nodeHello } from './hellos.ts';
 import {
@@ -11,61 +11,46 @@ import {
   closed,
   httpGet,
   OTHER_WS,
-  type Pki,
   rawConnect,
   startGateway,
   startWorkspaceTarget,
-  type TestGateway,
   WS,
   WS_HOST,
   waitFor,
+  workspaceSuite,
 } from './helpers.ts';
 
 // Both data paths: tunnels moved by the kernel (splice, the default on Linux) and by Node streams.
 for (const zeroCopy of [true, false])
   describe(`counters equal the ground truth (${zeroCopy ? 'zero-copy' : 'streams'})`, () => {
-    const cleanup = new Cleanup();
-    after(() => cleanup.run());
-    let pki: Pki;
-    let gw: TestGateway;
-
-    before(async () => {
-      const ws = await startWorkspaceTarget(cleanup);
-      pki = ws.pki;
-      gw = await startGateway(cleanup, {
-        workspaces: [WS],
-        resolve: ws.resolve,
-        counterIntervalMs: 200,
-        zeroCopy,
-      });
-    });
+    const ctx = workspaceSuite({ counterIntervalMs: 200, zeroCopy });
 
     it('a scripted mix gives exact counters, reasons, bytes and the same figures on /metrics', async () => {
       const truth = { up: 0, down: 0 };
       const uploads = [10_000, 200_000, 1, 65_536, 3_333];
       for (const size of uploads) {
-        const r = await agentUpload(gw.info.port, WS_HOST, pki.caCert, size);
+        const r = await agentUpload(ctx.gw.info.port, WS_HOST, ctx.pki.caCert, size);
         assert.equal(r.status, 200);
         truth.up += r.tunnelUp;
         truth.down += r.tunnelDown;
       }
-      const refuse = async (target: string) => (await rawConnect(gw.info.port, target)).socket.destroy();
+      const refuse = async (target: string) => (await rawConnect(ctx.gw.info.port, target)).socket.destroy();
       for (let i = 0; i < 3; i++) await refuse('denied.example:443');
       for (let i = 0; i < 2; i++) await refuse(`${WS_HOST}:80`);
       await refuse(`${OTHER_WS}.ods.opinsights.azure.com:443`);
-      for (let i = 0; i < 4; i++) await httpGet(gw.info.port, '/');
+      for (let i = 0; i < 4; i++) await httpGet(ctx.gw.info.port, '/');
       for (let i = 0; i < 2; i++) {
-        const { socket } = await rawConnect(gw.info.port, `${WS_HOST}:443`, { extra: GARBAGE });
+        const { socket } = await rawConnect(ctx.gw.info.port, `${WS_HOST}:443`, { extra: GARBAGE });
         await closed(socket);
       }
 
       const c = await waitFor(
         () => {
-          const s = gw.gateway.counters();
+          const s = ctx.gw.gateway.counters();
           return s.activeClientConnections === 0 && s.bytesDown === truth.down && s.bytesUp === truth.up && s;
         },
         5000,
-        `bytes to settle (truth ${JSON.stringify(truth)}, now ${JSON.stringify(gw.gateway.counters())})`,
+        `bytes to settle (truth ${JSON.stringify(truth)}, now ${JSON.stringify(ctx.gw.gateway.counters())})`,
       );
       assert.equal(c.tunnelsEstablished, uploads.length);
       assert.equal(c.rejectionCount, 3 + 2 + 1 + 4 + 2);
@@ -79,7 +64,7 @@ for (const zeroCopy of [true, false])
       assert.equal(c.errorCount, 2);
       assert.equal(c.connectedClients, 0);
 
-      const metrics = (await httpGet(gw.info.adminPort ?? 0, '/metrics')).body;
+      const metrics = (await httpGet(ctx.gw.info.adminPort ?? 0, '/metrics')).body;
       const value = (name: string) =>
         Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
       assert.equal(value('gatewatch_rejections_total'), 12);
@@ -95,13 +80,13 @@ for (const zeroCopy of [true, false])
       assert.match(metrics, /# TYPE gatewatch_active_client_connections gauge/);
 
       // Every event record validates against the shared schema; the 105s carry the reason.
-      for (const e of gw.events) parseEventRecord(e);
-      assert.equal(gw.events.filter((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 6);
+      for (const e of ctx.gw.events) parseEventRecord(e);
+      assert.equal(ctx.gw.events.filter((e) => e.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 6);
     });
 
     it('Active Client Connection and Connected Client count open sockets and distinct addresses', async () => {
       const open = async (localAddress: string) => {
-        const s = connect({ port: gw.info.port, host: '127.0.0.1', localAddress });
+        const s = connect({ port: ctx.gw.info.port, host: '127.0.0.1', localAddress });
         await new Promise((r) => s.once('connect', r));
         return s;
       };
@@ -112,31 +97,31 @@ for (const zeroCopy of [true, false])
         await open('127.0.0.3'),
       ];
       const c = await waitFor(
-        () => gw.gateway.counters().activeClientConnections === 4 && gw.gateway.counters(),
+        () => ctx.gw.gateway.counters().activeClientConnections === 4 && ctx.gw.gateway.counters(),
       );
       assert.equal(c.connectedClients, 3);
       for (const s of socks) s.destroy();
-      await waitFor(() => gw.gateway.counters().activeClientConnections === 0);
-      assert.equal(gw.gateway.counters().connectedClients, 0);
+      await waitFor(() => ctx.gw.gateway.counters().activeClientConnections === 0);
+      assert.equal(ctx.gw.gateway.counters().connectedClients, 0);
     });
 
     it('emits valid counter samples with the config version, and /healthz', async () => {
-      const s = await waitFor(() => gw.samples.at(-1));
+      const s = await waitFor(() => ctx.gw.samples.at(-1));
       parseCounterSample(s);
-      assert.equal(s.configVersion, gw.gateway.configVersion());
+      assert.equal(s.configVersion, ctx.gw.gateway.configVersion());
       assert.equal(s.nodeId, 'test-node');
-      const health = await httpGet(gw.info.adminPort ?? 0, '/healthz');
+      const health = await httpGet(ctx.gw.info.adminPort ?? 0, '/healthz');
       assert.equal(health.status, 200);
       assert.equal(JSON.parse(health.body).status, 'ok');
     });
 
     it('graceful stop drains an open tunnel, then emits 102', async () => {
-      const g = await startGateway(cleanup, {
+      const g = await startGateway(ctx.cleanup, {
         workspaces: [WS],
-        resolve: gw.gateway.config().resolve,
+        resolve: ctx.gw.gateway.config().resolve,
         zeroCopy,
       });
-      const upload = agentUpload(g.info.port, WS_HOST, pki.caCert, 500_000);
+      const upload = agentUpload(g.info.port, WS_HOST, ctx.pki.caCert, 500_000);
       await g.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED);
       const stopped = g.gateway.stop(5000);
       const r = await upload;
@@ -152,9 +137,9 @@ for (const zeroCopy of [true, false])
     });
 
     it('at the drain deadline an open tunnel is closed, and its bytes are counted', async () => {
-      const g = await startGateway(cleanup, {
+      const g = await startGateway(ctx.cleanup, {
         workspaces: [WS],
-        resolve: gw.gateway.config().resolve,
+        resolve: ctx.gw.gateway.config().resolve,
         zeroCopy,
       });
       const hello = await nodeHello('TLSv1.2', WS_HOST);

@@ -5,23 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
 import { freePort } from '@gatewatch/simulator';
 import { readProxyHeader } from '../src/proxy-protocol.ts';
-import {
-  agentUpload,
-  Cleanup,
-  closed,
-  type Pki,
-  startGateway,
-  startWorkspaceTarget,
-  type TestGateway,
-  tempDir,
-  WS,
-  WS_HOST,
-  waitFor,
-} from './helpers.ts';
+import { agentUpload, closed, WS_HOST, waitFor, workspaceSuite } from './helpers.ts';
 
 const canConnect = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -34,25 +22,13 @@ const canConnect = (port: number) =>
   });
 
 describe('PROXY protocol behind HAProxy', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
-  let pki: Pki;
-  let gw: TestGateway;
+  const ctx = workspaceSuite({ proxyProtocol: true, limits: { headerTimeoutMs: 1000 } });
   const lb = { v1: 0, v2: 0 };
 
   before(async () => {
-    const dir = tempDir(cleanup);
-    const ws = await startWorkspaceTarget(cleanup, dir);
-    pki = ws.pki;
-    gw = await startGateway(cleanup, {
-      workspaces: [WS],
-      proxyProtocol: true,
-      resolve: ws.resolve,
-      limits: { headerTimeoutMs: 1000 },
-    });
     lb.v1 = await freePort();
     lb.v2 = await freePort();
-    const conf = join(dir, 'haproxy.cfg');
+    const conf = join(ctx.dir, 'haproxy.cfg');
     writeFileSync(
       conf,
       [
@@ -70,15 +46,15 @@ describe('PROXY protocol behind HAProxy', () => {
         `    bind 127.0.0.1:${lb.v2}`,
         '    default_backend gw_v2',
         'backend gw_v1',
-        `    server gw 127.0.0.1:${gw.info.port} send-proxy`,
+        `    server gw 127.0.0.1:${ctx.gw.info.port} send-proxy`,
         'backend gw_v2',
-        `    server gw 127.0.0.1:${gw.info.port} send-proxy-v2`,
+        `    server gw 127.0.0.1:${ctx.gw.info.port} send-proxy-v2`,
         '',
       ].join('\n'),
     );
     const proc: ChildProcess = spawn('haproxy', ['-db', '-f', conf], { stdio: 'ignore' });
     const exited = new Promise((r) => proc.once('exit', r));
-    cleanup.after(async () => {
+    ctx.cleanup.after(async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM');
       await exited;
     });
@@ -89,17 +65,17 @@ describe('PROXY protocol behind HAProxy', () => {
 
   for (const version of ['v1', 'v2'] as const) {
     it(`send-proxy${version === 'v2' ? '-v2' : ''}: the agent's address is on events and counters`, async () => {
-      const seen = gw.events.length;
+      const seen = ctx.gw.events.length;
       const r = await agentUpload(
         lb[version],
         WS_HOST,
-        pki.caCert,
+        ctx.pki.caCert,
         50_000,
         version === 'v1' ? '127.0.0.2' : '127.0.0.3',
       );
       assert.equal(r.status, 200);
-      const ev = await gw.waitEvent(
-        (e) => gw.events.indexOf(e) >= seen && e.eventId === EVENT.TLS_SESSION_VERIFIED,
+      const ev = await ctx.gw.waitEvent(
+        (e) => ctx.gw.events.indexOf(e) >= seen && e.eventId === EVENT.TLS_SESSION_VERIFIED,
       );
       assert.equal(ev.clientAddress, version === 'v1' ? '127.0.0.2' : '127.0.0.3');
     });
@@ -115,26 +91,26 @@ describe('PROXY protocol behind HAProxy', () => {
     };
     const socks = [await open('127.0.0.4'), await open('127.0.0.5'), await open('127.0.0.5')];
     const c = await waitFor(
-      () => gw.gateway.counters().activeClientConnections === 3 && gw.gateway.counters(),
+      () => ctx.gw.gateway.counters().activeClientConnections === 3 && ctx.gw.gateway.counters(),
     );
     assert.equal(c.connectedClients, 2);
     for (const s of socks) s.destroy();
-    await waitFor(() => gw.gateway.counters().activeClientConnections === 0);
+    await waitFor(() => ctx.gw.gateway.counters().activeClientConnections === 0);
   });
 
   it('a direct connection without the header is refused with 104; a bare TCP probe is not', async () => {
-    const before = gw.gateway.counters().rejectionCount;
-    const probe = connect(gw.info.port, '127.0.0.1');
+    const before = ctx.gw.gateway.counters().rejectionCount;
+    const probe = connect(ctx.gw.info.port, '127.0.0.1');
     await new Promise((r) => probe.once('connect', r));
     probe.end();
     await closed(probe);
-    const s = connect(gw.info.port, '127.0.0.1');
+    const s = connect(ctx.gw.info.port, '127.0.0.1');
     s.on('error', () => {});
     s.write(`CONNECT ${WS_HOST}:443 HTTP/1.1\r\n\r\n`);
     assert.ok(await closed(s));
-    const ev = await gw.waitEvent((e) => e.reason === 'bad_request' && /PROXY protocol/.test(e.message));
+    const ev = await ctx.gw.waitEvent((e) => e.reason === 'bad_request' && /PROXY protocol/.test(e.message));
     assert.equal(ev.eventId, EVENT.NOT_CONNECT);
-    assert.equal(gw.gateway.counters().rejectionCount - before, 1);
+    assert.equal(ctx.gw.gateway.counters().rejectionCount - before, 1);
   });
 
   it('parses v1/v2 headers, incomplete prefixes and junk without throwing', () => {

@@ -1,4 +1,5 @@
-/** Test helpers: temp dirs, openssl-made certificates, a local TLS target, a gateway with captured telemetry. */
+/** Test helpers: temp dirs, certificates (the simulator's CA), a local TLS target, a gateway with captured
+ * telemetry. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
@@ -10,9 +11,11 @@ import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import type { CounterSample, EventRecord, UsageRecord } from '@gatewatch/events';
+import { createCertificateAuthority, type KeyPair } from '@gatewatch/simulator';
 import { pino } from 'pino';
 import { createGateway, type ListenInfo } from '../src/gateway.ts';
 import { type Gateway, type GatewayConfigInput, parseConfig } from '../src/index.ts';
@@ -42,117 +45,34 @@ export function tempDir(t: { after(fn: () => void): void }, prefix = 'gw-'): str
 }
 
 export interface Pki {
-  dir: string;
   caCert: string;
-  caKey: string;
   serverCert: string;
   serverKey: string;
   /** Issue a client certificate signed by the CA (or by a fresh rogue CA). */
   client(cn: string, opts?: { rogue?: boolean }): Promise<{ cert: string; key: string }>;
 }
 
-/** A CA and a server certificate for the given DNS names, made with the openssl CLI. */
+/** The simulator's test CA and a server certificate for the given DNS names (and 127.0.0.1), as files in `dir`. */
 export async function makePki(dir: string, names: string[]): Promise<Pki> {
-  const p = (f: string) => join(dir, f);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Gatewatch Test CA',
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.crt'),
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  const issue = async (name: string, subj: string, ext: string, ca = 'ca') => {
-    await run('openssl', [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      subj,
-      '-keyout',
-      p(`${name}.key`),
-      '-out',
-      p(`${name}.csr`),
-    ]);
-    writeFileSync(p(`${name}.ext`), ext);
-    await run('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      p(`${name}.csr`),
-      '-CA',
-      p(`${ca}.crt`),
-      '-CAkey',
-      p(`${ca}.key`),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      p(`${name}.ext`),
-      '-out',
-      p(`${name}.crt`),
-    ]);
-    return { cert: p(`${name}.crt`), key: p(`${name}.key`) };
+  const save = (name: string, pair: KeyPair) => {
+    const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+    writeFileSync(files.cert, pair.cert);
+    writeFileSync(files.key, pair.key);
+    return files;
   };
-  const server = await issue(
+  const ca = await createCertificateAuthority();
+  const server = save(
     'server',
-    '/CN=gatewatch-test-server',
-    `subjectAltName=${[...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',')}\nextendedKeyUsage=serverAuth\n`,
+    await ca.issue({ subject: '/CN=gatewatch-test-server', names: [...names, '127.0.0.1'] }),
   );
   return {
-    dir,
-    caCert: p('ca.crt'),
-    caKey: p('ca.key'),
+    caCert: save('ca', ca).cert,
     serverCert: server.cert,
     serverKey: server.key,
     async client(cn, opts = {}) {
-      let ca = 'ca';
-      if (opts.rogue) {
-        await run('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          '/CN=Rogue CA',
-          '-keyout',
-          p('rogue.key'),
-          '-out',
-          p('rogue.crt'),
-          '-addext',
-          'basicConstraints=critical,CA:TRUE',
-          '-addext',
-          'keyUsage=critical,keyCertSign',
-        ]);
-        ca = 'rogue';
-      }
-      return issue(
-        `client-${cn}${opts.rogue ? '-rogue' : ''}`,
-        `/O=Contoso/CN=${cn}`,
-        'extendedKeyUsage=clientAuth\n',
-        ca,
-      );
+      const issuer = opts.rogue ? await createCertificateAuthority('Rogue CA') : ca;
+      const pair = await issuer.issue({ subject: `/O=Contoso/CN=${cn}`, clientAuth: true });
+      return save(`client-${cn}${opts.rogue ? '-rogue' : ''}`, pair);
     },
   };
 }
@@ -198,6 +118,39 @@ export async function startWorkspaceTarget(cleanup: Cleanup, dir = tempDir(clean
   cleanup.after(() => target.server.close());
   const resolve: Record<string, string> = { [`${WS_HOST}:443`]: `127.0.0.1:${target.port}` };
   return { pki, target, resolve };
+}
+
+export interface Suite {
+  cleanup: Cleanup;
+  /** A temp dir of the suite (holds the PKI). */
+  dir: string;
+  pki: Pki;
+  target: Awaited<ReturnType<typeof startTarget>>;
+  /** The `resolve` entry that sends WS_HOST:443 to the target. */
+  resolve: Record<string, string>;
+  /** The gateway, when `workspaceSuite` was given a config. */
+  gw: TestGateway;
+}
+
+/**
+ * The usual set-up of a `describe`, registered on it: cleanup after the suite, a TLS target for WS_HOST and,
+ * given `config`, a test gateway serving WS that reaches the target (`config.resolve` adds entries).
+ * The fields are filled in before the first test runs.
+ */
+export function workspaceSuite(config?: GatewayConfigInput): Suite {
+  const suite = { cleanup: new Cleanup() } as Suite;
+  after(() => suite.cleanup.run());
+  before(async () => {
+    suite.dir = tempDir(suite.cleanup);
+    Object.assign(suite, await startWorkspaceTarget(suite.cleanup, suite.dir));
+    if (config)
+      suite.gw = await startGateway(suite.cleanup, {
+        workspaces: [WS],
+        ...config,
+        resolve: { ...suite.resolve, ...config.resolve },
+      });
+  });
+  return suite;
 }
 
 export async function startGateway(

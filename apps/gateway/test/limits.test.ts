@@ -1,37 +1,26 @@
 /** Limits: slowloris and a connection flood do not stop a well-behaved agent; every refusal is an event and counted. */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
 import {
   agentUpload,
-  Cleanup,
   closed,
-  type Pki,
   rawConnect,
   startGateway,
-  startWorkspaceTarget,
   WS,
   WS_HOST,
   waitFor,
+  workspaceSuite,
 } from './helpers.ts';
 
 describe('limits', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
-  let pki: Pki;
-  let resolve: Record<string, string>;
-
-  before(async () => {
-    const ws = await startWorkspaceTarget(cleanup);
-    pki = ws.pki;
-    resolve = ws.resolve;
-  });
+  const ctx = workspaceSuite();
 
   it('slowloris + flood from one address do not stop an agent on another address', async () => {
-    const gw = await startGateway(cleanup, {
+    const gw = await startGateway(ctx.cleanup, {
       workspaces: [WS],
-      resolve,
+      resolve: ctx.resolve,
       limits: {
         headerTimeoutMs: 500,
         maxConnectionsPerClient: 30,
@@ -65,7 +54,7 @@ describe('limits', () => {
     // The agent uploads 200 KB ten times while all that goes on.
     const started = Date.now();
     for (let i = 0; i < 10; i++) {
-      const r = await agentUpload(gw.info.port, WS_HOST, pki.caCert, 200_000, '127.0.0.2');
+      const r = await agentUpload(gw.info.port, WS_HOST, ctx.pki.caCert, 200_000, '127.0.0.2');
       assert.equal(r.status, 200);
     }
     const agentMs = Date.now() - started;
@@ -97,9 +86,9 @@ describe('limits', () => {
   });
 
   it('max connections answers 503, an oversized header 431, an idle tunnel is closed', async () => {
-    const gw = await startGateway(cleanup, {
+    const gw = await startGateway(ctx.cleanup, {
       workspaces: [WS],
-      resolve,
+      resolve: ctx.resolve,
       limits: { maxConnections: 3, maxHeaderBytes: 1024, idleTimeoutMs: 300 },
     });
     const held: Socket[] = [];

@@ -1,43 +1,27 @@
 /** Real peers: squid as the relay proxy (Basic auth), the mTLS listener with openssl-made certificates, and the
  * SSRF guard against loopback / private / metadata / IPv4-mapped destinations. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EVENT } from '@gatewatch/events';
 import { startSquid } from '@gatewatch/simulator';
-import type { GatewayConfigInput } from '../src/index.ts';
 import {
-  Cleanup,
-  type Pki,
   rawConnect,
   reconfigure,
   run,
   startGateway,
-  startWorkspaceTarget,
   type TestGateway,
-  tempDir,
   WS,
   WS_HOST,
   waitFor,
+  workspaceSuite,
 } from './helpers.ts';
 
 describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
-  let pki: Pki;
-  let base: GatewayConfigInput;
-  let targetPort: number;
-
-  before(async () => {
-    const dir = tempDir(cleanup);
-    const ws = await startWorkspaceTarget(cleanup, dir);
-    pki = ws.pki;
-    targetPort = ws.target.port;
-    base = { workspaces: [WS], resolve: ws.resolve };
-  });
+  const ctx = workspaceSuite();
 
   const curl = async (args: string[]) => {
     try {
-      const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--cacert', pki.caCert, ...args]);
+      const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--cacert', ctx.pki.caCert, ...args]);
       return { code: 0, stdout, stderr: '' };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -48,11 +32,11 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   it('relays through squid with Basic auth, reports a clear 403 on bad credentials, and goes direct when cleared', async () => {
     const squid = await startSquid({
       auth: { username: 'gwrelay', password: 'Rel@y-s3cret' },
-      connectPorts: [targetPort],
+      connectPorts: [ctx.target.port],
       accessLog: true,
     });
-    cleanup.after(() => squid.close());
-    const gw = await startGateway(cleanup, base);
+    ctx.cleanup.after(() => squid.close());
+    const gw = await startGateway(ctx.cleanup, { workspaces: [WS], resolve: ctx.resolve });
     const proxy = ['-x', `http://127.0.0.1:${gw.info.port}`];
     const withRelay = (password: string) =>
       reconfigure(gw, {
@@ -92,18 +76,19 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   });
 
   it('mTLS listener: allowed subject tunnels, other subjects / rogue CA / no certificate get 105', async () => {
-    const good = await pki.client('agent01');
-    const other = await pki.client('agent02');
-    const rogue = await pki.client('agent01', { rogue: true });
-    const gw = await startGateway(cleanup, {
-      ...base,
+    const good = await ctx.pki.client('agent01');
+    const other = await ctx.pki.client('agent02');
+    const rogue = await ctx.pki.client('agent01', { rogue: true });
+    const gw = await startGateway(ctx.cleanup, {
+      workspaces: [WS],
+      resolve: ctx.resolve,
       allowedClientCertificates: ['CN=agent01'],
       tlsListener: {
         port: 0,
         host: '127.0.0.1',
-        certFile: pki.serverCert,
-        keyFile: pki.serverKey,
-        caFile: pki.caCert,
+        certFile: ctx.pki.serverCert,
+        keyFile: ctx.pki.serverKey,
+        caFile: ctx.pki.caCert,
       },
     });
     const port = gw.info.tlsPort;
@@ -112,7 +97,7 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
       '--proxy',
       `https://127.0.0.1:${port}`,
       '--proxy-cacert',
-      pki.caCert,
+      ctx.pki.caCert,
       ...(cert ? ['--proxy-cert', cert.cert, '--proxy-key', cert.key] : []),
       `https://${WS_HOST}/`,
     ];
@@ -136,7 +121,7 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   });
 
   it('SSRF guard refuses loopback, private, metadata and IPv4-mapped addresses, literal or resolved', async () => {
-    const gw = await startGateway(cleanup, {
+    const gw = await startGateway(ctx.cleanup, {
       allowedHosts: [
         'localhost',
         '127.0.0.1',
@@ -179,7 +164,7 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
   });
 
   it('reports DNS failures as 403 with 502', async () => {
-    const gw: TestGateway = await startGateway(cleanup, { allowedHosts: ['no-such-host.invalid'] });
+    const gw: TestGateway = await startGateway(ctx.cleanup, { allowedHosts: ['no-such-host.invalid'] });
     const { status, socket } = await rawConnect(gw.info.port, 'no-such-host.invalid:443');
     socket.destroy();
     assert.equal(status, 502);

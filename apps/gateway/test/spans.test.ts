@@ -11,46 +11,25 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import {
-  agentUpload,
-  Cleanup,
-  type Pki,
-  rawConnect,
-  startGateway,
-  startWorkspaceTarget,
-  type TestGateway,
-  WS,
-  WS_HOST,
-  waitFor,
-} from './helpers.ts';
+import { agentUpload, rawConnect, WS, WS_HOST, waitFor, workspaceSuite } from './helpers.ts';
 
 describe('OpenTelemetry spans', () => {
-  const cleanup = new Cleanup();
-  after(() => cleanup.run());
   const exporter = new InMemorySpanExporter();
-  let pki: Pki;
-  let gw: TestGateway;
-
-  before(async () => {
+  // Registered before the suite's gateway starts, removed after it stopped.
+  before(() => {
     trace.setGlobalTracerProvider(
       new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
     );
-    cleanup.after(() => trace.disable());
-    const ws = await startWorkspaceTarget(cleanup);
-    pki = ws.pki;
-    gw = await startGateway(cleanup, {
-      workspaces: [WS],
-      allowedHosts: ['localhost'],
-      resolve: ws.resolve,
-    });
   });
+  after(() => trace.disable());
+  const ctx = workspaceSuite({ allowedHosts: ['localhost'] });
 
   const spansOf = (root: ReadableSpan) =>
     exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === root.spanContext().traceId);
   const parentId = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 
   it('an accepted tunnel: span tree, attributes, events and ids on the records', async () => {
-    const up = await agentUpload(gw.info.port, WS_HOST, pki.caCert, 4096);
+    const up = await agentUpload(ctx.gw.info.port, WS_HOST, ctx.pki.caCert, 4096);
     const root = await waitFor(() =>
       exporter.getFinishedSpans().find((s) => s.name === `CONNECT ${WS_HOST}`),
     );
@@ -79,7 +58,7 @@ describe('OpenTelemetry spans', () => {
       root.events.map((e) => e.attributes?.['event.id']),
       [EVENT.CONNECT_RECEIVED, EVENT.TLS_SESSION_VERIFIED],
     );
-    const records = gw.events.filter((e) => e.traceId === root.spanContext().traceId);
+    const records = ctx.gw.events.filter((e) => e.traceId === root.spanContext().traceId);
     assert.deepEqual(
       records.map((e) => e.eventId),
       [EVENT.CONNECT_RECEIVED, EVENT.TLS_SESSION_VERIFIED],
@@ -88,7 +67,7 @@ describe('OpenTelemetry spans', () => {
   });
 
   it('a refused tunnel: ERROR status, reason attribute, dns child span', async () => {
-    const { status, socket } = await rawConnect(gw.info.port, 'localhost:443');
+    const { status, socket } = await rawConnect(ctx.gw.info.port, 'localhost:443');
     socket.destroy();
     assert.equal(status, 403);
     const root = await waitFor(() => exporter.getFinishedSpans().find((s) => s.name === 'CONNECT localhost'));
