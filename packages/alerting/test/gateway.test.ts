@@ -6,38 +6,30 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type CounterSample, EVENT, type EventRecord } from '@gatewatch/events';
 import { createGateway, type Gateway, parseConfig } from '@gatewatch/gateway';
-import { insertCounters, insertEvents, openStore, type Store } from '@gatewatch/store';
+import { insertCounters, insertEvents, type Store } from '@gatewatch/store';
 import { createAlerter } from '../src/alerter.ts';
 import { loadDefaultRules, parseReceiver, parseRule } from '../src/rules.ts';
-import { type WebhookPayload, webhookPayloadSchema } from '../src/webhook.ts';
+import { type Backend, startBackend } from './support.ts';
 
 const run = promisify(execFile);
 const MIN = 60_000;
 const SERVED = '11111111-2222-4333-8444-555555555555';
 const STRANGER = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
-let dir: string;
+let backend: Backend;
 let store: Store;
 let gateway: Gateway;
 let proxyPort: number;
-let hook: Server;
-let hookUrl: string;
 const events: EventRecord[] = [];
 const samples: CounterSample[] = [];
-const got: WebhookPayload[] = [];
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerting-gw-'));
-  store = await openStore({ dataDir: dir });
+  backend = await startBackend('gatewatch-alerting-gw-');
+  store = backend.store;
   const config = parseConfig({
     nodeId: 'gw-test',
     listenHost: '127.0.0.1',
@@ -50,25 +42,11 @@ before(async () => {
     { sink: { event: (e) => events.push(e), counters: (s) => samples.push(s) } },
   );
   proxyPort = (await gateway.start()).port;
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push(webhookPayloadSchema.parse(JSON.parse(body)));
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
 });
 
 after(async () => {
   await gateway.stop(200);
-  await new Promise<void>((r) => hook.close(() => r()));
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await backend.close();
 });
 
 /** One agent upload attempt through the proxy; the gateway refuses it, so curl fails (exit 56). */
@@ -113,14 +91,14 @@ test('real 105s for an unconfigured workspace → one firing and one resolved we
   const alerter = createAlerter({
     store,
     rules: [rule],
-    receivers: [parseReceiver({ name: 'ops', url: hookUrl })],
+    receivers: [parseReceiver({ name: 'ops', url: backend.url })],
     externalUrl: 'http://dashboard.test',
     clock: () => t,
   });
   const fired = await alerter.evaluateAt(t);
   assert.deepEqual(fired.errors, []);
-  assert.equal(got.length, 1, JSON.stringify(fired.instances));
-  const firing = got[0];
+  assert.equal(backend.got.length, 1, JSON.stringify(fired.instances));
+  const firing = backend.got[0];
   assert.equal(firing?.status, 'firing');
   const alert = firing?.alerts[0];
   assert.deepEqual(alert?.labels, {
@@ -140,10 +118,10 @@ test('real 105s for an unconfigured workspace → one firing and one resolved we
   await insertCounters(store, quiet);
   await alerter.evaluateAt(t + 4 * MIN);
   assert.deepEqual(
-    got.map((p) => p.status),
+    backend.got.map((p) => p.status),
     ['firing', 'resolved'],
   );
-  assert.equal(got[1]?.alerts[0]?.fingerprint, alert?.fingerprint);
+  assert.equal(backend.got[1]?.alerts[0]?.fingerprint, alert?.fingerprint);
   await alerter.evaluateAt(t + 5 * MIN);
-  assert.equal(got.length, 2, 'nothing more');
+  assert.equal(backend.got.length, 2, 'nothing more');
 });

@@ -4,33 +4,25 @@
  * data is nodata (not resolved) until nodataRetireMs, then resolved — every step notified exactly once.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CounterSample } from '@gatewatch/events';
-import { insertCounters, openStore, type Store } from '@gatewatch/store';
+import { insertCounters, type Store } from '@gatewatch/store';
 import { createAlerter } from '../src/alerter.ts';
 import { stateChanges } from '../src/history.ts';
 import { parseReceiver, parseRule, type Rule } from '../src/rules.ts';
-import { type WebhookPayload, webhookPayloadSchema } from '../src/webhook.ts';
+import { type Backend, startBackend } from './support.ts';
 
 const MIN = 60_000;
 // Recent data: the alerting tables have a retention TTL.
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
 const at = (m: number) => T0 + m * MIN;
 
-let dir: string;
+let backend: Backend;
 let store: Store;
-let server: Server;
-let url: string;
-const got: WebhookPayload[] = [];
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gatewatch-alerting-life-'));
-  store = await openStore({ dataDir: dir });
+  backend = await startBackend('gatewatch-alerting-life-');
+  store = backend.store;
   // n1: 2 rejections/min, 60/min from minute 70 until its data stops at minute 90.
   const samples: CounterSample[] = [];
   let value = 0;
@@ -54,25 +46,9 @@ before(async () => {
       });
     }
   await insertCounters(store, samples);
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push(webhookPayloadSchema.parse(JSON.parse(body)));
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
 
-after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => backend.close());
 
 const rule = (labels: Record<string, string>): Rule =>
   parseRule({
@@ -85,13 +61,13 @@ const rule = (labels: Record<string, string>): Rule =>
     annotations: { summary: 'spike on {{ $labels.node }}' },
   });
 
-const seen = () => got.map((p) => `${p.status}:${p.alerts.map((a) => a.labels.severity).join(',')}`);
+const seen = () => backend.got.map((p) => `${p.status}:${p.alerts.map((a) => a.labels.severity).join(',')}`);
 
 test('relabelled rule: old alert resolved, new one fires; removed rule: resolved', async () => {
   const alerter = createAlerter({
     store,
     rules: [rule({ severity: 'warning' })],
-    receivers: [parseReceiver({ name: 'r', url })],
+    receivers: [parseReceiver({ name: 'r', url: backend.url })],
     externalUrl: 'http://dash',
     clock: () => at(80),
   });
@@ -107,15 +83,15 @@ test('relabelled rule: old alert resolved, new one fires; removed rule: resolved
   await alerter.evaluateAt(at(76));
   assert.deepEqual(seen(), ['firing:warning', 'resolved:warning', 'firing:critical', 'resolved:critical']);
   await alerter.evaluateAt(at(77));
-  assert.equal(got.length, 4, 'nothing more');
+  assert.equal(backend.got.length, 4, 'nothing more');
 });
 
 test('node stops sending while firing: nodata (no resolve), then resolved after nodataRetireMs', async () => {
-  got.length = 0;
+  backend.got.length = 0;
   const alerter = createAlerter({
     store,
     rules: [rule({ severity: 'page' })],
-    receivers: [parseReceiver({ name: 'r', url })],
+    receivers: [parseReceiver({ name: 'r', url: backend.url })],
     externalUrl: 'http://dash',
     clock: () => at(100),
     nodataRetireMs: 5 * MIN,
@@ -135,7 +111,7 @@ test('node stops sending while firing: nodata (no resolve), then resolved after 
 });
 
 test('a second alerter on the same store is detected and does not send duplicates', async () => {
-  got.length = 0;
+  backend.got.length = 0;
   const twin = parseRule({
     name: 'Twin',
     metric: 'rejection_rate',
@@ -148,7 +124,7 @@ test('a second alerter on the same store is detected and does not send duplicate
     createAlerter({
       store,
       rules: [twin],
-      receivers: [parseReceiver({ name: 'r', url })],
+      receivers: [parseReceiver({ name: 'r', url: backend.url })],
       externalUrl: 'http://dash',
       clock: () => at(66),
     });
@@ -159,7 +135,7 @@ test('a second alerter on the same store is detected and does not send duplicate
     await b.evaluateAt(at(m));
   }
   assert.deepEqual(
-    got.map((p) => `${p.status}:${p.groupLabels.alertname}`),
+    backend.got.map((p) => `${p.status}:${p.groupLabels.alertname}`),
     ['firing:Twin'],
     'one firing although two alerters evaluated it',
   );
@@ -167,18 +143,18 @@ test('a second alerter on the same store is detected and does not send duplicate
 });
 
 test('a store that cannot be read changes no state and is counted, not thrown', async () => {
-  got.length = 0;
+  backend.got.length = 0;
   const alerter = createAlerter({
     store,
     rules: [rule({ severity: 'x' })],
-    receivers: [parseReceiver({ name: 'r', url })],
+    receivers: [parseReceiver({ name: 'r', url: backend.url })],
     externalUrl: 'http://dash',
     clock: () => at(73),
   });
   for (let m = 66; m <= 73; m++) await alerter.evaluateAt(at(m));
   const before = alerter.alerts().map((a) => `${a.labels.severity}:${a.state}`);
   assert.ok(before.includes('x:firing'), before.join());
-  const sent = got.length;
+  const sent = backend.got.length;
   // The rollup disappears (a broken server, a bad migration): reads fail.
   await store.client.command({ query: 'RENAME TABLE gateway_counters_1m TO gateway_counters_1m_away' });
   try {
@@ -191,7 +167,7 @@ test('a store that cannot be read changes no state and is counted, not thrown', 
       'states unchanged: a failed read is not "no data"',
     );
     assert.match(alerter.metrics(), /^gatewatch_alerting_evaluation_failures_total 1$/m);
-    assert.equal(got.length, sent, 'nothing sent by a failed evaluation');
+    assert.equal(backend.got.length, sent, 'nothing sent by a failed evaluation');
   } finally {
     await store.client.command({ query: 'RENAME TABLE gateway_counters_1m_away TO gateway_counters_1m' });
   }

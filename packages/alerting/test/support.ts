@@ -1,4 +1,10 @@
-/** Synthetic series and a tiny simulator that drives the pure engine minute by minute. */
+/** Synthetic series and a tiny simulator that drives the pure engine minute by minute; a store + webhook receiver. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type Store } from '@gatewatch/store';
 import {
   evaluateSpike,
   MINUTE,
@@ -8,6 +14,7 @@ import {
 } from '../src/detect.ts';
 import { parseRule, type Rule } from '../src/rules.ts';
 import { type AlertInstance, type AlertState, newInstance, step, wasActive } from '../src/state.ts';
+import { type WebhookPayload, webhookPayloadSchema } from '../src/webhook.ts';
 
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -101,4 +108,40 @@ export function runs(steps: readonly SimStep[]): string {
   }
   if (prev) parts.push(`${prev}×${n}`);
   return parts.join(' ');
+}
+
+export interface Backend {
+  store: Store;
+  /** The webhook receiver's URL; every payload it got, schema-checked, in arrival order. */
+  url: string;
+  got: WebhookPayload[];
+  close(): Promise<void>;
+}
+
+/** An embedded chDB store in a temp dir and a webhook receiver on a loopback port. */
+export async function startBackend(prefix: string): Promise<Backend> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const store = await openStore({ dataDir: dir });
+  const got: WebhookPayload[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got.push(webhookPayloadSchema.parse(JSON.parse(body)));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  return {
+    store,
+    url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    got,
+    async close() {
+      await new Promise<void>((r) => hook.close(() => r()));
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
