@@ -201,7 +201,7 @@ program
   .helpOption(false)
   .argument('[args...]')
   .action(async (args: string[]) => {
-    const { runAdmin } = await import('@gatewatch/gateway');
+    const { runAdmin, warnIfOtherConfig } = await import('@gatewatch/gateway');
     const hasConfig = args.some((a) => a === '-c' || a.startsWith('--config'));
     const file = resolve(process.env.DATA_DIR ?? './data', 'gateway.yaml');
     const explicit = hasConfig || Boolean(process.env.GATEWATCH_CONFIG);
@@ -209,7 +209,9 @@ program
       process.stderr.write(
         `note: ${file} does not exist yet (npm start writes it); showing/editing defaults\n`,
       );
-    process.exitCode = runAdmin(explicit ? args : ['--config', file, ...args]);
+    const argv = explicit ? args : ['--config', file, ...args];
+    process.exitCode = runAdmin(argv);
+    await warnIfOtherConfig(argv); // a running gateway that reads another file would not see the edit
   });
 
 try {

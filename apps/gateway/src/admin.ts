@@ -3,6 +3,7 @@
  * …AllowedHost, …AllowedClientCertificate). It edits the config file atomically; a running gateway reloads it.
  * Run as `gatewatch admin …` (`npm run admin -- --config gateway.yaml allowed-host add '*.contoso.com'`).
  */
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
@@ -93,6 +94,10 @@ export function buildAdmin(
       'config file (JSON or YAML); env GATEWATCH_CONFIG',
       env.GATEWATCH_CONFIG ?? 'gatewatch.yaml',
     )
+    .option(
+      '--admin-port <port>',
+      "admin port of the local gateway whose config file should be this one (default: the file's adminPort)",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => process.stderr.write(s) });
   // `npm run admin -w …` runs in the workspace directory: relative paths are the caller's (INIT_CWD).
@@ -180,6 +185,55 @@ export function buildAdmin(
     out,
   );
   return program;
+}
+
+/** The config file the gateway answering on 127.0.0.1:`port` reads (its /healthz), if one answers in time. */
+export async function runningGatewayConfig(port: number, timeoutMs = 500): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const { configPath } = (await res.json()) as { configPath?: unknown };
+    return typeof configPath === 'string' && configPath ? configPath : undefined;
+  } catch {
+    return undefined; // no gateway there (or not ours): nothing to compare with
+  }
+}
+
+const canonical = (file: string) => {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+};
+
+/**
+ * One warning line (exit code unchanged) when the local gateway on the admin port (--admin-port, else the
+ * edited file's adminPort) reads another config file than the one these `argv` edit: the change would not
+ * reach it. Silent when no gateway answers.
+ */
+export async function warnIfOtherConfig(
+  argv: string[],
+  env: Env = process.env,
+  err: Out = (l) => process.stderr.write(`${l}\n`),
+): Promise<void> {
+  if (argv.some((a) => a === '--help' || a === '-h' || a === 'help')) return;
+  const program = buildAdmin(() => {}, env);
+  let file: string;
+  let port: number;
+  try {
+    program.parseOptions(argv);
+    const o = program.opts<{ config: string; adminPort?: string }>();
+    file = resolve(env.INIT_CWD ?? process.cwd(), o.config);
+    port = o.adminPort !== undefined ? Number(o.adminPort) : loadConfig({ file, env }).adminPort;
+  } catch {
+    return; // a bad file or option: runAdmin has said so already
+  }
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return;
+  const running = await runningGatewayConfig(port);
+  if (running && canonical(running) !== canonical(file))
+    err(
+      `warning: the gateway on 127.0.0.1:${port} reads ${running}, not ${file}: edits here do not reach it (use --config ${running})`,
+    );
 }
 
 /** Run the CLI; returns the exit code (0 ok, 2 invalid input/config, 1 other failure). */

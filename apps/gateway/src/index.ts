@@ -1,4 +1,4 @@
-export { buildAdmin, runAdmin } from './admin.ts';
+export { buildAdmin, runAdmin, runningGatewayConfig, warnIfOtherConfig } from './admin.ts';
 export {
   ClientHelloReader,
   type ClientHelloResult,
