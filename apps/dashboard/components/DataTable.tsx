@@ -128,12 +128,13 @@ export function DataTable({
                         c.num ? 'num' : '',
                         c.mono ? 'mono' : '',
                         c.nowrap ? 'nowrap' : '',
+                        c.clip ? 'clip' : '',
                         c.classKey ? String(r[c.classKey] ?? '') : '',
                       ]
                         .filter(Boolean)
                         .join(' ') || undefined;
                     return (
-                      <td key={c.key} className={cls}>
+                      <td key={c.key} className={cls} title={c.clip && text ? text : undefined}>
                         {typeof href === 'string' && href ? <Link href={href}>{text}</Link> : text}
                       </td>
                     );

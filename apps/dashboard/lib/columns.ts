@@ -11,6 +11,8 @@ export interface Column {
   classKey?: string;
   mono?: boolean;
   nowrap?: boolean;
+  /** Long text (messages, catalog texts): one line cut with an ellipsis, the whole text on hover. */
+  clip?: boolean;
 }
 
 export interface TableData {
