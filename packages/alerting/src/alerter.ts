@@ -161,7 +161,11 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     const activeRules = new Set([...instances.values()].filter((i) => wasActive(i)).map((i) => i.rule));
     const prior = (rule: Rule, scope: Labels) =>
       instances.get(keyOf(rule.name, fingerprint(alertLabels(rule, scope))));
-    const result = await observeRules(store, rules, t, prior, { nodeLookbackMs, activeRules });
+    const known = (rule: Rule) =>
+      [...instances.values()]
+        .filter((i) => i.rule === rule.name && i.state !== 'resolved' && i.state !== 'inactive')
+        .map((i) => scopeOf(i.labels, rule));
+    const result = await observeRules(store, rules, t, prior, { nodeLookbackMs, activeRules, known });
     for (const name of result.failedRules)
       metrics.ruleFailures.set(name, (metrics.ruleFailures.get(name) ?? 0) + 1);
     return result;
@@ -427,6 +431,8 @@ export function createAlerter(opts: AlerterOptions): Alerter {
 
   function scopeOf(labels: Labels, rule: Rule): Labels {
     if (rule.scope === 'fleet') return {};
+    if (rule.scope === 'agent')
+      return { agent: labels.agent ?? '', workspace: labels.workspace ?? '', node: labels.node ?? '' };
     const key = rule.scope === 'node' ? 'node' : 'workspace';
     return { [key]: labels[key] ?? '' };
   }

@@ -2,7 +2,7 @@
  * The shipped rules: the one copy, embedded so they load in bundled code too (Next.js moves files referenced
  * through import.meta.url). `npx gatewatch default-rules > rules.yaml` gives operators a file to start from.
  */
-export const DEFAULT_RULES_YAML = `# Gatewatch default alert rules. Rates are per minute; last_sample_age is in seconds.
+export const DEFAULT_RULES_YAML = `# Gatewatch default alert rules. Rates are per minute; last_sample_age and agent_silence are in seconds.
 # Spike = rate over 'window' above max(floor, median + k·σ, median·min_ratio) of the 'baseline' before it
 # (σ = 1.4826·MAD); once active it clears only below median + clear_ratio·(threshold − median).
 # Templates: {{ $labels.<name> }}, {{ $value }}, {{ $threshold }}, {{ $baseline }}, {{ $from }}, {{ $to }},
@@ -72,4 +72,19 @@ rules:
       summary: "Gateway {{ $labels.node }} stopped reporting ({{ $value }} s since its last counter sample)"
       description: "No counter sample from {{ $labels.node }} for over 2 minutes: the process is down or its telemetry path (bus, ingester) is broken. {{ remedy 102 }}"
       dashboard: "/nodes/{{ $labels.node }}?from={{ $from }}&to={{ $to }}"
+
+  # An agent that uploaded in each of the 6 hours before it went silent, silent for 15 minutes: no tunnel
+  # opened and no byte sent through an open one. Not while its gateway is down or stopped (no counter sample
+  # for node_down_after, or event 102): NodeStoppedReporting covers that, once per gateway.
+  - name: AgentStoppedReporting
+    metric: agent_silence
+    scope: agent
+    agents: { history: 6h, node_down_after: 2m }
+    condition:
+      threshold: { op: ">", value: 900 }
+    labels: { severity: warning }
+    annotations:
+      summary: "Agent {{ $labels.agent }} stopped sending ({{ $value }} s since its last upload through {{ $labels.node }} to workspace {{ $labels.workspace }})"
+      description: "The agent sent through the gateways every hour, and has neither opened a tunnel nor sent a byte since. Check the agent's service and its proxy settings on the machine; a refusal (event 105/106) from the same address is in the agent's events."
+      dashboard: "/agents?agent={{ $labels.agent }}&from={{ $from }}&to={{ $to }}"
 `;

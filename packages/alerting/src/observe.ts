@@ -13,10 +13,18 @@ import {
   rateOver,
   type SpikeParams,
   spikeBaselineEnd,
+  type ThresholdParams,
 } from './detect.ts';
 import type { Labels } from './labels.ts';
-import { counterMinutes, type EventMinuteRow, eventMinutes, lastSamples } from './queries.ts';
-import type { Rule } from './rules.ts';
+import {
+  agentSilence,
+  counterMinutes,
+  type EventMinuteRow,
+  eventMinutes,
+  lastSamples,
+  nodeStops,
+} from './queries.ts';
+import { agentSettings, type Rule } from './rules.ts';
 import { counterInstances, eventInstances, type InstanceSeries, presence, scopeLabels } from './series.ts';
 import { type AlertInstance, wasActive } from './state.ts';
 
@@ -40,7 +48,7 @@ export function spikeParamsOf(
 }
 
 export interface InstanceObservation {
-  /** Scope labels only (node / workspace / none). */
+  /** Scope labels only (node / workspace / none; agent, workspace and node for scope agent). */
   scope: Labels;
   obs: Observation;
   /** Per-minute counts the value came from (null for gauges). */
@@ -62,7 +70,12 @@ export async function observeRules(
   rules: readonly Rule[],
   t: number,
   prior: (rule: Rule, scope: Labels) => AlertInstance | undefined,
-  opts: { nodeLookbackMs: number; activeRules?: ReadonlySet<string> },
+  opts: {
+    nodeLookbackMs: number;
+    activeRules?: ReadonlySet<string>;
+    /** Scope labels of the rule's open instances (pending, firing, no data): scope agent reports on them. */
+    known?: (rule: Rule) => Labels[];
+  },
 ): Promise<ObserveResult> {
   const byRule = new Map<string, InstanceObservation[]>();
   const errors: string[] = [];
@@ -73,11 +86,12 @@ export async function observeRules(
   // One extra minute seeds the counter values the first window's increases start from.
   const startMs = t - rangeMs - MINUTE;
   const minutes = Math.round((t - startMs) / MINUTE);
-  const needsCounters = rules.some((r) => r.metric !== 'last_sample_age');
+  const needsCounters = rules.some((r) => r.metric !== 'last_sample_age' && r.metric !== 'agent_silence');
   const counters = needsCounters ? await counterMinutes(store, { fromMs: startMs, toMs: t }) : [];
   const alive = presence(counters, startMs, minutes);
   const eventCache = new Map<string, Promise<EventMinuteRow[]>>();
   let ages: Promise<{ nodeId: string; lastTs: number }[]> | null = null;
+  let stops: Promise<Map<string, number>> | null = null;
 
   for (const rule of rules) {
     const out: InstanceObservation[] = [];
@@ -94,6 +108,14 @@ export async function observeRules(
             series: null,
           });
         }
+        byRule.set(rule.name, out);
+        continue;
+      }
+      if (rule.metric === 'agent_silence') {
+        ages ??= lastSamples(store, { fromMs: t - opts.nodeLookbackMs, toMs: t });
+        stops ??= nodeStops(store, { fromMs: t - opts.nodeLookbackMs, toMs: t });
+        const c = 'threshold' in rule.condition ? rule.condition.threshold : null;
+        if (c) out.push(...(await observeAgents(store, rule, c, t, await ages, await stops, prior, opts)));
         byRule.set(rule.name, out);
         continue;
       }
@@ -136,4 +158,45 @@ export async function observeRules(
     }
   }
   return { byRule, errors, failedRules };
+}
+
+/**
+ * AgentStoppedReporting: per regular agent, seconds since its last upload. An agent whose last node is down
+ * (no counter sample for node_down_after) or stopped (its last event 102 is newer than its last sample) has
+ * no data: a planned stop of a gateway, or a crash that NodeStoppedReporting reports, does not page once per
+ * agent. An agent with an open instance keeps that instance's labels, so its return resolves it.
+ */
+async function observeAgents(
+  store: Store,
+  rule: Rule,
+  c: ThresholdParams,
+  t: number,
+  samples: readonly { nodeId: string; lastTs: number }[],
+  stops: ReadonlyMap<string, number>,
+  prior: (rule: Rule, scope: Labels) => AlertInstance | undefined,
+  opts: { nodeLookbackMs: number; known?: (rule: Rule) => Labels[] },
+): Promise<InstanceObservation[]> {
+  const { historyMs, nodeDownAfterMs } = agentSettings(rule);
+  const known = new Map((opts.known?.(rule) ?? []).map((l) => [l.agent ?? '', l]));
+  const lastSample = new Map(samples.map((s) => [s.nodeId, s.lastTs]));
+  // Fetch every agent the condition could hold for (the lower of the firing and clearing thresholds).
+  const silentFor = c.op === '>' ? Math.min(c.value, c.clear ?? c.value) * 1000 : 0;
+  const rows = await agentSilence(store, {
+    fromMs: t - opts.nodeLookbackMs - historyMs,
+    toMs: t,
+    silentBeforeMs: t - silentFor,
+    hours: historyMs / 3_600_000,
+    known: [...known.keys()],
+  });
+  return rows.map((r) => {
+    const scope = known.get(r.agent) ?? { agent: r.agent, workspace: r.workspaceId, node: r.nodeId };
+    const value = Math.round(Math.max(0, t - r.lastActive) / 1000);
+    const sampled = lastSample.get(r.nodeId);
+    const nodeUp =
+      sampled !== undefined && t - sampled <= nodeDownAfterMs && (stops.get(r.nodeId) ?? 0) < sampled;
+    const obs: Observation = nodeUp
+      ? evaluateThreshold(value, c, wasActive(prior(rule, scope)))
+      : { hasData: false, active: false, value, threshold: c.value, baseline: null };
+    return { scope, obs, series: null };
+  });
 }

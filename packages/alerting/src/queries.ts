@@ -2,6 +2,7 @@
  * SQL the alerter needs that the store does not provide. Read from the per-minute rollups (small results
  * however many samples a node sends) with {name:Type} parameters only.
  */
+import { EVENT } from '@gatewatch/events';
 import type { Store } from '@gatewatch/store';
 
 export interface CounterMinuteRow {
@@ -107,4 +108,73 @@ export async function lastSamples(
 ): Promise<{ nodeId: string; lastTs: number }[]> {
   const raw = await rows<Record<string, unknown>>(store, LAST_SAMPLES, p);
   return raw.map((r) => ({ nodeId: String(r.nodeId), lastTs: num(r.lastMs) }));
+}
+
+export interface AgentSilenceRow {
+  agent: string;
+  /** The agent's last upload (a tunnel opened, or bytes sent), ms. */
+  lastActive: number;
+  /** Node and workspace of that upload. */
+  nodeId: string;
+  workspaceId: string;
+}
+
+/**
+ * Per agent, from the hourly agent rollup: its last upload and where it went. Returned are the agents in
+ * `known` (their alerts must see them return), and the regular senders — an upload in each of the `hours`
+ * clock hours up to the one of their last upload — silent since before `silentBeforeMs`. One aggregate over
+ * the range's hourly rows, however many agents there are.
+ */
+const AGENT_SILENCE = `
+SELECT agent, toUnixTimestamp64Milli(lastActive) AS lastMs, node, workspace
+FROM (
+  SELECT agent, max(la) AS lastActive, argMax(node, la) AS node, argMax(ws, la) AS workspace,
+    groupArrayIf(hour, toUnixTimestamp64Milli(la) > 0) AS hours
+  FROM (
+    SELECT agent, hour, max(lastActive) AS la, argMaxMerge(lastNode) AS node,
+      argMaxMerge(lastWorkspace) AS ws
+    FROM gateway_usage_clients_1h
+    WHERE hour >= toStartOfHour(toDateTime(intDiv({fromMs:Int64}, 1000), 'UTC'))
+      AND hour <= toDateTime(intDiv({toMs:Int64}, 1000), 'UTC')
+    GROUP BY agent, hour
+  )
+  GROUP BY agent
+)
+WHERE toUnixTimestamp64Milli(lastActive) > 0 AND (
+  has({known:Array(String)}, agent) OR (
+    toUnixTimestamp64Milli(lastActive) < {silentBeforeMs:Int64}
+    AND arrayCount(h -> h > toStartOfHour(lastActive) - toIntervalHour({hours:UInt32}), hours) >= {hours:UInt32}
+  )
+)`;
+
+export async function agentSilence(
+  store: Store,
+  p: { fromMs: number; toMs: number; silentBeforeMs: number; hours: number; known: string[] },
+): Promise<AgentSilenceRow[]> {
+  const raw = await rows<Record<string, unknown>>(store, AGENT_SILENCE, p);
+  return raw.map((r) => ({
+    agent: String(r.agent),
+    lastActive: num(r.lastMs),
+    nodeId: String(r.node),
+    workspaceId: String(r.workspace),
+  }));
+}
+
+const NODE_STOPS = `
+SELECT nodeId, toUnixTimestamp64Milli(max(ts)) AS lastMs
+FROM gateway_events
+WHERE eventId = {eventId:UInt16}
+  AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ts < fromUnixTimestamp64Milli({toMs:Int64})
+GROUP BY nodeId`;
+
+/** Per node: its last event 102 (service stopped) in [fromMs, toMs). */
+export async function nodeStops(
+  store: Store,
+  p: { fromMs: number; toMs: number },
+): Promise<Map<string, number>> {
+  const raw = await rows<Record<string, unknown>>(store, NODE_STOPS, {
+    ...p,
+    eventId: EVENT.SERVICE_STOPPED,
+  });
+  return new Map(raw.map((r) => [String(r.nodeId), num(r.lastMs)]));
 }

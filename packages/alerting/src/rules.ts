@@ -28,16 +28,27 @@ export const METRICS = {
     scopes: ['node'],
     help: 'seconds since the node last sent a counter sample',
   },
+  agent_silence: {
+    kind: 'gauge',
+    scopes: ['agent'],
+    help: 'seconds since the agent last opened a tunnel or sent bytes through one (usage records)',
+  },
 } as const;
 export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
-export const SCOPES = ['node', 'workspace', 'fleet'] as const;
+export const SCOPES = ['node', 'workspace', 'fleet', 'agent'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 const duration = z.string().refine(isDuration, { message: 'must be a duration such as 30s, 5m, 1h' });
 const minuteMultiple = duration.refine((d) => parseDuration(d) >= 60_000 && parseDuration(d) % 60_000 === 0, {
   message: 'must be a whole number of minutes (data is bucketed per minute)',
 });
+const wholeHours = duration.refine(
+  (d) => parseDuration(d) >= 3_600_000 && parseDuration(d) % 3_600_000 === 0,
+  {
+    message: 'must be a whole number of hours (agents are rolled up per hour)',
+  },
+);
 const template = z.string().refine((s) => templateProblems(s).length === 0, {
   error: (iss) => `${TEMPLATE_ERROR}: ${templateProblems(String(iss.input)).join(', ')}`,
 });
@@ -75,6 +86,16 @@ const thresholdSchema = z
   })
   .strict();
 
+/** agent_silence only: which agents count as regular senders, and when their node counts as down. */
+const agentsSchema = z
+  .object({
+    /** Only agents that sent in each clock hour of this long before they went silent are watched. */
+    history: wholeHours.default('6h'),
+    /** No alert while the agent's last node has sent no counter sample for this long (or event 102 last). */
+    node_down_after: duration.default('2m'),
+  })
+  .strict();
+
 const conditionSchema = z.union([
   z.object({ spike: spikeSchema }).strict(),
   z.object({ threshold: thresholdSchema }).strict(),
@@ -88,6 +109,8 @@ export const ruleSchema = z
     event: z.number().int().refine(isEventId, { message: 'must be an event id of the catalog' }).optional(),
     /** event_rate only: restrict to one rejection reason. */
     reason: z.enum(REJECTION_REASON_NAMES as [string, ...string[]]).optional(),
+    /** agent_silence only (defaults apply when omitted). */
+    agents: agentsSchema.optional(),
     scope: z.enum(SCOPES),
     condition: conditionSchema,
     for: duration.default('0'),
@@ -120,13 +143,22 @@ export const ruleSchema = z
         path: ['event'],
         message: 'event/reason apply to metric event_rate only',
       });
+    if (r.metric !== 'agent_silence' && r.agents !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents'],
+        message: 'agents applies to metric agent_silence only',
+      });
     if (m.kind === 'gauge' && 'spike' in r.condition)
       ctx.addIssue({
         code: 'custom',
         path: ['condition'],
         message: `${r.metric} is a gauge: use a threshold`,
       });
-    for (const reserved of ['alertname', r.scope])
+    for (const reserved of [
+      'alertname',
+      ...(r.scope === 'agent' ? ['agent', 'workspace', 'node'] : [r.scope]),
+    ])
       if (reserved in r.labels)
         ctx.addIssue({ code: 'custom', path: ['labels', reserved], message: 'is set by the engine' });
   });
@@ -203,6 +235,12 @@ export function compileRule(config: RuleConfig): Rule {
     windowMs,
     baselineMs: 'spike' in c ? parseDuration(c.spike.baseline) : 0,
   };
+}
+
+/** An agent_silence rule's `agents` settings in milliseconds, defaults filled in. */
+export function agentSettings(rule: RuleConfig): { historyMs: number; nodeDownAfterMs: number } {
+  const a = agentsSchema.parse(rule.agents ?? {});
+  return { historyMs: parseDuration(a.history), nodeDownAfterMs: parseDuration(a.node_down_after) };
 }
 
 export function compileReceiver(config: ReceiverConfig): Receiver {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { catalogEntry } from '@gatewatch/events';
 import { DEFAULT_RULES_YAML } from '../src/default-rules.ts';
 import {
+  agentSettings,
   DEFAULT_RULES_PATH,
   loadDefaultRules,
   loadRulesFile,
@@ -11,7 +12,7 @@ import {
 } from '../src/rules.ts';
 import { renderTemplate, templateProblems } from '../src/template.ts';
 
-test('the default rules file loads and holds the five shipped rules', () => {
+test('the default rules file loads and holds the six shipped rules', () => {
   const { rules } = loadDefaultRules();
   assert.deepEqual(
     rules.map((r) => [r.name, r.metric, r.scope]),
@@ -21,6 +22,7 @@ test('the default rules file loads and holds the five shipped rules', () => {
       ['Event105SpikePerWorkspace', 'event_rate', 'workspace'],
       ['ErrorSpikePerNode', 'error_rate', 'node'],
       ['NodeStoppedReporting', 'last_sample_age', 'node'],
+      ['AgentStoppedReporting', 'agent_silence', 'agent'],
     ],
   );
   for (const r of rules) {
@@ -134,4 +136,39 @@ test('templates render labels, values, catalog texts; links are URL-encoded', ()
     '{{ remedy 999 }}',
     '{{ .Value }}',
   ]);
+});
+
+test('agent_silence: agents settings with defaults, refused elsewhere or when not whole hours', () => {
+  const rule = (over: Record<string, unknown>) =>
+    parseRulesYaml(
+      JSON.stringify({
+        rules: [
+          {
+            name: 'Stopped',
+            metric: 'agent_silence',
+            scope: 'agent',
+            condition: { threshold: { value: 600 } },
+            annotations: { summary: '{{ $labels.agent }}' },
+            ...over,
+          },
+        ],
+      }),
+      'rules.yaml',
+    ).rules[0];
+  const r = rule({});
+  assert.ok(r);
+  assert.deepEqual(agentSettings(r), { historyMs: 6 * 3_600_000, nodeDownAfterMs: 120_000 });
+  const short = rule({ agents: { history: '1h', node_down_after: '30s' } });
+  assert.ok(short);
+  assert.deepEqual(agentSettings(short), { historyMs: 3_600_000, nodeDownAfterMs: 30_000 });
+  assert.throws(
+    () => rule({ agents: { history: '90m' } }),
+    /agents.history: must be a whole number of hours/,
+  );
+  assert.throws(() => rule({ scope: 'node' }), /field scope: agent_silence supports scope agent/);
+  assert.throws(() => rule({ labels: { node: 'x' } }), /field labels.node: is set by the engine/);
+  assert.throws(
+    () => rule({ metric: 'last_sample_age', scope: 'node', agents: {} }),
+    /field agents: agents applies to metric agent_silence only/,
+  );
 });
