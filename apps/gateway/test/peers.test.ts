@@ -103,6 +103,10 @@ describe('relay proxy, mTLS listener and SSRF guard with real peers', () => {
     ];
     const ok = await curl(via(good));
     assert.equal(ok.stdout, `ok ${WS_HOST}\n`, ok.stderr);
+    // Its usage names the agent by its certificate subject.
+    const usage = await waitFor(() => gw.usage.find((u) => u.closed), 5000, 'the tunnel closing');
+    assert.equal(usage.clientSubject, 'O=Contoso, CN=agent01');
+    assert.ok(usage.bytesUp > 0 && usage.workspaceId === WS);
 
     const denied = await curl(via(other));
     assert.match(denied.stderr, /403/);
