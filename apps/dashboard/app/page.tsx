@@ -2,10 +2,11 @@ import type { Metadata } from 'next';
 import { type PageProps, renderPage } from '../components/DashboardPage.tsx';
 import { ChartPanel, NoData, Stat } from '../components/Panels.tsx';
 import { TablePanel } from '../components/TablePanel.tsx';
-import { loadAlertAnnotations } from '../lib/annotations.ts';
+import { forChart, loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { pageOf } from '../lib/paging.ts';
-import { lastTotal, pivot } from '../lib/pivot.ts';
+import { fmtTime } from '../lib/range.ts';
+import { type CurrentRate, currentRates, RATE_LOOKBACK_MIN, RULE_WINDOW_MIN } from '../lib/rates.ts';
 import { statusHint, TABLES } from '../lib/tables.ts';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,7 @@ export const metadata: Metadata = { title: 'Overview' };
 
 export default async function OverviewPage(props: PageProps) {
   return renderPage(props, {
+    path: '/',
     title: 'Fleet overview',
     async body({ store, view, searchParams }) {
       const nodes = await TABLES.nodes(store, view);
@@ -23,15 +25,16 @@ export default async function OverviewPage(props: PageProps) {
       const annotations = await loadAlertAnnotations(store, view);
       const status = { up: 0, stale: 0, down: 0 };
       for (const r of nodes.rows) status[r.status as keyof typeof status]++;
-      const now = (c: (typeof COUNTER_PANELS)[number]['counter']) => {
-        // Gauges "now" = the newest sample of every reporting node (as in the node table); rates = last bucket.
-        if (c === 'active' || c === 'connected')
-          return nodes.rows.filter((r) => r.status !== 'down').reduce((sum, r) => sum + Number(r[c] ?? 0), 0);
-        const { data, keys } = pivot(series[c], view.fromMs, view.chartToMs, view.stepSec);
-        return Math.round(lastTotal(data, keys) * 10) / 10;
-      };
+      // Gauges "now" = the newest sample of every reporting node (as in the node table).
+      const now = (c: 'active' | 'connected') =>
+        nodes.rows.filter((r) => r.status !== 'down').reduce((sum, r) => sum + Number(r[c] ?? 0), 0);
+      // Rates "now" = the newest complete minute, computed as the alert rules compute them.
+      const rates = await currentRates(store, view.nowMs);
       // One page of the node table in the HTML; stats above use every node, the CSV exports them all.
-      const { rows: nodeRows, ...paged } = pageOf(nodes.rows, nodes.columns, searchParams);
+      const { rows: nodeRows, ...paged } = pageOf(nodes.rows, nodes.columns, searchParams, {
+        key: 'rejectionsInRange',
+        desc: true,
+      });
       return (
         <>
           <div className="stats">
@@ -42,11 +45,12 @@ export default async function OverviewPage(props: PageProps) {
             />
             <Stat testId="stat-active" label="Active connections (now)" value={now('active')} />
             <Stat testId="stat-connected" label="Connected clients (now)" value={now('connected')} />
-            <Stat testId="stat-errors" label="Errors / min (latest bucket)" value={now('errors')} />
-            <Stat
+            <RateStat testId="stat-errors" label="Errors / min" at={rates.minuteMs} rate={rates.errors} />
+            <RateStat
               testId="stat-rejections"
-              label="Rejections / min (latest bucket)"
-              value={now('rejections')}
+              label="Rejections / min"
+              at={rates.minuteMs}
+              rate={rates.rejections}
             />
           </div>
           <div className="grid">
@@ -60,7 +64,7 @@ export default async function OverviewPage(props: PageProps) {
                 view={view}
                 stacked
                 unit={p.unit}
-                annotations={annotations}
+                annotations={forChart(annotations, p.counter)}
               />
             ))}
           </div>
@@ -83,4 +87,29 @@ export default async function OverviewPage(props: PageProps) {
       );
     },
   });
+}
+
+const round1 = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
+
+/** A fleet rate tile: the newest complete minute, and the rules' 5-minute average it belongs to. */
+function RateStat(props: { testId: string; label: string; at: number | null; rate: CurrentRate }) {
+  const { at, rate } = props;
+  return (
+    <Stat
+      testId={props.testId}
+      label={props.label}
+      value={<span data-testid={`${props.testId}-value`}>{round1(rate.perMin)}</span>}
+      note={
+        at === null ? (
+          `no sample in the last ${RATE_LOOKBACK_MIN} min`
+        ) : (
+          <>
+            last complete minute ({fmtTime(at, 0)} UTC) · {RULE_WINDOW_MIN}-min avg{' '}
+            <span data-testid={`${props.testId}-window`}>{round1(rate.windowPerMin)}</span>, as the alert
+            rules count
+          </>
+        )
+      }
+    />
+  );
 }

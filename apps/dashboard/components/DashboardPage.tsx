@@ -1,10 +1,12 @@
 import type { Store } from '@gatewatch/store';
-import { unstable_rethrow } from 'next/navigation';
+import { redirect, unstable_rethrow } from 'next/navigation';
 import type { ReactNode } from 'react';
-import type { SearchParams } from '../lib/range.ts';
+import { fittingRange } from '../lib/load.ts';
+import { hasRange, type SearchParams, withParams } from '../lib/range.ts';
 import { getStore } from '../lib/store.ts';
 import { buildView, type View } from '../lib/view.ts';
 import { FilterBar, type FilterField } from './FilterBar.tsx';
+import { Notices } from './Notices.tsx';
 import { ErrorState, PageHeader } from './Panels.tsx';
 
 type RouteParams = Record<string, string>;
@@ -18,6 +20,8 @@ export interface PageContext {
 }
 
 export interface PageDef {
+  /** The page's path (a URL without a range is redirected to it with one that fits the data). */
+  path: string | ((params: RouteParams) => string);
   title: string | ((params: RouteParams) => string);
   /** Filter fields under the header (their values live in the URL). */
   filters?: readonly FilterField[];
@@ -44,7 +48,12 @@ export interface PageProps {
 export async function renderPage(props: PageProps, def: PageDef) {
   const raw = (await props.params) ?? {};
   const params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, decodeURIComponent(v)]));
-  const searchParams = { ...(await props.searchParams), ...def.viewParams?.(params) };
+  const query = await props.searchParams;
+  if (!hasRange(query)) {
+    const path = typeof def.path === 'function' ? def.path(params) : def.path;
+    redirect(`${path}${withParams(query, { range: await fittingRange() })}`);
+  }
+  const searchParams = { ...query, ...def.viewParams?.(params) };
   const view = buildView(searchParams);
   let content: ReactNode;
   try {
@@ -57,6 +66,7 @@ export async function renderPage(props: PageProps, def: PageDef) {
   return (
     <>
       <PageHeader title={title} view={view} sub={def.sub?.(view)} />
+      <Notices view={view} />
       {def.nav?.(view)}
       {def.filters ? <FilterBar fields={[...def.filters]} /> : null}
       {content}

@@ -115,11 +115,23 @@ export function ChartPanel({
   );
 }
 
-export function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
+export function Stat({
+  label,
+  value,
+  note,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  /** A line under the value (what exactly it counts). */
+  note?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="stat" data-testid={testId}>
       <div className="label">{label}</div>
       <div className="value">{value}</div>
+      {note ? <div className="label note">{note}</div> : null}
     </div>
   );
 }

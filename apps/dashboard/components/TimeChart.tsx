@@ -58,6 +58,19 @@ export function niceTicks(fromMs: number, toMs: number, max = 8): number[] {
   return out;
 }
 
+/**
+ * An alert period's marker: a dot at its top-left corner, the alert's name and times on hover (SVG title),
+ * so the labels of overlapping periods never print over each other.
+ */
+function AlertMarker({ x = 0, y = 0, text }: { x?: number; y?: number; text: string }) {
+  return (
+    <g className="alert-marker">
+      <title>{text}</title>
+      <circle cx={x + 2} cy={y + 2} r={4} fill="#e5484d" />
+    </g>
+  );
+}
+
 /** A time-series panel; the server already bucketed the data to about one point per pixel. */
 export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall, annotations }: Props) {
   const span = toMs - fromMs;
@@ -107,7 +120,10 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
           fillOpacity={0.12}
           stroke="#e5484d"
           strokeOpacity={0.35}
-          label={{ value: a.label, position: 'insideTopLeft', fill: '#e5484d', fontSize: 10 }}
+          label={{
+            position: 'insideTopLeft',
+            content: <AlertMarker text={`${a.label}: ${fmtAbs(a.from)} – ${fmtAbs(a.to)} UTC`} />,
+          }}
         />
       ))}
     </>

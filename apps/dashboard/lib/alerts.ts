@@ -59,7 +59,18 @@ export const alertsData = {
 
 export const fmtValue = (v: number | null) =>
   v === null || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(2);
-export const scopeOf = (labels: Record<string, string>) => labels.node ?? labels.workspace ?? 'fleet';
+/** The instance an alert is about, as `node=gw-1` / `workspace=<id>` / `fleet` (names, not bare values). */
+export const scopeOf = (labels: Record<string, string>) =>
+  labels.node !== undefined
+    ? `node=${labels.node}`
+    : labels.workspace !== undefined
+      ? `workspace=${labels.workspace}`
+      : 'fleet';
+/** Matchers a silence of exactly this alert needs: every label, `alertname=X, node=gw-1, …`. */
+export const silenceMatchers = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 /** Labels other than the rule name and the scope, as `k=v k=v`. */
 export const otherLabels = (labels: Record<string, string>) =>
   Object.entries(labels)

@@ -1,9 +1,24 @@
-import { alertEpisodes } from '@gatewatch/alerting';
-import type { Store } from '@gatewatch/store';
+import { alertEpisodes, type Rule } from '@gatewatch/alerting';
+import type { DashboardCounter, Store } from '@gatewatch/store';
 import type { ChartAnnotation } from '../components/TimeChart.tsx';
+import { currentRules } from './alerts.ts';
 import type { View } from './view.ts';
 
-export type { ChartAnnotation };
+/** The chart whose series a rule watches: a counter chart, or `event:<id>` for an event-rate rule. */
+export type ChartKey = DashboardCounter | `event:${number}`;
+export type AlertAnnotation = ChartAnnotation & { chart: ChartKey | null };
+
+/** From the rule's metric (not its name): rejection_rate → Rejection Count, error_rate → Error Count. */
+export function chartOf(rule: Pick<Rule, 'metric' | 'event'>): ChartKey | null {
+  if (rule.metric === 'rejection_rate') return 'rejections';
+  if (rule.metric === 'error_rate') return 'errors';
+  if (rule.metric === 'event_rate' && rule.event !== undefined) return `event:${rule.event}`;
+  return null; // last_sample_age: no chart plots it
+}
+
+/** The annotations a chart shows: only alerts on the series it plots. */
+export const forChart = (all: readonly AlertAnnotation[], chart: ChartKey) =>
+  all.filter((a) => a.chart === chart);
 
 /**
  * Firing periods of alerts within the view's chart range, for chart annotations. `workspace` keeps only
@@ -13,13 +28,15 @@ export type { ChartAnnotation };
 export async function loadAlertAnnotations(
   store: Store,
   view: View,
-  opts: { workspace?: string; limit?: number } = {},
-): Promise<ChartAnnotation[]> {
+  opts: { workspace?: string; limit?: number; rules?: readonly Rule[] } = {},
+): Promise<AlertAnnotation[]> {
   const fromMs = view.fromMs;
   const toMs = view.chartToMs;
   try {
     const episodes = await alertEpisodes(store, { fromMs, toMs, limit: opts.limit ?? 200 });
-    const spans: ChartAnnotation[] = [];
+    // A rule removed since its episode watches nothing now: chart null, shown on no chart.
+    const charts = new Map((opts.rules ?? currentRules()).map((r) => [r.name, chartOf(r)]));
+    const spans: AlertAnnotation[] = [];
     for (const e of episodes) {
       if (opts.workspace && e.labels.workspace !== opts.workspace) continue;
       // Still firing: the period runs until now.
@@ -27,11 +44,11 @@ export async function loadAlertAnnotations(
       const from = Math.max(e.startsAt, fromMs);
       const to = Math.min(end, toMs);
       if (!(to > from)) continue;
-      spans.push({ from, to, label: e.labels.alertname ?? e.rule });
+      spans.push({ from, to, label: e.labels.alertname ?? e.rule, chart: charts.get(e.rule) ?? null });
     }
     // One area per alert and period: overlapping episodes of the same rule (several nodes) are merged.
     spans.sort((a, b) => a.label.localeCompare(b.label) || a.from - b.from);
-    const out: ChartAnnotation[] = [];
+    const out: AlertAnnotation[] = [];
     for (const s of spans) {
       const last = out.at(-1);
       if (last && last.label === s.label && s.from <= last.to) last.to = Math.max(last.to, s.to);

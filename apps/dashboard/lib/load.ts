@@ -4,9 +4,12 @@ import {
   type DashboardEventFilters,
   type DashboardSeriesRow,
   dashboardCounterSeries,
+  dashboardDataStart,
   dashboardEventSeries,
   type Store,
 } from '@gatewatch/store';
+import { DEFAULT_RANGE, fitRange, RELATIVE_RANGES, type RelativeRange } from './range.ts';
+import { getStore } from './store.ts';
 import type { View } from './view.ts';
 
 export const COUNTER_PANELS: { counter: DashboardCounter; title: string; unit: string; hint: string }[] = [
@@ -58,4 +61,17 @@ export function loadEventSeries(
 ) {
   const { fromMs, toMs, stepSec, rollup } = view;
   return dashboardEventSeries(store, { fromMs, toMs, stepSec, rollup, filters, by });
+}
+
+/**
+ * The range a page opens with when its URL names none: the smallest that holds the data of the last day
+ * (lib/range.ts fitRange); the usual default when the store cannot be read (the page then says why).
+ */
+export async function fittingRange(nowMs = Date.now()): Promise<RelativeRange> {
+  try {
+    const since = nowMs - RELATIVE_RANGES[DEFAULT_RANGE];
+    return fitRange(await dashboardDataStart(await getStore(), { sinceMs: since }), nowMs);
+  } catch {
+    return DEFAULT_RANGE;
+  }
 }

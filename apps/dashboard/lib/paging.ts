@@ -55,16 +55,19 @@ export function filterAndSort(
   return [...out].sort((a, b) => (sort.desc ? -1 : 1) * compare(a[sort.key], b[sort.key]));
 }
 
+/** `defaultSort`: the order the rows come in (shown as the sorted column when the URL names none). */
 export function pageOf(
   rows: Record<string, Cell>[],
   columns: Column[],
   sp: SearchParams | URLSearchParams,
+  defaultSort: Sort | null = null,
 ): Paged {
   const filter = (param(sp, 'filter') ?? '').trim().slice(0, 256);
   const rawSort = param(sp, 'sort') ?? '';
   const key = rawSort.replace(/^-/, '');
-  const sort = columns.some((c) => c.key === key) ? { key, desc: rawSort.startsWith('-') } : null;
-  const out = filterAndSort(rows, columns, filter.toLowerCase(), sort);
+  const asked = columns.some((c) => c.key === key) ? { key, desc: rawSort.startsWith('-') } : null;
+  const out = filterAndSort(rows, columns, filter.toLowerCase(), asked);
+  const sort = asked ?? defaultSort;
   const size = Math.min(500, Math.max(5, Math.floor(Number(param(sp, 'size'))) || PAGE_SIZE));
   const pages = Math.max(1, Math.ceil(out.length / size));
   const page = Math.min(pages, Math.max(1, Math.floor(Number(param(sp, 'page'))) || 1));

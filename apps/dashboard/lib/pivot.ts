@@ -43,10 +43,3 @@ export function pivot(
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
-
-/** Sum of the last (complete) bucket's values, a fleet "now" figure; 0 when empty. */
-export function lastTotal(data: ChartPoint[], keys: string[]): number {
-  const p = data[data.length - 1];
-  if (!p) return 0;
-  return keys.reduce((s, k) => s + (p[k] ?? 0), 0);
-}

@@ -27,6 +27,8 @@ export interface TimeRange {
   /** Set for relative ranges. */
   relative?: RelativeRange;
   label: string;
+  /** Set when the URL's range was unusable and `relative` replaced it. */
+  problem?: RangeProblem;
 }
 
 export type SearchParams = Record<string, string | string[] | undefined>;
@@ -41,23 +43,72 @@ function isRelative(v: string | undefined): v is RelativeRange {
   return v !== undefined && Object.hasOwn(RELATIVE_RANGES, v);
 }
 
-/** The range a URL asks for; invalid or missing values fall back to the default relative range. */
-export function parseRange(sp: SearchParams | URLSearchParams, nowMs: number = Date.now()): TimeRange {
-  const from = Date.parse(param(sp, 'from') ?? '');
-  const to = Date.parse(param(sp, 'to') ?? '');
-  if (Number.isFinite(from) && Number.isFinite(to) && to > from) {
-    return { fromMs: from, toMs: to, label: `${fmtAbs(from)} → ${fmtAbs(to)}` };
+/** What was wrong with the URL's range, so the page can say so next to what it shows instead. */
+export type RangeProblem =
+  | { kind: 'range'; value: string }
+  | { kind: 'time'; param: 'from' | 'to'; value: string }
+  | { kind: 'order'; from: string; to: string };
+
+/**
+ * The range a URL asks for. A missing range uses `fallback`; an invalid `range`, an unreadable or missing
+ * `from`/`to`, or `from` not before `to` also do, with the problem named in `problem`.
+ */
+export function parseRange(
+  sp: SearchParams | URLSearchParams,
+  nowMs: number = Date.now(),
+  fallback: RelativeRange = DEFAULT_RANGE,
+): TimeRange {
+  const rawFrom = param(sp, 'from');
+  const rawTo = param(sp, 'to');
+  let problem: RangeProblem | undefined;
+  if (rawFrom !== undefined || rawTo !== undefined) {
+    const from = Date.parse(rawFrom ?? '');
+    const to = Date.parse(rawTo ?? '');
+    if (Number.isFinite(from) && Number.isFinite(to) && to > from) {
+      return { fromMs: from, toMs: to, label: `${fmtAbs(from)} → ${fmtAbs(to)}` };
+    }
+    if (!Number.isFinite(from)) problem = { kind: 'time', param: 'from', value: rawFrom ?? '' };
+    else if (!Number.isFinite(to)) problem = { kind: 'time', param: 'to', value: rawTo ?? '' };
+    else problem = { kind: 'order', from: rawFrom ?? '', to: rawTo ?? '' };
   }
   const rel = param(sp, 'range');
-  const r: RelativeRange = isRelative(rel) ? rel : DEFAULT_RANGE;
-  return { fromMs: nowMs - RELATIVE_RANGES[r], toMs: nowMs, relative: r, label: `Last ${r}` };
+  if (rel !== undefined && !isRelative(rel)) problem ??= { kind: 'range', value: rel };
+  const r: RelativeRange = isRelative(rel) ? rel : fallback;
+  return {
+    fromMs: nowMs - RELATIVE_RANGES[r],
+    toMs: nowMs,
+    relative: r,
+    label: `Last ${r}`,
+    ...(problem ? { problem } : {}),
+  };
 }
+
+/** Whether the URL names a range at all (else the page picks one that fits the data, see fitRange). */
+export function hasRange(sp: SearchParams | URLSearchParams): boolean {
+  return ['range', 'from', 'to'].some((k) => param(sp, k) !== undefined);
+}
+
+/** Ranges a default may be: the smallest one holding all the data present, so fresh data is not a sliver. */
+const FIT_RANGES: readonly RelativeRange[] = ['1h', '6h', '24h'];
+
+/**
+ * The default range for data starting at `dataStartMs` (null: no data, the usual default): the smallest
+ * of 1h, 6h and 24h that covers it; 24h for anything older.
+ */
+export function fitRange(dataStartMs: number | null, nowMs: number): RelativeRange {
+  if (dataStartMs === null) return DEFAULT_RANGE;
+  const span = nowMs - dataStartMs;
+  return FIT_RANGES.find((r) => RELATIVE_RANGES[r] >= span) ?? DEFAULT_RANGE;
+}
+
+/** Longest filter value used; a longer one is cut (and the page says so). */
+export const MAX_FILTER_LENGTH = 256;
 
 export function parseFilters(sp: SearchParams | URLSearchParams): Filters {
   const f: Filters = {};
   for (const k of FILTER_KEYS) {
     const v = param(sp, k)?.trim();
-    if (v) f[k] = v.slice(0, 256);
+    if (v) f[k] = v.slice(0, MAX_FILTER_LENGTH);
   }
   return f;
 }

@@ -5,6 +5,7 @@
 import { catalogEntry, EVENT, isEventId, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
 import {
   type DashboardEventRow,
+  dashboardCounterTotals,
   dashboardEventTotals,
   dashboardLatestEvents,
   dashboardNodes,
@@ -87,19 +88,20 @@ function link(
   return `${path}${qs({ ...base, ...changes })}`;
 }
 
+// One line per record (long texts cut, whole on hover), so a 520 px box shows about 18 records.
 const RECORD_COLUMNS: Column[] = [
   { key: 'time', label: 'Time (UTC)', mono: true },
   { key: 'node', label: 'Node', hrefKey: 'nodeHref', nowrap: true },
   { key: 'event', label: 'Event', num: true },
-  { key: 'level', label: 'Level' },
-  { key: 'workspace', label: 'Workspace', mono: true },
+  { key: 'level', label: 'Level', nowrap: true },
+  { key: 'workspace', label: 'Workspace', mono: true, clip: true },
   { key: 'client', label: 'Client', mono: true },
-  { key: 'target', label: 'Target', mono: true },
-  { key: 'reason', label: 'Reason' },
-  { key: 'message', label: 'Message' },
+  { key: 'target', label: 'Target', mono: true, clip: true },
+  { key: 'reason', label: 'Reason', nowrap: true },
+  { key: 'message', label: 'Message', clip: true },
   { key: 'trace', label: 'Trace', mono: true, hrefKey: 'traceHref' },
-  { key: 'description', label: 'Description' },
-  { key: 'remedy', label: 'Remedy' },
+  { key: 'description', label: 'Description', clip: true },
+  { key: 'remedy', label: 'Remedy', clip: true },
 ];
 
 function recordRows(rows: DashboardEventRow[], view: View): Record<string, Cell>[] {
@@ -177,14 +179,28 @@ const ERROR_IDS = [
 const E105 = [EVENT.DESTINATION_NOT_ALLOWED];
 
 export const TABLES = {
-  /** Overview: every node with its status. */
+  /**
+   * Overview: every node with its status and its rejections and errors in the range (the chart's buckets
+   * and restart handling), most rejections first — which node rejects most is the first row.
+   */
   async nodes(store: Store, view: View): Promise<TableData> {
     const nodes = await dashboardNodes(store, { fromMs: view.fromMs, toMs: view.toMs });
+    const { fromMs, toMs, stepSec, rollup } = view;
+    const rejected = await dashboardCounterTotals(store, {
+      fromMs,
+      toMs,
+      stepSec,
+      rollup,
+      counter: 'rejections',
+    });
+    const failed = await dashboardCounterTotals(store, { fromMs, toMs, stepSec, rollup, counter: 'errors' });
     return {
       title: 'Nodes',
       columns: [
         { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
         { key: 'status', label: 'Status', classKey: 'statusClass' },
+        { key: 'rejectionsInRange', label: 'Rejections in range', num: true },
+        { key: 'errorsInRange', label: 'Errors in range', num: true },
         { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
         { key: 'version', label: 'Version' },
         { key: 'configVersion', label: 'Config version', mono: true },
@@ -193,22 +209,26 @@ export const TABLES = {
         { key: 'errors', label: 'Errors since start', num: true },
         { key: 'rejections', label: 'Rejections since start', num: true },
       ],
-      rows: nodes.map((n) => {
-        const status = nodeStatus(n.lastSeen, view.nowMs);
-        return {
-          node: n.nodeId,
-          href: link(`/nodes/${encodeURIComponent(n.nodeId)}`, view, {}, false),
-          status,
-          statusClass: `status-${status}`,
-          lastSeen: time(n.lastSeen),
-          version: n.version,
-          configVersion: n.configVersion || '—',
-          active: n.active,
-          connected: n.connected,
-          errors: n.errorCount,
-          rejections: n.rejectionCount,
-        };
-      }),
+      rows: nodes
+        .map((n) => {
+          const status = nodeStatus(n.lastSeen, view.nowMs);
+          return {
+            node: n.nodeId,
+            rejectionsInRange: rejected.get(n.nodeId) ?? 0,
+            errorsInRange: failed.get(n.nodeId) ?? 0,
+            href: link(`/nodes/${encodeURIComponent(n.nodeId)}`, view, {}, false),
+            status,
+            statusClass: `status-${status}`,
+            lastSeen: time(n.lastSeen),
+            version: n.version,
+            configVersion: n.configVersion || '—',
+            active: n.active,
+            connected: n.connected,
+            errors: n.errorCount,
+            rejections: n.rejectionCount,
+          };
+        })
+        .sort((a, b) => b.rejectionsInRange - a.rejectionsInRange || a.node.localeCompare(b.node)),
     };
   },
 

@@ -3,9 +3,14 @@ import { EVENT_CATALOG, EVENT_LEVELS, type EventLevel } from '@gatewatch/events'
 import type { DashboardEventFilters } from '@gatewatch/store';
 import {
   alignedRange,
+  FILTER_KEYS,
   type Filters,
+  MAX_FILTER_LENGTH,
+  param,
   parseFilters,
   parseRange,
+  type RangeProblem,
+  type RelativeRange,
   type RollupTier,
   rollupFor,
   type SearchParams,
@@ -28,6 +33,22 @@ export interface View {
   /** Range + filters as URL params, for links and CSV exports. */
   params: Record<string, string>;
   nowMs: number;
+  /** What the URL asked for that could not be used, and what is shown instead (components/Notices.tsx). */
+  notices: Notice[];
+}
+
+export type Notice =
+  | RangeProblem
+  | { kind: 'event'; value: string }
+  | { kind: 'long'; param: string; length: number };
+
+/** Values of `event=` that name no catalog event. */
+export function unknownEventIds(filters: Filters): string[] {
+  const known = new Set(EVENT_CATALOG.map((e) => String(e.id)));
+  return (filters.event ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && !known.has(String(Number(s))));
 }
 
 /** Event ids named by `event=105,403` and/or `level=error`; [] = all. */
@@ -50,8 +71,12 @@ export function eventIdsFor(filters: Filters): number[] {
   return ids.length === EVENT_CATALOG.length ? [] : ids.length ? ids : [-1];
 }
 
-export function buildView(sp: SearchParams | URLSearchParams, nowMs: number = Date.now()): View {
-  const range = parseRange(sp, nowMs);
+export function buildView(
+  sp: SearchParams | URLSearchParams,
+  nowMs: number = Date.now(),
+  fallback?: RelativeRange,
+): View {
+  const range = parseRange(sp, nowMs, fallback);
   const stepSec = stepSeconds(range);
   const { fromMs, toMs } = alignedRange(range, stepSec);
   const filters = parseFilters(sp);
@@ -74,8 +99,19 @@ export function buildView(sp: SearchParams | URLSearchParams, nowMs: number = Da
     rollup: rollupFor(range),
     filters,
     eventFilters,
-    params: viewParams(sp),
+    // An unusable range is replaced in links and CSV exports by the one shown.
+    params: range.problem
+      ? { ...viewParams(sp), from: '', to: '', range: range.relative ?? '' }
+      : viewParams(sp),
     nowMs,
+    notices: [
+      ...(range.problem ? [range.problem] : []),
+      ...unknownEventIds(filters).map((value) => ({ kind: 'event' as const, value })),
+      ...FILTER_KEYS.flatMap((k) => {
+        const length = param(sp, k)?.trim().length ?? 0;
+        return length > MAX_FILTER_LENGTH ? [{ kind: 'long' as const, param: k, length }] : [];
+      }),
+    ],
   };
 }
 

@@ -20,7 +20,8 @@ export function parseMatchers(text: string): { name: string; op: string; value: 
 export function SilenceForm({ initial }: { initial?: string }) {
   const router = useRouter();
   const [matchers, setMatchers] = useState(initial ?? '');
-  const [hours, setHours] = useState('2');
+  // One hour by default: long enough to fix the cause, short enough not to hide the next incident.
+  const [hours, setHours] = useState('1');
   const [comment, setComment] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -53,7 +54,7 @@ export function SilenceForm({ initial }: { initial?: string }) {
     router.refresh();
   }
   return (
-    <form className="filters" onSubmit={submit} data-testid="silence-form">
+    <form className="filters" onSubmit={submit} data-testid="silence-form" id="silence-form">
       <label className="field">
         Matchers
         <input

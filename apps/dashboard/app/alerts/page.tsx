@@ -6,6 +6,7 @@ import {
   type Silence,
 } from '@gatewatch/alerting';
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { type RowColumn, RowsPanel } from '../../components/RowsTable.tsx';
 import {
@@ -21,10 +22,13 @@ import {
   ruleLines,
   ruleText,
   scopeOf,
+  silenceMatchers,
   sinceOf,
 } from '../../lib/alerts.ts';
-import { fmtAbs, fmtAgo } from '../../lib/range.ts';
+import { fmtAbs, fmtAgo, param } from '../../lib/range.ts';
 import { csvHref, type TableName } from '../../lib/tables.ts';
+import { qs, type View } from '../../lib/view.ts';
+import { EditorOnly } from './EditorOnly.tsx';
 import { RulesEditor } from './RulesEditor.tsx';
 import { ExpireButton, SilenceForm } from './SilenceControls.tsx';
 import { Sparkline } from './Sparkline.tsx';
@@ -34,7 +38,7 @@ export const metadata: Metadata = { title: 'Alerts' };
 
 const STATE_CLASS: Record<string, string> = { firing: 'status-down', resolved: 'status-up' };
 
-const firingColumns = (now: number): RowColumn<AlertSummary>[] => [
+const firingColumns = (view: View): RowColumn<AlertSummary>[] => [
   {
     label: 'State',
     cell: (a) => (
@@ -59,18 +63,34 @@ const firingColumns = (now: number): RowColumn<AlertSummary>[] => [
   {
     label: 'Since',
     className: 'nowrap',
-    cell: (a) => fmtAgo(sinceOf(a), now),
+    cell: (a) => fmtAgo(sinceOf(a), view.nowMs),
     title: (a) => fmtAbs(a.since),
   },
   { label: 'Summary', cell: (a) => a.annotations.summary },
   {
     label: 'View',
-    cell: (a) =>
-      a.generatorURL ? (
-        <a href={localLink(a.generatorURL)} data-testid="alert-link">
-          Open
-        </a>
-      ) : null,
+    className: 'nowrap',
+    cell: (a) => (
+      <>
+        {a.generatorURL ? (
+          <a href={localLink(a.generatorURL)} data-testid="alert-link">
+            Open
+          </a>
+        ) : null}
+        {a.state === 'resolved' ? null : (
+          <>
+            {' · '}
+            {/* The Silences form below, its matchers filled from this alert's labels. */}
+            <Link
+              href={`/alerts${qs({ ...view.params, silence: silenceMatchers(a.labels) })}#silence-form`}
+              data-testid="silence-alert"
+            >
+              Silence…
+            </Link>
+          </>
+        )}
+      </>
+    ),
   },
 ];
 
@@ -97,7 +117,14 @@ const SILENCE_COLUMNS: RowColumn<Silence>[] = [
   { label: 'From', className: 'nowrap', cell: (s) => fmtAbs(s.startsAt) },
   { label: 'Until', className: 'nowrap', cell: (s) => fmtAbs(s.endsAt) },
   { label: 'Comment', cell: (s) => s.comment },
-  { label: '', cell: (s) => <ExpireButton id={s.id} /> },
+  {
+    label: '',
+    cell: (s) => (
+      <EditorOnly quiet>
+        <ExpireButton id={s.id} />
+      </EditorOnly>
+    ),
+  },
 ];
 
 const HISTORY_COLUMNS: RowColumn<HistoryRow>[] = [
@@ -120,13 +147,15 @@ const FAILED_COLUMNS: RowColumn<NotificationRow>[] = [
 
 export default async function AlertsPage(props: PageProps) {
   return renderPage(props, {
+    path: '/alerts',
     title: 'Alerts',
     sub: (view) => (
       <>
         {view.range.label} (UTC) · rules from <code>ALERT_RULES_FILE</code> or the shipped defaults
       </>
     ),
-    async body({ store, view }) {
+    async body({ store, view, searchParams }) {
+      const silence = param(searchParams, 'silence') ?? '';
       const now = view.nowMs;
       // Each table's CSV (csvHref → lib/tables.ts) calls the same alertsData function with the same params.
       const [alerts, last, status, silences, changes, failed] = await Promise.all([
@@ -168,7 +197,7 @@ export default async function AlertsPage(props: PageProps) {
               `${last === null ? 'never evaluated' : `evaluated ${fmtAgo(last, now)}`} · pending, no data and resolved in the last hour too`,
             )}
             empty="No alert is firing."
-            columns={firingColumns(now)}
+            columns={firingColumns(view)}
             rows={alerts}
             rowKey={(a) => `${a.rule}-${a.fingerprint}`}
             rowData={(a) => ({ 'data-testid': 'alert-row', 'data-state': a.state })}
@@ -184,7 +213,11 @@ export default async function AlertsPage(props: PageProps) {
             rows={ruleLines(status)}
             rowKey={({ r, i }) => `${r.name}-${i?.fingerprint ?? 'none'}`}
             rowData={() => ({ 'data-testid': 'rule-row' })}
-            after={<RulesEditor />}
+            after={
+              <EditorOnly>
+                <RulesEditor />
+              </EditorOnly>
+            }
           />
           <RowsPanel
             {...head(
@@ -197,7 +230,11 @@ export default async function AlertsPage(props: PageProps) {
             rows={silences}
             rowKey={(s) => s.id}
             rowData={() => ({ 'data-testid': 'silence-row' })}
-            before={<SilenceForm />}
+            before={
+              <EditorOnly>
+                <SilenceForm key={silence} initial={silence} />
+              </EditorOnly>
+            }
           />
           <RowsPanel
             {...head('alerts-history', 'History', 'state changes in the selected range (UTC), newest first')}

@@ -13,6 +13,7 @@ export const metadata: Metadata = { title: 'Events' };
 
 export default async function EventsPage(props: PageProps) {
   return renderPage(props, {
+    path: '/events',
     title: 'Events',
     filters: [
       FILTERS.event,

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
-import { loadAlertAnnotations } from '../../lib/annotations.ts';
+import { forChart, loadAlertAnnotations } from '../../lib/annotations.ts';
 import type { TableData } from '../../lib/columns.ts';
 import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/commands.ts';
 import { FILTERS } from '../../lib/filters.ts';
@@ -28,6 +28,7 @@ const HINTS: Partial<Record<Name, string>> = {
 
 export default async function InvestigatePage(props: PageProps) {
   return renderPage(props, {
+    path: '/investigate',
     title: 'Event 105 investigation',
     nav: (view) => <Crumbs view={view} />,
     filters: [FILTERS.ws, FILTERS.host, FILTERS.client, FILTERS.node, FILTERS.reason105],
@@ -88,7 +89,7 @@ export default async function InvestigatePage(props: PageProps) {
             view={view}
             stacked
             {...REASON_SERIES}
-            annotations={annotations}
+            annotations={forChart(annotations, `event:${EVENT.DESTINATION_NOT_ALLOWED}`)}
             empty="No event 105 in this range: no connection was refused by policy."
           />
           {LAYOUT.map((names) =>

@@ -153,3 +153,20 @@ export async function dashboardCounterSeries(
   });
   return rows.map((r) => ({ t: Number(r.t), series: r.series, value: Number(r.value) }));
 }
+
+/**
+ * Per node, the counter's increase over the window (restarts handled) for cumulative counters: the same
+ * buckets and SQL as its series, so a node's total equals the sum of its chart points. Nodes without an
+ * increase in the window are absent.
+ */
+export async function dashboardCounterTotals(
+  store: Store,
+  p: Omit<DashboardCounterSeriesParams, 'topN' | 'nodeId'> & { counter: 'errors' | 'rejections' },
+): Promise<Map<string, number>> {
+  const rows = await selectRows<{ nodeId: string; total: number }>(
+    store,
+    `SELECT nodeId, round(arraySum(x -> x.2, pts) * {stepSec:UInt32} / 60) AS total FROM (${perNodeSql(p)})`,
+    { fromMs: Math.floor(p.fromMs), toMs: Math.floor(p.toMs), stepSec: p.stepSec, nodeId: '' },
+  );
+  return new Map(rows.map((r) => [r.nodeId, Number(r.total)]));
+}

@@ -7,6 +7,7 @@ export {
   type DashboardCounterSeriesParams,
   type DashboardSeriesRow,
   dashboardCounterSeries,
+  dashboardCounterTotals,
 } from './dashboard-counters.ts';
 export {
   type DashboardEventGroupKey,
@@ -21,7 +22,7 @@ export {
   dashboardLatestEvents,
   dashboardTopValues,
 } from './dashboard-events.ts';
-export { type DashboardNodeRow, dashboardNodes } from './dashboard-nodes.ts';
+export { type DashboardNodeRow, dashboardDataStart, dashboardNodes } from './dashboard-nodes.ts';
 export { type DashboardSpan, dashboardTrace } from './dashboard-traces.ts';
 export {
   DASHBOARD_AGENT_SORTS,

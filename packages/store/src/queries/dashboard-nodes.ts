@@ -59,3 +59,17 @@ export async function dashboardNodes(
     rejectionCount: Number(r.rejectionCount),
   }));
 }
+
+/**
+ * The first minute with a counter sample at or after `sinceMs` (epoch ms), or null when none: the
+ * dashboard's default range fits the data present.
+ */
+export async function dashboardDataStart(store: Store, p: { sinceMs: number }): Promise<number | null> {
+  const [row] = await selectRows<{ first: string | number | null }>(
+    store,
+    `SELECT toUnixTimestamp(min(minute)) * 1000 AS first, count() AS n FROM gateway_counters_1m
+     WHERE minute >= toDateTime(intDiv({sinceMs:Int64}, 1000), 'UTC') HAVING n > 0`,
+    { sinceMs: Math.floor(p.sinceMs) },
+  );
+  return row?.first === undefined || row.first === null ? null : Number(row.first);
+}

@@ -1,5 +1,6 @@
 import { dashboardNodes } from '@gatewatch/store';
 import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
 import { type PageProps, renderPage } from '../../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../../components/Panels.tsx';
 import { TablePanel } from '../../../components/TablePanel.tsx';
@@ -20,23 +21,13 @@ export async function generateMetadata({
 
 export default async function NodePage(props: PageProps) {
   return renderPage(props, {
+    path: ({ nodeId = '' }) => `/nodes/${encodeURIComponent(nodeId)}`,
     title: ({ nodeId }) => `Node ${nodeId}`,
     viewParams: ({ nodeId = '' }) => ({ node: nodeId }),
     async body({ store, view, params: { nodeId = '' } }) {
       const [info] = await dashboardNodes(store, { fromMs: 0, toMs: view.toMs, nodeId });
-      if (!info) {
-        return (
-          <div className="callout" role="status">
-            <strong>
-              Node <code>{nodeId}</code> has never reported.
-            </strong>
-            <p>
-              Check the node id (the Overview lists every node) or that this gateway's telemetry reaches the
-              ingester.
-            </p>
-          </div>
-        );
-      }
+      // A real 404 (not-found.tsx says what to check), not a 200 page saying it is missing.
+      if (!info) notFound();
       const series = await loadCounterSeries(store, view, nodeId, 1);
       const events = await loadEventSeries(store, view, { nodeId });
       const totals = await TABLES['event-totals'](store, view);

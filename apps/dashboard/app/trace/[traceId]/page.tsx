@@ -6,6 +6,11 @@ import { getStore } from '../../../lib/store.ts';
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Trace' };
 
+const attrs = (a: Record<string, string>) =>
+  Object.entries(a)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
 /** One tunnel's spans (otel_traces) as a simple waterfall. */
 export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
   const traceId = (await params).traceId.toLowerCase();
@@ -87,10 +92,8 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                           />
                         </div>
                       </td>
-                      <td className="attrs">
-                        {Object.entries(s.attributes)
-                          .map(([k, v]) => `${k}=${v}`)
-                          .join(' ')}
+                      <td className="attrs clip" title={attrs(s.attributes)}>
+                        {attrs(s.attributes)}
                       </td>
                     </tr>
                   );
