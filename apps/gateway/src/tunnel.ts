@@ -65,7 +65,11 @@ export function parseAuthority(url: string | undefined): { host: string; port: n
   if (!m) return null;
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return null;
-  return { host: normalizeHost(m[1] ?? m[2] ?? ''), port };
+  if (m[1] !== undefined && isIP(m[1]) !== 6) return null; // brackets hold an IPv6 address, nothing else
+  const host = normalizeHost(m[1] ?? m[2] ?? '');
+  // `.:443`, `a..b:443`: a name with an empty label names no host (400, not a 403 suggesting to allow it)
+  if (m[1] === undefined && host.split('.').includes('')) return null;
+  return { host, port };
 }
 
 /** Normalised subject strings of a client certificate: `CN=x` and the full `K=v, K=v` form. */
