@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { TopicKey } from '@gatewatch/events';
 import {
   type Admin,
@@ -23,6 +24,18 @@ import {
   sleep,
   TOPIC_KEYS,
 } from './bus.ts';
+
+// kafkajs 2.2.4 re-arms a 1 ms timer forever once a connection has no pending request (negative delay:
+// tulios/kafkajs#1556, fix not released): ~1,000 wake-ups a second per broker connection, idle or not
+// (3-4 % of a core per gateway node here). With nothing pending there is nothing to check: skip it.
+const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+  prototype: { pending: unknown[]; throttledUntil: number; scheduleCheckPendingRequests(): void };
+};
+const scheduleCheck = RequestQueue.prototype.scheduleCheckPendingRequests;
+RequestQueue.prototype.scheduleCheckPendingRequests = function (this: typeof RequestQueue.prototype) {
+  if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+  scheduleCheck.call(this);
+};
 
 export interface KafkaBusOptions {
   /** host:port list (KAFKA_BROKERS, comma separated). */
