@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CounterSample, catalogEntry, type EventRecord, type UsageRecord } from '@gatewatch/events';
 import type { Store } from './open.ts';
-import { TABLES } from './tables.ts';
+import { INSERT_COLUMNS, TABLES } from './tables.ts';
 
 export interface InsertOptions {
   /** Same token → the batch is stored once (maps to `insert_deduplication_token`). */
@@ -86,9 +86,9 @@ async function insertRows(
   opts: InsertOptions,
   settings: Record<string, string> = {},
 ): Promise<void> {
-  const [first] = rows;
-  if (!first) return;
-  const columns = Object.keys(first);
+  const columns = INSERT_COLUMNS[table];
+  if (!columns) throw new Error(`no insert column list for table ${table}`);
+  if (rows.length === 0) return;
   for (let start = 0, batch = 0; start < rows.length; start += INSERT_BATCH_ROWS, batch++) {
     const values = rows
       .slice(start, start + INSERT_BATCH_ROWS)

@@ -1,3 +1,4 @@
+import { type Rollup, rollupOf } from '../tables.ts';
 import type { Migration } from './types.ts';
 
 /**
@@ -13,7 +14,7 @@ const GAUGES = [
   ['connected', 'connectedClients'],
 ] as const;
 
-function eventsRollup(table: string, bucket: string, fn: string): string[] {
+function eventsRollup({ table, column: bucket, startOf: fn }: Rollup): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       ${bucket} DateTime('UTC'),
@@ -76,9 +77,7 @@ export const COUNTER_STATES = [
  * `fill` (a SELECT of the same columns), the table is created filled from rows already stored.
  */
 export function countersRollup(
-  table: string,
-  bucket: string,
-  fn: string,
+  { table, column: bucket, startOf: fn }: Rollup,
   { fill, partition = `toYYYYMM(${bucket})` }: { fill?: string; partition?: string } = {},
 ): string[] {
   return [
@@ -102,10 +101,10 @@ export const migration: Migration = {
   version: 4,
   name: 'rollups',
   statements: [
-    ...eventsRollup('gateway_events_1m', 'minute', 'toStartOfMinute'),
-    ...eventsRollup('gateway_events_1h', 'hour', 'toStartOfHour'),
-    ...countersRollup('gateway_counters_1m', 'minute', 'toStartOfMinute'),
-    ...countersRollup('gateway_counters_1h', 'hour', 'toStartOfHour'),
+    ...eventsRollup(rollupOf('gateway_events', '1m')),
+    ...eventsRollup(rollupOf('gateway_events', '1h')),
+    ...countersRollup(rollupOf('gateway_counters', '1m')),
+    ...countersRollup(rollupOf('gateway_counters', '1h')),
   ],
 };
 

@@ -1,3 +1,4 @@
+import { rollupOf } from '../tables.ts';
 import { COUNTER_STATES, countersRollup } from './004-rollups.ts';
 import type { Migration } from './types.ts';
 
@@ -25,7 +26,7 @@ const FILL = `SELECT toStartOfFiveMinutes(minute) AS fiveMinute, nodeId,
 export const migration: Migration = {
   version: 7,
   name: 'counters_5m',
-  statements: countersRollup('gateway_counters_5m', 'fiveMinute', 'toStartOfFiveMinutes', {
+  statements: countersRollup(rollupOf('gateway_counters', '5m'), {
     fill: FILL,
     partition: 'toDate(fiveMinute)',
   }),

@@ -1,3 +1,4 @@
+import { type Rollup, rollupOf } from '../tables.ts';
 import type { Migration } from './types.ts';
 
 /**
@@ -33,7 +34,7 @@ export const SUMS = [
   ['durationMs', 'sum(u.durationMs)'],
 ] as const;
 
-function workspaceRollup(table: string, bucket: string, fn: string, partition: string): string[] {
+function workspaceRollup({ table, column: bucket, startOf: fn }: Rollup, partition: string): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       ${bucket} DateTime('UTC'),
@@ -81,8 +82,8 @@ export const migration: Migration = {
     PARTITION BY toDate(ts)
     ORDER BY (workspaceId, nodeId, ts)
     ${SETTINGS}`,
-    ...workspaceRollup('gateway_usage_1m', 'minute', 'toStartOfMinute', 'toDate(minute)'),
-    ...workspaceRollup('gateway_usage_1h', 'hour', 'toStartOfHour', 'toYYYYMM(hour)'),
+    ...workspaceRollup(rollupOf('gateway_usage', '1m'), 'toDate(minute)'),
+    ...workspaceRollup(rollupOf('gateway_usage', '1h'), 'toYYYYMM(hour)'),
     `CREATE TABLE IF NOT EXISTS gateway_usage_clients_1h (
       hour DateTime('UTC'),
       agent String CODEC(ZSTD(1)),

@@ -1,3 +1,4 @@
+import { type Rollup, rollupOf } from '../tables.ts';
 import { ACTIVE, AGENT, SUMS } from './009-usage.ts';
 import type { Migration } from './types.ts';
 
@@ -19,7 +20,7 @@ import type { Migration } from './types.ts';
 const SETTINGS = 'SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 1000';
 const TS = "DateTime64(3, 'UTC')";
 
-function rollup(table: string, bucket: string, fn: string, key: string, partition: string): string[] {
+function rollup({ table, column: bucket, startOf: fn }: Rollup, key: string, partition: string): string[] {
   const select = `SELECT ${fn}(ts) AS ${bucket}, ${key},
       ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')},
       uniqCombinedState(12)(${AGENT}) AS agents
@@ -59,10 +60,10 @@ export const migration: Migration = {
   version: 10,
   name: 'usage_fleet',
   statements: [
-    ...rollup('gateway_usage_ws_1m', 'minute', 'toStartOfMinute', 'workspaceId', 'toYYYYMM(minute)'),
-    ...rollup('gateway_usage_ws_1h', 'hour', 'toStartOfHour', 'workspaceId', 'toYYYYMM(hour)'),
-    ...rollup('gateway_usage_nodes_1m', 'minute', 'toStartOfMinute', 'nodeId', 'toDate(minute)'),
-    ...rollup('gateway_usage_nodes_1h', 'hour', 'toStartOfHour', 'nodeId', 'toYYYYMM(hour)'),
+    ...rollup(rollupOf('gateway_usage_ws', '1m'), 'workspaceId', 'toYYYYMM(minute)'),
+    ...rollup(rollupOf('gateway_usage_ws', '1h'), 'workspaceId', 'toYYYYMM(hour)'),
+    ...rollup(rollupOf('gateway_usage_nodes', '1m'), 'nodeId', 'toDate(minute)'),
+    ...rollup(rollupOf('gateway_usage_nodes', '1h'), 'nodeId', 'toYYYYMM(hour)'),
     `CREATE TABLE IF NOT EXISTS gateway_usage_clients_1d (
       day Date,
       agent String CODEC(ZSTD(1)),

@@ -2,8 +2,10 @@
  * Shared pieces of the dashboard's queries: a typed JSONEachRow runner and the time/filter parameters.
  * Every value goes through ClickHouse query parameters ({name:Type}); only fixed SQL fragments are spliced.
  */
+
 import { EVENT } from '@gatewatch/events';
 import type { Store } from '../open.ts';
+import { ROLLUP_PERIODS, type RollupPeriod } from '../tables.ts';
 
 export async function selectRows<T>(
   store: Store,
@@ -82,14 +84,16 @@ export function eventParams(
  * means per-minute). The bucket must be a whole number of the rollup's period.
  */
 export type DashboardRollup = boolean | '1m' | '5m' | '1h';
-const TIERS = {
-  '1m': { suffix: '_1m', col: 'minute', period: '1 MINUTE' },
-  '5m': { suffix: '_5m', col: 'fiveMinute', period: '5 MINUTE' },
-  '1h': { suffix: '_1h', col: 'hour', period: '1 HOUR' },
-} as const;
-export type DashboardTier = (typeof TIERS)[keyof typeof TIERS];
+export interface DashboardTier {
+  /** Of the table name: `gateway_counters${suffix}`. */
+  suffix: string;
+  col: RollupPeriod['column'];
+  period: RollupPeriod['interval'];
+}
 export function rollupTier(r: DashboardRollup): DashboardTier | null {
-  return r === false ? null : TIERS[r === true ? '1m' : r];
+  if (r === false) return null;
+  const p = ROLLUP_PERIODS[r === true ? '1m' : r];
+  return { suffix: `_${p.key}`, col: p.column, period: p.interval };
 }
 /** Events have no 5-minute rollup (migration 7 is counters only): 5-minute buckets read the per-minute one. */
 export function eventRollupTier(r: DashboardRollup): DashboardTier | null {

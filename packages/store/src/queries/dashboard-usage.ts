@@ -6,12 +6,12 @@
  * fleet-wide, per (workspace, node) when both are involved, and per hour or per day for agents.
  */
 import type { Store } from '../open.ts';
+import { rollupOf } from '../tables.ts';
 import { BUCKET_MS, FROM, FROM_S, inWindow, selectRows, TO, TO_S } from './dashboard-common.ts';
 import type { DashboardSeriesRow } from './dashboard-counters.ts';
 
 /** Usage rollup period: per minute (buckets of whole minutes) or per hour (whole hours). */
 export type DashboardUsageTier = '1m' | '1h';
-const COL = { '1m': 'minute', '1h': 'hour' } as const;
 export const DASHBOARD_USAGE_OTHERS = 'others';
 
 export interface DashboardUsageFilters {
@@ -31,7 +31,8 @@ function usageTable(tier: DashboardUsageTier, keep: 'workspaceId' | 'nodeId', f:
   const other = keep === 'workspaceId' ? f.nodeId : f.workspaceId;
   const base = other ? 'gateway_usage' : keep === 'workspaceId' ? 'gateway_usage_ws' : 'gateway_usage_nodes';
   const where = other ? `${WS} AND ${NODE}` : keep === 'workspaceId' ? WS : NODE;
-  return { table: `${base}_${tier}`, col: COL[tier], where };
+  const { table, column } = rollupOf(base, tier);
+  return { table, col: column, where };
 }
 
 function params(
