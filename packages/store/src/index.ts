@@ -21,4 +21,4 @@ export {
 } from './open.ts';
 export * from './queries/dashboard-index.ts';
 export * from './queries/index.ts';
-export { TABLES } from './tables.ts';
+export { INSERT_COLUMNS, ROLLUP_PERIODS, type RollupPeriodKey, rollupOf, TABLES } from './tables.ts';
