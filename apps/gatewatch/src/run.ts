@@ -199,12 +199,18 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
         `Gateway listening on ${gw.info.host}:${gw.info.port} (config ${configFile}), metrics http://127.0.0.1:${gw.info.adminPort}/metrics`,
       );
       if (demo) {
-        // GATEWATCH_DEMO_BURST_AFTER_S: when the new agent fleet's burst of 105s starts (default 90 s).
-        const burstAfterS = Number(env.GATEWATCH_DEMO_BURST_AFTER_S ?? 90);
+        // GATEWATCH_DEMO_BURST_AFTER_S: when the new agent fleet's burst of 105s starts (default 90 s);
+        // GATEWATCH_DEMO_SILENT_AFTER_S / _SILENT_FOR_S: the stopping agents send 180 s, then stop 1200 s.
+        const seconds = (name: string, fallback: number) => {
+          const v = Number(env[name] ?? fallback);
+          return (Number.isFinite(v) && v >= 0 ? v : fallback) * 1000;
+        };
         const agents = startDemoAgents({
           proxy: { host: '127.0.0.1', port: gw.info.port },
           ca: demo.ca,
-          burstAfterMs: Number.isFinite(burstAfterS) ? burstAfterS * 1000 : 90_000,
+          burstAfterMs: seconds('GATEWATCH_DEMO_BURST_AFTER_S', 90),
+          silentAfterMs: seconds('GATEWATCH_DEMO_SILENT_AFTER_S', 180),
+          silentForMs: seconds('GATEWATCH_DEMO_SILENT_FOR_S', 1200),
         });
         stops.push({ name: 'demo agents', stop: () => agents.stop() });
         say(
@@ -216,9 +222,11 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     let alerter: Alerter | undefined;
     if (has('alerter') && store) {
       const config = alerterConfigFromEnv(env);
-      if (o.rules) {
-        config.rulesFile = o.rules;
-        process.env.ALERT_RULES_FILE = o.rules; // the Alerts page edits the same file
+      // The demo's own rules file (shorter agent-stop windows) unless rules were named.
+      const rules = o.rules ?? (env.ALERT_RULES_FILE ? undefined : demo?.rulesFile);
+      if (rules) {
+        config.rulesFile = rules;
+        process.env.ALERT_RULES_FILE = rules; // the Alerts page edits the same file
       }
       if (o.demo) config.intervalMs = 10_000;
       else if (o.alertInterval) config.intervalMs = o.alertInterval * 1000;

@@ -7,6 +7,9 @@ export interface DemoAgentsOptions {
   /** When the new agent fleet (unconfigured workspace) starts its burst of 105s, ms after start. */
   burstAfterMs?: number;
   burstDurationMs?: number;
+  /** The agents that stop: they upload this long, go silent for silentForMs, and so on (ms). */
+  silentAfterMs?: number;
+  silentForMs?: number;
 }
 
 export interface DemoStats {
@@ -33,11 +36,14 @@ const ods = (id: string) => `${id}.ods.opinsights.azure.com`;
 /**
  * Simulated agents: a steady fleet uploading through the gateway, plus the classic failure modes an operator
  * should see on the dashboard — an unconfigured workspace (105), agents on TLS 1.0 (106), a host that is not
- * allowed (105), a wrong port (105), and a new fleet that appears later and fires the rejection-spike alert.
+ * allowed (105), a wrong port (105), a new fleet that appears later and fires the rejection-spike alert, and
+ * two agents that go silent now and then (AgentStoppedReporting fires, and resolves when they come back).
  */
 export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(): Promise<void> } {
   const burstAfter = o.burstAfterMs ?? 90_000;
   const burstFor = o.burstDurationMs ?? 6 * 60_000;
+  const sending = o.silentAfterMs ?? 3 * 60_000;
+  const cycle = sending + (o.silentForMs ?? 20 * 60_000);
   const behaviours: Behaviour[] = [
     {
       kind: 'upload',
@@ -84,6 +90,14 @@ export function startDemoAgents(o: DemoAgentsOptions): { stats: DemoStats; stop(
       bytes: 1_000,
       host: () => ods(DEMO_WORKSPACES.fabrikam),
       port: 80,
+    },
+    {
+      kind: 'stops-and-resumes',
+      count: 2,
+      everyMs: 5000,
+      bytes: 50_000,
+      host: (i) => ods(i ? DEMO_WORKSPACES.contoso : DEMO_WORKSPACES.fabrikam),
+      active: (t) => t % cycle < sending,
     },
     {
       kind: 'new-fleet-burst',

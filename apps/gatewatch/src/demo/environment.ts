@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_RULES_YAML } from '@gatewatch/alerting';
 import { workspaceHosts } from '@gatewatch/events';
 import { createCertificateAuthority, startTlsEndpoint, type TlsEndpoint } from '@gatewatch/simulator';
-import { stringify } from 'yaml';
+import { parseDocument, stringify, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** Workspaces of the demo: two served by the gateway, two that are not (the classic 105 misconfiguration). */
 export const DEMO_WORKSPACES = {
@@ -21,6 +23,8 @@ export interface DemoEnvironment {
   endpoint: TlsEndpoint;
   /** The demo gateway config file (rewritten on every demo start: the endpoint's port changes). */
   configFile: string;
+  /** The demo's alert rules (written once; the Alerts page edits it). */
+  rulesFile: string;
   close(): Promise<void>;
 }
 
@@ -67,5 +71,22 @@ export async function startDemoEnvironment(
     configFile,
     `# Written by \`npm start -- --demo\` on every start; edit it live with \`npm run admin -- --config ${configFile} …\`.\n${stringify(config)}`,
   );
-  return { ca: ca.cert, endpoint, configFile, close: () => endpoint.close() };
+  const rulesFile = join(dir, 'rules.yaml');
+  if (!existsSync(rulesFile)) await writeFile(rulesFile, demoRules());
+  return { ca: ca.cert, endpoint, configFile, rulesFile, close: () => endpoint.close() };
+}
+
+/**
+ * The shipped rules with a shorter AgentStoppedReporting, so a fresh demo shows it within minutes: agents
+ * count as regular after one hour with an upload (not six), and stopped after 5 minutes (not 15).
+ */
+export function demoRules(): string {
+  const doc = parseDocument(DEFAULT_RULES_YAML);
+  for (const rule of (doc.get('rules') as YAMLSeq<YAMLMap>).items) {
+    if (rule.get('name') !== 'AgentStoppedReporting') continue;
+    rule.setIn(['agents', 'history'], '1h');
+    rule.setIn(['condition', 'threshold', 'value'], 300);
+  }
+  doc.commentBefore = ` Written by \`npm start -- --demo\` once (delete it to get the current defaults): the shipped rules,\n with AgentStoppedReporting shortened for the demo (history 1h, 5 minutes of silence).\n${doc.commentBefore ?? ''}`;
+  return doc.toString({ lineWidth: 0 });
 }
