@@ -150,15 +150,31 @@ export class ConfigError extends Error {
   }
 }
 
+/** Keys JavaScript objects treat specially: zod throws on some (`resolve: {constructor: null}`), drops others. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED = 'is a reserved name, not a configuration key';
+
+function reservedKeyPath(value: unknown, path: string[] = []): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (RESERVED_KEYS.has(k)) return [...path, k].join('.');
+    const inner = reservedKeyPath(v, [...path, k]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** Validate a plain object; throws ConfigError naming the first bad field. */
 export function parseConfig(value: unknown, source = ''): GatewayConfig {
+  const reserved = reservedKeyPath(value);
+  if (reserved) throw new ConfigError(reserved, RESERVED, source);
   const result = configSchema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   let field = issue?.path.join('.') ?? '';
   let problem = issue?.message ?? 'invalid';
   if (issue?.code === 'unrecognized_keys') {
-    field = [...issue.path, ...issue.keys].join('.');
+    field = [...issue.path, ...issue.keys.map((k) => k || '""')].join('.'); // an empty key is named too
     problem = `unknown key (known keys: ${knownKeys(issue.path).join(', ')})`;
   }
   throw new ConfigError(field, problem, source);
@@ -271,6 +287,8 @@ export function relayFromUrl(url: string): { address: string; username: string; 
 
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
+  // `config set __proto__.x 1` would write into Object.prototype and report success.
+  if (parts.some((p) => RESERVED_KEYS.has(p))) throw new ConfigError(path, RESERVED);
   let cur = obj;
   for (const p of parts.slice(0, -1)) {
     const next = cur[p];
