@@ -25,8 +25,8 @@ export const MAX_WORKSPACES = 10;
 /** Lower-case a host name and drop one trailing dot; IPv6 brackets are removed. */
 export function normalizeHost(host: string): string {
   let h = host.trim().toLowerCase();
+  if (h.endsWith('.')) h = h.slice(0, -1); // first, so `[::1].` loses its brackets too
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h.endsWith('.')) h = h.slice(0, -1);
   return h;
 }
 
