@@ -15,9 +15,11 @@ import {
   type FleetParams,
   fleetRows,
   generateFleet,
+  generateUsage,
   loadAvg,
   nodeName,
   readMarker,
+  readUsageMarker,
   SAMPLE_MS,
 } from './generate.ts';
 import { type PageCase, pageCases, pickDrill, RANGES, type RangeName } from './panels.ts';
@@ -49,6 +51,12 @@ const program = new Command('bench:dashboard')
   .option('--reps <n>', 'timed runs per panel query (after one warm-up)', int('--reps'), 10)
   .option('--page-reps <n>', 'timed fetches per page (after one warm-up)', int('--page-reps'), 10)
   .option('--ranges <list>', 'relative ranges to time', '1h,24h,7d,30d')
+  .option(
+    '--agents <n>',
+    'agents sending usage (Workspaces and Agents pages; default 100 per node)',
+    int('--agents'),
+  )
+  .option('--panels <pages>', 'time only these pages, e.g. Workspaces,Agents (names as in the tables below)')
   .option('--no-pages', 'skip the page-load part (no production build needed)')
   .option('--no-queries', 'skip the per-panel query part')
   .option('--json <file>', 'also write every figure as JSON');
@@ -63,6 +71,8 @@ interface Opts {
   reps: number;
   pageReps: number;
   ranges: string;
+  agents?: number;
+  panels?: string;
   pages: boolean;
   queries: boolean;
   json?: string;
@@ -89,12 +99,27 @@ async function main(): Promise<void> {
   let stopDashboard: (() => Promise<void>) | undefined;
   try {
     const fleet = await ensureFleet(store, o);
+    await ensureUsage(store, fleet, o.agents ?? fleet.nodes * 100, o.regenerate);
     await reportSize(store);
     await settleMerges(store);
     const nodeId = nodeName(0);
     const drill = await pickDrill(store, fleet.endMs);
     log(`drill-down: ws ${drill.ws} → host ${drill.host} → client ${drill.client}; node page ${nodeId}`);
-    const cases = new Map(ranges.map((r) => [r, pageCases(fleet.endMs, r as RangeName, nodeId, drill)]));
+    const only = o.panels?.split(',').map((x) => x.trim().toLowerCase());
+    const cases = new Map(
+      ranges.map((r) => [
+        r,
+        pageCases(fleet.endMs, r as RangeName, nodeId, drill).filter(
+          (c) => !only || only.some((x) => c.page.toLowerCase().startsWith(x)),
+        ),
+      ]),
+    );
+    if (only && [...cases.values()].every((l) => l.length === 0))
+      throw new BenchError(
+        `--panels ${o.panels}: no such page (pages: ${pageCases(fleet.endMs, '1h', nodeId, drill)
+          .map((c) => c.page)
+          .join(', ')})`,
+      );
 
     const queries: Timing[] = [];
     if (o.queries) {
@@ -194,6 +219,36 @@ async function ensureFleet(store: Store, o: Opts): Promise<FleetParams> {
     `generated ${(r.samples + r.records).toLocaleString('en-US')} rows in ${r.seconds.toFixed(0)} s (${Math.round((r.samples + r.records) / r.seconds).toLocaleString('en-US')} rows/s)`,
   );
   return p;
+}
+
+/** Usage of the fleet's agents (Workspaces and Agents pages): reused when its marker matches, else generated. */
+async function ensureUsage(
+  store: Store,
+  fleet: FleetParams,
+  agents: number,
+  regenerate: boolean,
+): Promise<void> {
+  const u = await readUsageMarker(store);
+  if (
+    u &&
+    !regenerate &&
+    u.agents === agents &&
+    u.nodes === fleet.nodes &&
+    u.days === fleet.days &&
+    u.endMs === fleet.endMs
+  ) {
+    log(`reusing usage: ${agents.toLocaleString('en-US')} agents`);
+    return;
+  }
+  log(
+    `generating usage: ${agents.toLocaleString('en-US')} agents on ${fleet.nodes} nodes × ${fleet.days} d (rollups only)`,
+  );
+  const r = await generateUsage(
+    store,
+    { nodes: fleet.nodes, agents, days: fleet.days, endMs: fleet.endMs },
+    log,
+  );
+  log(`generated ${r.rows.toLocaleString('en-US')} usage rollup rows in ${r.seconds.toFixed(0)} s`);
 }
 
 async function rows<T>(store: Store, query: string): Promise<T[]> {

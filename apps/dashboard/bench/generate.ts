@@ -333,3 +333,174 @@ function eventsSql(p: FleetParams, startMs: number, e0: number, n: number): stri
       FROM numbers(${n})
     )`;
 }
+
+/** Agents of a usage fleet: `agents` spread over the nodes (agent a on node a mod nodes, an hour in six also on the next one). */
+export interface UsageParams {
+  nodes: number;
+  agents: number;
+  days: number;
+  /** End of the data (exclusive), epoch ms: the fleet's. */
+  endMs: number;
+}
+
+const USAGE_MARKER = 'gatewatch_bench.usage';
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Newest days with per-minute usage rows (the pages read them for ranges ≤ 24 h) and per-hour agent rows (≤ 36 h). */
+const USAGE_MINUTE_DAYS = 1;
+const USAGE_AGENT_HOUR_DAYS = 2;
+
+/**
+ * Per agent a (SQL over `a`): its node, address (10.<node>.<n> like the event records' clients, so some
+ * have refusals), every tenth one an mTLS certificate subject, a workspace skewed towards the first ones
+ * (so the chart's top 8 have leaders), and its bytes up per hour at the wave's mean.
+ */
+function agentSql(p: UsageParams): string {
+  return `toUInt32(a % ${p.nodes}) AS k, ${NODE_SQL} AS node,
+      concat('10.', toString(intDiv(k, 256)), '.', toString(k % 256), '.', toString(1 + intDiv(a, ${p.nodes}))) AS address,
+      if(a % 10 = 9, concat('C=DE, O=Contoso, CN=agent-', toString(a)), '') AS subject,
+      if(subject != '', subject, address) AS agent,
+      ${strArr(CONFIGURED_WORKSPACES)}[1 + toUInt32(floor(${CONFIGURED_WORKSPACES.length} * pow(cityHash64(a, 11) / 18446744073709551616.0, 2)))] AS ws,
+      toUInt64((1 + a % 7) * 20000000) AS rate`;
+}
+/** Daily wave of the traffic for hour index h (mean 1). */
+const WAVE = (h: string) => `(0.6 + 0.4 * sin(2 * pi() * (${h} % 24) / 24))`;
+
+async function ensureUsageMarker(store: Store): Promise<void> {
+  await ensureMarkerTable(store);
+  await store.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${USAGE_MARKER} (nodes UInt32, agents UInt32, days UInt32, endMs Int64,
+      seconds Float64, createdAt DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY tuple()`,
+  });
+}
+
+export async function readUsageMarker(store: Store): Promise<UsageParams | null> {
+  await ensureUsageMarker(store);
+  const rs = await store.client.query({
+    query: `SELECT nodes, agents, days, endMs FROM ${USAGE_MARKER} ORDER BY createdAt DESC LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<Record<string, string | number>>();
+  return row
+    ? {
+        nodes: Number(row.nodes),
+        agents: Number(row.agents),
+        days: Number(row.days),
+        endMs: Number(row.endMs),
+      }
+    : null;
+}
+
+/**
+ * Usage of `agents` agents over the fleet's days, straight into the rollups the Workspaces and Agents pages
+ * read (raw per-tunnel rows would be 10 000 a second): per hour per workspace and per node for every hour;
+ * per minute per workspace and per node for the newest day; per hour per agent for the newest 2 days; per
+ * day per agent for every day. Sums agree across tables; distinct-agent sketches are built once per
+ * workspace / node from the agents themselves. The per (workspace, node) rollups stay empty: only a
+ * workspace or node filter reads them.
+ */
+export async function generateUsage(
+  store: Store,
+  p: UsageParams,
+  log: (line: string) => void,
+): Promise<{ rows: number; seconds: number }> {
+  const c = store.client;
+  const t0 = performance.now();
+  for (const t of [
+    TABLES.usageWs1m,
+    TABLES.usageWs1h,
+    TABLES.usageNodes1m,
+    TABLES.usageNodes1h,
+    TABLES.usageClients1h,
+    TABLES.usageClients1d,
+  ]) {
+    await c.command({ query: `TRUNCATE TABLE IF EXISTS ${t}` });
+  }
+  await ensureUsageMarker(store);
+  await c.command({ query: `TRUNCATE TABLE ${USAGE_MARKER}` });
+  await c.command({ query: 'SET max_insert_threads = 2, max_threads = 2, insert_deduplicate = 0' });
+  const hours = p.days * 24;
+  const startHour = Math.floor(p.endMs / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
+  let rows = 0;
+  const step = async (what: string, query: string, n: number) => {
+    const t = performance.now();
+    await c.command({ query });
+    rows += n;
+    log(
+      `  usage ${what}: ${n.toLocaleString('en-US')} rows, ${fmtRate(n / ((performance.now() - t) / 1000))} rows/s, load ${loadAvg()}`,
+    );
+  };
+  // Per workspace and per node: the agents' count, rate sum and distinct-agent sketch, once.
+  for (const [key, col] of [
+    ['ws', 'workspaceId'],
+    ['node', 'nodeId'],
+  ] as const) {
+    await c.command({ query: `DROP TABLE IF EXISTS gatewatch_bench.usage_${key}` });
+    await c.command({
+      query: `CREATE TABLE gatewatch_bench.usage_${key} ENGINE = Memory AS
+        SELECT ${key} AS ${col}, count() AS n, sum(rate) AS up, uniqCombinedState(12)(agent) AS agents
+        FROM (SELECT ${agentSql(p)} FROM (SELECT number AS a FROM numbers(${p.agents})))
+        GROUP BY ${col}`,
+    });
+    for (const [tier, table, period, count] of [
+      ['1h', key === 'ws' ? TABLES.usageWs1h : TABLES.usageNodes1h, HOUR_MS, hours],
+      ['1m', key === 'ws' ? TABLES.usageWs1m : TABLES.usageNodes1m, 60_000, USAGE_MINUTE_DAYS * 1440],
+    ] as const) {
+      const col0 = tier === '1h' ? 'hour' : 'minute';
+      const first = Math.floor(p.endMs / period) * period - (count - 1) * period;
+      const perHour = period / HOUR_MS;
+      const groups = key === 'ws' ? CONFIGURED_WORKSPACES.length : p.nodes;
+      await step(
+        `${table} (${count} × ${key})`,
+        `INSERT INTO ${table} (${col0}, ${col}, bytesUp, bytesDown, tunnelsOpened, tunnelsClosed, uploads, durationMs, agents)
+         SELECT toDateTime(intDiv(${first} + i * ${period}, 1000), 'UTC') AS b, g.${col},
+           toUInt64(g.up * ${perHour} * ${WAVE(`intDiv(${first} + i * ${period} - ${startHour}, ${HOUR_MS})`)}) AS up,
+           intDiv(up, 20), toUInt64(ceil(g.n * ${perHour} / 4)), toUInt64(ceil(g.n * ${perHour} / 4)),
+           toUInt64(g.n * 360 * ${perHour}), toUInt64(g.n * ${period}), g.agents
+         FROM (SELECT number AS i FROM numbers(${count})) AS t CROSS JOIN gatewatch_bench.usage_${key} AS g`,
+        count * groups,
+      );
+    }
+    await c.command({ query: `DROP TABLE gatewatch_bench.usage_${key}` });
+  }
+  // Per agent: per hour for the newest days, per day for all, in chunks of whole periods.
+  const state = (fn: string, arg: string, ts: string) => `arrayReduce('${fn}', [${arg}], [${ts}])`;
+  for (const [table, period, count] of [
+    [TABLES.usageClients1h, HOUR_MS, USAGE_AGENT_HOUR_DAYS * 24],
+    [TABLES.usageClients1d, DAY_MS, p.days],
+  ] as const) {
+    const col0 = period === HOUR_MS ? 'hour' : 'day';
+    const first = Math.floor(p.endMs / period) * period - (count - 1) * period;
+    const perChunk = Math.max(1, Math.floor(CHUNK_ROWS / p.agents));
+    for (let i0 = 0; i0 < count; i0 += perChunk) {
+      const n = Math.min(perChunk, count - i0);
+      // lastSeen: the period's end, or the data's end for the newest one; the agent's second node in one
+      // hour of six (every day has some).
+      await step(
+        `${table} (${n} × ${p.agents.toLocaleString('en-US')} agents)`,
+        `INSERT INTO ${table} (${col0}, agent, clientSubject, clientAddress, workspaces, nodes, firstSeen, lastSeen,
+           lastActive, lastNode, lastWorkspace, bytesUp, bytesDown, tunnelsOpened, tunnelsClosed, uploads, durationMs)
+         SELECT ${period === HOUR_MS ? "toDateTime(intDiv(b0, 1000), 'UTC')" : "toDate(toDateTime(intDiv(b0, 1000), 'UTC'))"},
+           agent, subject, ${state('argMaxState', 'address', 'ls')}, arrayReduce('groupUniqArrayState', [ws]),
+           arrayReduce('groupUniqArrayState', if(${period === HOUR_MS ? '(i + a) % 6 = 0' : '1'}, [node, next], [node])),
+           fromUnixTimestamp64Milli(toInt64(b0 + a % 9000), 'UTC'), ls, ls,
+           ${state('argMaxState', 'node', 'ls')}, ${state('argMaxState', 'ws', 'ls')},
+           toUInt64(rate * hrs * ${period === HOUR_MS ? WAVE(`intDiv(b0 - ${startHour}, ${HOUR_MS})`) : '1'}) AS up, intDiv(up, 20),
+           toUInt64(ceil(hrs / 4)), toUInt64(ceil(hrs / 4)), toUInt64(360 * hrs), toUInt64(hrs * 3600000)
+         FROM (
+           SELECT a, i, ${agentSql(p)}, concat('gw-', leftPad(toString((k + 1) % ${p.nodes} + 1), 4, '0')) AS next,
+             ${first} + i * ${period} AS b0,
+             least(b0 + ${period}, ${p.endMs}) - 1 AS e0, fromUnixTimestamp64Milli(toInt64(e0 - a % 9000), 'UTC') AS ls,
+             (e0 + 1 - b0) / ${HOUR_MS} AS hrs
+           FROM (SELECT number % ${p.agents} AS a, intDiv(number, ${p.agents}) + ${i0} AS i FROM numbers(${n * p.agents}))
+         )`,
+        n * p.agents,
+      );
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await c.command({
+    query: `INSERT INTO ${USAGE_MARKER} (nodes, agents, days, endMs, seconds) VALUES (${p.nodes}, ${p.agents}, ${p.days}, ${p.endMs}, ${seconds})`,
+  });
+  return { rows, seconds };
+}

@@ -3,9 +3,17 @@
  * store functions and TABLES entries), so the timings are the dashboard's own.
  */
 import { EVENT } from '@gatewatch/events';
-import { dashboardCounterSeries, dashboardNodes, type Store } from '@gatewatch/store';
+import {
+  dashboardCounterSeries,
+  dashboardDataStart,
+  dashboardNodes,
+  nodeConfigPaths,
+  type Store,
+} from '@gatewatch/store';
 import { COUNTER_PANELS, loadEventSeries } from '../lib/load.ts';
+import { currentRates } from '../lib/rates.ts';
 import { configuredWorkspaces, TABLES } from '../lib/tables.ts';
+import { agentsPage, loadUsageSeries, USAGE_TABLES } from '../lib/usage.ts';
 import { buildView, type View } from '../lib/view.ts';
 
 export interface Panel {
@@ -60,6 +68,10 @@ function counterPanels(view: View, nodeId: string, topN: number): Panel[] {
 function overview(view: View): Panel[] {
   return [
     { panel: 'nodes table', run: (s) => TABLES.nodes(s, view) },
+    // The rate tiles: the newest complete minute, computed as the alert rules do.
+    { panel: 'rate tiles', run: (s) => currentRates(s, view.nowMs) },
+    // A URL without a range: where the data starts (the page then redirects to a range holding it).
+    { panel: 'data start', run: (s) => dashboardDataStart(s, { sinceMs: view.nowMs - RANGES['24h'] }) },
     ...counterPanels(view, '', 8),
     { panel: 'top event ids', run: (s) => TABLES['event-totals'](s, view) },
   ];
@@ -86,6 +98,14 @@ function investigate(view: View): Panel[] {
       panel: 'configured ws (107)',
       run: (s) => configuredWorkspaces(s, view),
     },
+    {
+      // …and the config files the gateways running now read (the fix command's --config).
+      panel: 'running nodes + config paths',
+      run: async (s) => {
+        const lastHour = { fromMs: view.nowMs - 3_600_000, toMs: view.nowMs + 1 };
+        return [await dashboardNodes(s, lastHour), await nodeConfigPaths(s, lastHour)];
+      },
+    },
   ];
 }
 
@@ -96,6 +116,25 @@ function node(view: View, nodeId: string): Panel[] {
     { panel: 'events trend', run: (s) => loadEventSeries(s, view, { nodeId }) },
     { panel: 'recent errors', run: (s) => TABLES['node-errors'](s, view) },
     { panel: 'events by id', run: (s) => TABLES['event-totals'](s, view) },
+  ];
+}
+
+function workspaces(view: View): Panel[] {
+  return [
+    { panel: 'bytes up per workspace', run: (s) => loadUsageSeries(s, view) },
+    { panel: 'usage-workspaces', run: (s) => USAGE_TABLES['usage-workspaces'](s, view) },
+    { panel: 'usage-nodes', run: (s) => USAGE_TABLES['usage-nodes'](s, view) },
+  ];
+}
+
+function agents(view: View): Panel[] {
+  return [
+    { panel: 'agents page 1 (bytes up)', run: (s) => agentsPage(s, view, {}) },
+    {
+      // A later page in another order: the server sorts and pages, so the page number costs nothing extra.
+      panel: 'agents page 20 (last seen)',
+      run: (s) => agentsPage(s, view, { sort: '-lastSeen', page: '20' }),
+    },
   ];
 }
 
@@ -127,6 +166,8 @@ export function pageCases(endMs: number, range: RangeName, nodeId: string, drill
       'Event 105 › ws › host › client',
     ),
     nodePage,
+    at('/workspaces', {}, workspaces, 'Workspaces'),
+    at('/agents', {}, agents, 'Agents'),
   ];
 }
 

@@ -1,10 +1,12 @@
 'use client';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useFormatter } from 'next-intl';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import type { Cell, Column } from '../lib/columns.ts';
 import { filterAndSort, type Paged, type Sort } from '../lib/paging.ts';
 import { withParams } from '../lib/range.ts';
+import { formatCell } from '../lib/units.ts';
 import { Panel } from './Panel.tsx';
 
 export interface DataTableProps {
@@ -39,6 +41,7 @@ export function DataTable({
 }: DataTableProps) {
   const [localSort, setLocalSort] = useState<Sort | null>(null);
   const [q, setQ] = useState(paged?.filter ?? '');
+  const format = useFormatter();
   const router = useRouter();
   const pathname = usePathname();
   const sp = useSearchParams();
@@ -121,7 +124,8 @@ export function DataTable({
                 <tr key={i}>
                   {columns.map((c) => {
                     const v = r[c.key];
-                    const text = v === null || v === undefined ? '' : String(v);
+                    const text =
+                      v === null || v === undefined ? '' : c.unit ? formatCell(format, v, c.unit) : String(v);
                     const href = c.hrefKey ? r[c.hrefKey] : null;
                     const cls =
                       [

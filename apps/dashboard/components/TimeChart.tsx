@@ -11,7 +11,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { useFormatter } from 'next-intl';
 import { fmtAbs, fmtTime } from '../lib/range.ts';
+import { formatBytes } from '../lib/units.ts';
 
 export interface SeriesDef {
   key: string;
@@ -32,6 +34,7 @@ interface Props {
   fromMs: number;
   toMs: number;
   stacked?: boolean;
+  /** Suffix of tooltip values; `bytes` formats axis and tooltip as KB/MB/GB in the reader's locale. */
   unit?: string;
   /** Accessible name of the chart (what it shows). */
   label: string;
@@ -73,6 +76,9 @@ function AlertMarker({ x = 0, y = 0, text }: { x?: number; y?: number; text: str
 
 /** A time-series panel; the server already bucketed the data to about one point per pixel. */
 export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall, annotations }: Props) {
+  const format = useFormatter();
+  const num = unit === 'bytes' ? (v: number) => formatBytes(format, v) : fmtNum;
+  const suffix = unit && unit !== 'bytes' ? ` ${unit}` : '';
   const span = toMs - fromMs;
   const common = {
     data,
@@ -96,15 +102,15 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
         minTickGap={40}
       />
       <YAxis
-        width={52}
+        width={unit === 'bytes' ? 68 : 52}
         stroke="var(--muted)"
         tick={{ fill: 'var(--muted)', fontSize: 11 }}
-        tickFormatter={fmtNum}
+        tickFormatter={num}
         allowDecimals
       />
       <Tooltip
         labelFormatter={(v) => `${fmtAbs(Number(v))} UTC`}
-        formatter={(v) => (typeof v === 'number' ? `${fmtNum(v)}${unit ? ` ${unit}` : ''}` : String(v))}
+        formatter={(v) => (typeof v === 'number' ? `${num(v)}${suffix}` : String(v))}
         contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
         labelStyle={{ color: 'var(--text)' }}
       />

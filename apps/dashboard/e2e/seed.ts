@@ -15,6 +15,7 @@ import {
   openStore,
   type SpanRow,
 } from '@gatewatch/store';
+import { seedUsage } from './seed-usage.ts';
 
 const dataDir = process.env.DATA_DIR;
 const infoPath = process.env.E2E_INFO;
@@ -155,6 +156,13 @@ try {
     },
   ]);
 
+  // Usage for the Workspaces and Agents pages; the refused client above is one of the agents.
+  const usage = await seedUsage(store, {
+    end,
+    nodeIds: fx.nodeIds,
+    workspaces: fx.configuredWorkspaces,
+    refusedClient: '192.0.2.77',
+  });
   writeFileSync(
     infoPath,
     JSON.stringify({
@@ -167,6 +175,7 @@ try {
       silenceId: silence.id,
       failedReceiver,
       tracedClient: '192.0.2.77',
+      usage,
       tracedHost: host,
       counters: summary.counters,
       events: summary.events,

@@ -1,4 +1,6 @@
 /** What a dashboard table is: columns and plain rows. Shared by the table component, paging, CSV and lib/tables.ts. */
+import type { CellUnit } from './units.ts';
+
 export type Cell = string | number | null;
 
 export interface Column {
@@ -13,6 +15,8 @@ export interface Column {
   nowrap?: boolean;
   /** Long text (messages, catalog texts): one line cut with an ellipsis, the whole text on hover. */
   clip?: boolean;
+  /** How the page shows the raw cell (bytes, share, change, ISO time) in the reader's locale (lib/units.ts). */
+  unit?: CellUnit;
 }
 
 export interface TableData {

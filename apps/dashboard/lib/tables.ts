@@ -15,6 +15,7 @@ import {
 import { alertsData, failedTable, firingTable, historyTable, rulesTable, silencesTable } from './alerts.ts';
 import type { Cell, Column, TableData } from './columns.ts';
 import { fmtAbs } from './range.ts';
+import { USAGE_TABLES } from './usage.ts';
 import { qs, type View } from './view.ts';
 
 /**
@@ -433,6 +434,8 @@ export const TABLES = {
     silencesTable(await alertsData.silences(store, view)),
   'alerts-history': async (store: Store, view: View) => historyTable(await alertsData.history(store, view)),
   'alerts-failed': async (store: Store, view: View) => failedTable(await alertsData.failed(store, view)),
+  /** Workspaces and Agents pages (lib/usage.ts). */
+  ...USAGE_TABLES,
 } satisfies Record<string, (store: Store, view: View) => Promise<TableData>>;
 
 export type TableName = keyof typeof TABLES;
