@@ -1,21 +1,31 @@
 import type { Metadata } from 'next';
+import { useFormatter, useTranslations } from 'next-intl';
+import { getFormatter, getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../components/DashboardPage.tsx';
 import { ChartPanel, NoData, Stat } from '../components/Panels.tsx';
 import { TablePanel } from '../components/TablePanel.tsx';
 import { forChart, loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { pageOf } from '../lib/paging.ts';
-import { fmtTime } from '../lib/range.ts';
 import { type CurrentRate, currentRates, RATE_LOOKBACK_MIN, RULE_WINDOW_MIN } from '../lib/rates.ts';
-import { statusHint, TABLES } from '../lib/tables.ts';
+import { statusThresholds, TABLES } from '../lib/tables.ts';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Overview' };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('nav'))('overview') };
+}
 
 export default async function OverviewPage(props: PageProps) {
+  const t = await getTranslations();
+  const format = await getFormatter();
+  const { upWithinS, downAfterS } = statusThresholds();
+  const seconds = (s: number) =>
+    s % 60 === 0
+      ? format.number(s / 60, { style: 'unit', unit: 'minute', unitDisplay: 'short' })
+      : format.number(s, { style: 'unit', unit: 'second', unitDisplay: 'short' });
   return renderPage(props, {
     path: '/',
-    title: 'Fleet overview',
+    title: t('overview.title'),
     async body({ store, view, searchParams }) {
       const nodes = await TABLES.nodes(store, view);
       if (nodes.rows.length === 0) return <NoData />;
@@ -40,15 +50,24 @@ export default async function OverviewPage(props: PageProps) {
           <div className="stats">
             <Stat
               testId="stat-nodes"
-              label="Nodes up / stale / down"
-              value={`${status.up} / ${status.stale} / ${status.down}`}
+              label={t('overview.nodesStatus')}
+              value={[status.up, status.stale, status.down].map((n) => format.number(n)).join(' / ')}
             />
-            <Stat testId="stat-active" label="Active connections (now)" value={now('active')} />
-            <Stat testId="stat-connected" label="Connected clients (now)" value={now('connected')} />
-            <RateStat testId="stat-errors" label="Errors / min" at={rates.minuteMs} rate={rates.errors} />
+            <Stat testId="stat-active" label={t('overview.activeNow')} value={format.number(now('active'))} />
+            <Stat
+              testId="stat-connected"
+              label={t('overview.connectedNow')}
+              value={format.number(now('connected'))}
+            />
+            <RateStat
+              testId="stat-errors"
+              label={t('overview.errorsPerMin')}
+              at={rates.minuteMs}
+              rate={rates.errors}
+            />
             <RateStat
               testId="stat-rejections"
-              label="Rejections / min"
+              label={t('overview.rejectionsPerMin')}
               at={rates.minuteMs}
               rate={rates.rejections}
             />
@@ -58,12 +77,12 @@ export default async function OverviewPage(props: PageProps) {
               <ChartPanel
                 key={p.counter}
                 id={p.counter}
-                title={p.title}
-                hint={`${p.hint} · top 8 nodes + others`}
+                title={t(`counters.${p.counter}.title`)}
+                hint={t('overview.chartHint', { hint: t(`counters.${p.counter}.hint`) })}
                 rows={series[p.counter]}
                 view={view}
                 stacked
-                unit={p.unit}
+                unit={t(`counters.${p.counter}.unit`)}
                 annotations={forChart(annotations, p.counter)}
               />
             ))}
@@ -74,14 +93,15 @@ export default async function OverviewPage(props: PageProps) {
             view={view}
             paged={paged}
             filterable
-            hint={statusHint()}
-            empty="No node reported in this range."
+            hint={t('overview.statusHint', { up: seconds(upWithinS), stale: seconds(downAfterS) })}
+            empty={t('overview.noNodes')}
           />
           <TablePanel
             name="event-totals"
-            data={{ ...events, title: 'Top event ids' }}
+            data={events}
+            title={t('overview.topEventIds')}
             view={view}
-            empty="No events in this range."
+            empty={t('overview.noEvents')}
           />
         </>
       );
@@ -89,26 +109,26 @@ export default async function OverviewPage(props: PageProps) {
   });
 }
 
-const round1 = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
-
 /** A fleet rate tile: the newest complete minute, and the rules' 5-minute average it belongs to. */
 function RateStat(props: { testId: string; label: string; at: number | null; rate: CurrentRate }) {
   const { at, rate } = props;
+  const t = useTranslations('overview');
+  const format = useFormatter();
+  const round1 = (v: number | null) => (v === null ? '–' : format.number(v, { maximumFractionDigits: 1 }));
   return (
     <Stat
       testId={props.testId}
       label={props.label}
       value={<span data-testid={`${props.testId}-value`}>{round1(rate.perMin)}</span>}
       note={
-        at === null ? (
-          `no sample in the last ${RATE_LOOKBACK_MIN} min`
-        ) : (
-          <>
-            last complete minute ({fmtTime(at, 0)} UTC) · {RULE_WINDOW_MIN}-min avg{' '}
-            <span data-testid={`${props.testId}-window`}>{round1(rate.windowPerMin)}</span>, as the alert
-            rules count
-          </>
-        )
+        at === null
+          ? t('noSample', { minutes: RATE_LOOKBACK_MIN })
+          : t.rich('lastMinute', {
+              time: format.dateTime(at, { hour: '2-digit', minute: '2-digit' }),
+              window: RULE_WINDOW_MIN,
+              avg: round1(rate.windowPerMin),
+              v: (chunks) => <span data-testid={`${props.testId}-window`}>{chunks}</span>,
+            })
       }
     />
   );

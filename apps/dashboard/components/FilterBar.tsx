@@ -1,5 +1,6 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { type Messages, useTranslations } from 'next-intl';
 import { type FormEvent, useId } from 'react';
 import { withParams } from '../lib/range.ts';
 
@@ -13,12 +14,18 @@ export interface FilterField {
   suggestions?: string[];
 }
 
+type FieldKey = keyof Messages['filters']['fields'];
+type PlaceholderKey = keyof Messages['filters']['placeholders'];
+type ReasonKey = keyof Messages['reasons'];
+
 /** Filters as URL params: selects apply at once, text fields on Enter / Apply. */
 export function FilterBar({ fields }: { fields: FilterField[] }) {
   const router = useRouter();
   const pathname = usePathname();
   const sp = useSearchParams();
   const uid = useId();
+  const t = useTranslations('filters');
+  const tr = useTranslations('reasons');
   const push = (changes: Record<string, string | undefined>) =>
     router.push(`${pathname}${withParams(new URLSearchParams(sp.toString()), changes)}`);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -30,10 +37,10 @@ export function FilterBar({ fields }: { fields: FilterField[] }) {
   };
   const active = fields.some((f) => sp.get(f.key));
   return (
-    <form className="filters" onSubmit={onSubmit} aria-label="Filters" key={sp.toString()}>
+    <form className="filters" onSubmit={onSubmit} aria-label={t('label')} key={sp.toString()}>
       {fields.map((f) => (
         <div key={f.key} className="field">
-          <label htmlFor={`${uid}-in-${f.key}`}>{f.label}</label>
+          <label htmlFor={`${uid}-in-${f.key}`}>{t(`fields.${f.key as FieldKey}`)}</label>
           {f.options ? (
             <select
               id={`${uid}-in-${f.key}`}
@@ -41,10 +48,10 @@ export function FilterBar({ fields }: { fields: FilterField[] }) {
               defaultValue={sp.get(f.key) ?? ''}
               onChange={(e) => push({ [f.key]: e.target.value || undefined })}
             >
-              <option value="">any</option>
+              <option value="">{t('any')}</option>
               {f.options.map((o) => (
                 <option key={o.value} value={o.value}>
-                  {o.label}
+                  {f.key === 'reason' ? tr(o.value as ReasonKey) : o.label}
                 </option>
               ))}
             </select>
@@ -54,7 +61,7 @@ export function FilterBar({ fields }: { fields: FilterField[] }) {
                 id={`${uid}-in-${f.key}`}
                 name={f.key}
                 defaultValue={sp.get(f.key) ?? ''}
-                placeholder={f.placeholder ?? 'any'}
+                placeholder={f.placeholder ? t(`placeholders.${f.key as PlaceholderKey}`) : t('any')}
                 list={f.suggestions?.length ? `${uid}-${f.key}` : undefined}
                 size={18}
               />
@@ -69,10 +76,10 @@ export function FilterBar({ fields }: { fields: FilterField[] }) {
           )}
         </div>
       ))}
-      <button type="submit">Apply</button>
+      <button type="submit">{t('apply')}</button>
       {active ? (
         <button type="button" onClick={() => push(Object.fromEntries(fields.map((f) => [f.key, undefined])))}>
-          Clear filters
+          {t('clear')}
         </button>
       ) : null}
     </form>

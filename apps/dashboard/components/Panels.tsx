@@ -1,5 +1,7 @@
+import { useFormatter, useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
-import { describeError } from '../lib/errors.ts';
+import { useRangeLabel } from '../i18n/range.ts';
+import { errorKind } from '../lib/errors.ts';
 import { colorFor } from '../lib/palette.ts';
 import type { LongRow } from '../lib/pivot.ts';
 import { pivot } from '../lib/pivot.ts';
@@ -7,44 +9,42 @@ import type { View } from '../lib/view.ts';
 import { Panel } from './Panel.tsx';
 import { type ChartAnnotation, type SeriesDef, TimeChart } from './TimeChart.tsx';
 
-const SOURCE = {
-  raw: 'raw samples',
-  '1m': 'per-minute rollups',
-  '5m': '5-minute counter and per-minute event rollups',
-  '1h': 'per-hour rollups',
-} as const;
-
 /** The page title and its sub line (default: range, bucket width and data source). */
 export function PageHeader({ title, view, sub }: { title: string; view: View; sub?: ReactNode }) {
-  const step = view.stepSec >= 60 ? `${view.stepSec / 60} min` : `${view.stepSec} s`;
+  const t = useTranslations('page');
+  const format = useFormatter();
+  const range = useRangeLabel(view.range);
+  const step =
+    view.stepSec >= 60
+      ? format.number(view.stepSec / 60, { style: 'unit', unit: 'minute', unitDisplay: 'short' })
+      : format.number(view.stepSec, { style: 'unit', unit: 'second', unitDisplay: 'short' });
   return (
     <>
       <h1>{title}</h1>
       <p className="sub">
-        {sub ?? `${view.range.label} (UTC) · ${step} buckets · ${SOURCE[view.rollup ? view.rollup : 'raw']}`}
+        {sub ?? t('sub', { range, step, source: t(`source.${view.rollup ? view.rollup : 'raw'}`) })}
       </p>
     </>
   );
 }
 
 export function ErrorState({ err }: { err: unknown }) {
+  const t = useTranslations();
+  const { kind, detail } = errorKind(err);
   return (
     <div className="callout error" role="alert">
-      <strong>Cannot load this view.</strong>
-      <p>{describeError(err)}</p>
+      <strong>{t('page.cannotLoad')}</strong>
+      <p>{kind === 'store' ? detail : t(`errors.${kind}`, { detail })}</p>
     </div>
   );
 }
 
 export function NoData() {
+  const t = useTranslations('page');
   return (
     <div className="callout info" role="status" data-testid="no-data">
-      <strong>No gateway has reported in this time range.</strong>
-      <p>
-        Start one with <code>npm start</code> (gateway, ingester and dashboard in one process), or pick a
-        longer time range above. Scale-out deployments: check that the ingester is running and points at the
-        same ClickHouse (<code>CLICKHOUSE_URL</code>).
-      </p>
+      <strong>{t('noDataTitle')}</strong>
+      <p>{t.rich('noDataBody', { code: (c) => <code>{c}</code> })}</p>
     </div>
   );
 }
@@ -83,6 +83,7 @@ export function ChartPanel({
   empty,
   annotations,
 }: ChartPanelProps) {
+  const t = useTranslations('page');
   const { data, keys } = pivot(rows, view.fromMs, view.chartToMs, view.stepSec, order);
   // Distinct colours within a chart (by rank); fixed maps (event ids, reasons) keep theirs everywhere.
   const series: SeriesDef[] = keys.map((k, i) => ({
@@ -98,7 +99,7 @@ export function ChartPanel({
       data-testid={`chart-${id}`}
       data-series={keys.length}
       data-annotations={annotations?.length ?? 0}
-      empty={keys.length === 0 ? (empty ?? 'No data in this range.') : undefined}
+      empty={keys.length === 0 ? (empty ?? t('chartEmpty')) : undefined}
     >
       <TimeChart
         data={data}

@@ -1,4 +1,5 @@
-import type { RelativeRange } from '../lib/range.ts';
+import { useFormatter, useTranslations } from 'next-intl';
+import type { RelativeRange, TimeRange } from '../lib/range.ts';
 
 const UNITS = { m: 'minute', h: 'hour', d: 'day' } as const;
 
@@ -6,4 +7,13 @@ const UNITS = { m: 'minute', h: 'hour', d: 'day' } as const;
 export function rangeParts(range: RelativeRange): { count: number; unit: 'minute' | 'hour' | 'day' } {
   const unit = UNITS[range.slice(-1) as keyof typeof UNITS];
   return { count: Number(range.slice(0, -1)), unit };
+}
+
+/** "Last 24 hours" / "Dec 4, 09:00 – 12:00" in the request's language (server or client component). */
+export function useRangeLabel(range: TimeRange): string {
+  const t = useTranslations('toolbar');
+  const format = useFormatter();
+  return range.relative
+    ? t('lastRange', rangeParts(range.relative))
+    : format.dateTimeRange(range.fromMs, range.toMs, 'minute');
 }
