@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { LOCALES } from '../i18n/locales.ts';
+
+type Tree = { [key: string]: string | Tree };
+const catalog = (locale: string): Tree =>
+  JSON.parse(readFileSync(new URL(`../messages/${locale}.json`, import.meta.url), 'utf8'));
+
+function flatten(tree: Tree, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  for (const [k, v] of Object.entries(tree)) {
+    if (typeof v === 'string') out.set(`${prefix}${k}`, v);
+    else flatten(v, `${prefix}${k}.`, out);
+  }
+  return out;
+}
+
+const en = flatten(catalog('en'));
+const others = LOCALES.filter((l) => l !== 'en').map((l) => [l, flatten(catalog(l))] as const);
+
+/**
+ * Values a translation may share with English: names and units, and the few words that are the same in
+ * other languages' UI (German "Status", French "Message"). Anything else identical to English is a copy.
+ */
+const SAME_AS_ENGLISH = new Set([
+  ...['Gatewatch', 'CSV', 'TLS', 'SNI', 'UTC', 'ID', '/min'],
+  ...[
+    'Host',
+    'Hosts',
+    'Client',
+    'Clients',
+    'clients',
+    'Workspace',
+    'Trace',
+    'Status',
+    'Version',
+    'Description',
+    'Message',
+    'Filters',
+  ],
+  ...['Agent', 'Agents'],
+]);
+
+test('every catalog has exactly the keys of en.json', () => {
+  for (const [locale, messages] of others) {
+    const missing = [...en.keys()].filter((k) => !messages.has(k));
+    const extra = [...messages.keys()].filter((k) => !en.has(k));
+    assert.deepEqual(missing, [], `${locale}.json misses keys of en.json`);
+    assert.deepEqual(extra, [], `${locale}.json has keys en.json lacks`);
+  }
+});
+
+test('no translation is an English copy, empty or a placeholder', () => {
+  for (const [locale, messages] of others) {
+    for (const [key, value] of messages) {
+      assert.ok(value.trim(), `${locale}: ${key} is empty`);
+      assert.doesNotMatch(value, /\b(TODO|FIXME|TBD|XXX)\b/, `${locale}: ${key}`);
+      if (value !== en.get(key)) continue;
+      const words = value.replace(/\{[^{}]*\}/g, '').match(/\p{L}{2,}/gu) ?? [];
+      assert.ok(
+        words.length === 0 || SAME_AS_ENGLISH.has(value.trim()),
+        `${locale}: ${key} is identical to English: ${JSON.stringify(value)}`,
+      );
+    }
+  }
+});
+
+interface Shape {
+  args: Set<string>;
+  tags: Set<string>;
+  plurals: { arg: string; options: string[] }[];
+}
+
+function shape(message: string, into: Shape = { args: new Set(), tags: new Set(), plurals: [] }): Shape {
+  const walk = (els: MessageFormatElement[]) => {
+    for (const el of els) {
+      if (
+        el.type === TYPE.argument ||
+        el.type === TYPE.number ||
+        el.type === TYPE.date ||
+        el.type === TYPE.time
+      )
+        into.args.add(el.value);
+      if (el.type === TYPE.tag) {
+        into.tags.add(el.value);
+        walk(el.children);
+      }
+      if (el.type === TYPE.select || el.type === TYPE.plural) {
+        into.args.add(el.value);
+        if (el.type === TYPE.plural) into.plurals.push({ arg: el.value, options: Object.keys(el.options) });
+        for (const o of Object.values(el.options)) walk(o.value);
+      }
+    }
+  };
+  walk(parse(message));
+  return into;
+}
+
+/** Plural categories whole counts reach in a language (en: one, other; ru: one, few, many, other). */
+function categoriesOf(locale: string): string[] {
+  const rules = new Intl.PluralRules(locale);
+  const hit = new Set<string>(['other']);
+  for (let n = 0; n <= 1000; n++) hit.add(rules.select(n));
+  return [...hit].sort();
+}
+
+test('every message parses as ICU with the placeholders, tags and plural forms its language needs', () => {
+  for (const [locale, messages] of [['en', en] as const, ...others]) {
+    const needed = categoriesOf(locale);
+    for (const [key, value] of messages) {
+      let s: Shape;
+      try {
+        s = shape(value);
+      } catch (err) {
+        assert.fail(`${locale}: ${key} is not valid ICU (${(err as Error).message}): ${value}`);
+      }
+      const ref = shape(en.get(key) ?? '');
+      assert.deepEqual(
+        [...s.args].sort(),
+        [...ref.args].sort(),
+        `${locale}: ${key} placeholders differ from en`,
+      );
+      assert.deepEqual(
+        [...s.tags].sort(),
+        [...ref.tags].sort(),
+        `${locale}: ${key} rich-text tags differ from en`,
+      );
+      for (const p of s.plurals) {
+        const missing = needed.filter((c) => !p.options.includes(c));
+        assert.deepEqual(
+          missing,
+          [],
+          `${locale}: ${key} {${p.arg}, plural} lacks forms ${missing.join(', ')}`,
+        );
+      }
+    }
+  }
+});
