@@ -230,8 +230,21 @@ test('viewers read pages and CSV; /api/health is open; no credentials: 401', asy
     assert.equal((await call('GET', '/events?range=1h', creds)).status, 200);
     const csv = await call('GET', '/api/csv/nodes?range=6h', creds);
     assert.equal(csv.status, 200);
-    assert.match(csv.body, /^[^\n]*\r\ngw-01,/);
+    assert.match(csv.body, /\r\ngw-01,/);
   }
+  // The Alerts page offers its editing controls to editors only.
+  assert.equal((await createSilence(EDITOR)).status, 201);
+  const asViewer = await call('GET', '/alerts?range=24h', VIEWER);
+  assert.equal(asViewer.status, 200);
+  assert.match(asViewer.body, /read-only: editor credential needed/);
+  assert.match(asViewer.body, /data-testid="silence-row"/, 'the silences are listed');
+  assert.doesNotMatch(asViewer.body, /data-testid="(silence-form|rules-editor)"|>Expire<\/button>/);
+  const asEditor = await call('GET', '/alerts?range=24h', EDITOR);
+  assert.equal(asEditor.status, 200);
+  assert.match(asEditor.body, /data-testid="silence-form"/);
+  assert.match(asEditor.body, /data-testid="rules-editor"/);
+  assert.match(asEditor.body, />Expire<\/button>/);
+  assert.doesNotMatch(asEditor.body, /read-only: editor credential needed/);
 });
 
 test('failed logins: 10 per minute per client address, then 429 with Retry-After; logged without the secret', async () => {
