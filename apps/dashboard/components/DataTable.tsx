@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useFormatter } from 'next-intl';
+import { useFormatter, useTranslations } from 'next-intl';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import type { Cell, Column } from '../lib/columns.ts';
 import { filterAndSort, type Paged, type Sort } from '../lib/paging.ts';
@@ -42,6 +42,7 @@ export function DataTable({
   const [localSort, setLocalSort] = useState<Sort | null>(null);
   const [q, setQ] = useState(paged?.filter ?? '');
   const format = useFormatter();
+  const t = useTranslations('table');
   const router = useRouter();
   const pathname = usePathname();
   const sp = useSearchParams();
@@ -74,7 +75,7 @@ export function DataTable({
       {filterable && total > 0 ? (
         <div className="table-tools">
           <label>
-            <span className="legend-note">Filter rows </span>
+            <span className="legend-note">{t('filterRows')} </span>
             <input
               type="search"
               value={q}
@@ -82,17 +83,17 @@ export function DataTable({
                 typed.current = true;
                 setQ(e.target.value);
               }}
-              aria-label={`Filter ${title}`}
-              placeholder="text in any column"
+              aria-label={t('filterLabel', { title })}
+              placeholder={t('filterPlaceholder')}
             />
           </label>
           <span className="legend-note" data-testid={`count-${id}`}>
-            {matching} of {total}
+            {t('matching', { matching, total })}
           </span>
         </div>
       ) : null}
       {rows.length === 0 ? (
-        <div className="empty">{total > 0 ? 'No row matches the filter.' : empty}</div>
+        <div className="empty">{total > 0 ? t('noMatch') : empty}</div>
       ) : (
         <div className="table-scroll">
           <table>
@@ -150,24 +151,29 @@ export function DataTable({
         </div>
       )}
       {paged && paged.pages > 1 ? (
-        <nav className="pager" aria-label={`${title} pages`} data-testid={`pager-${id}`}>
+        <nav className="pager" aria-label={t('pagesLabel', { title })} data-testid={`pager-${id}`}>
           {paged.page > 1 ? (
             <Link href={hrefWith({ page: String(paged.page - 1) })} scroll={false} rel="prev">
-              ← Previous
+              {t('previous')}
             </Link>
           ) : (
-            <span aria-disabled="true">← Previous</span>
+            <span aria-disabled="true">{t('previous')}</span>
           )}
           <span className="legend-note">
-            Page {paged.page} of {paged.pages} · rows {(paged.page - 1) * paged.size + 1}–
-            {Math.min(paged.page * paged.size, paged.matching)} of {paged.matching}
+            {t('pageOf', {
+              page: paged.page,
+              pages: paged.pages,
+              first: (paged.page - 1) * paged.size + 1,
+              last: Math.min(paged.page * paged.size, paged.matching),
+              matching: paged.matching,
+            })}
           </span>
           {paged.page < paged.pages ? (
             <Link href={hrefWith({ page: String(paged.page + 1) })} scroll={false} rel="next">
-              Next →
+              {t('next')}
             </Link>
           ) : (
-            <span aria-disabled="true">Next →</span>
+            <span aria-disabled="true">{t('next')}</span>
           )}
         </nav>
       ) : null}
