@@ -1,5 +1,7 @@
 import { catalogEntry, isEventId } from '@gatewatch/events';
 import type { Metadata } from 'next';
+import { useTranslations } from 'next-intl';
+import { getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
@@ -9,12 +11,15 @@ import { EVENT_SERIES } from '../../lib/series.ts';
 import { TABLES } from '../../lib/tables.ts';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Events' };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('nav'))('events') };
+}
 
 export default async function EventsPage(props: PageProps) {
+  const t = await getTranslations();
   return renderPage(props, {
     path: '/events',
-    title: 'Events',
+    title: t('nav.events'),
     filters: [
       FILTERS.event,
       FILTERS.level,
@@ -34,23 +39,23 @@ export default async function EventsPage(props: PageProps) {
           {selected.length === 1 && selected[0] !== undefined ? <EventInfo id={selected[0]} /> : null}
           <ChartPanel
             id="event-trend"
-            title="Events over time by id"
-            hint="stacked counts per bucket"
+            title={t('eventsPage.trendTitle')}
+            hint={t('eventsPage.trendHint')}
             rows={series}
             view={view}
             stacked
             {...EVENT_SERIES}
             tall
-            empty="No events match these filters in this range — widen the range or clear filters."
+            empty={t('eventsPage.trendEmpty')}
           />
-          <TablePanel name="event-totals" data={totals} view={view} empty="No events match these filters." />
+          <TablePanel name="event-totals" data={totals} view={view} empty={t('eventsPage.totalsEmpty')} />
           <TablePanel
             name="events"
             data={latest}
             view={view}
             filterable
-            hint="newest 200"
-            empty="No records match these filters in this range."
+            hint={t('common.newest', { count: 200 })}
+            empty={t('eventsPage.latestEmpty')}
           />
         </>
       );
@@ -60,15 +65,19 @@ export default async function EventsPage(props: PageProps) {
 
 function EventInfo({ id }: { id: number }) {
   const e = catalogEntry(id);
+  const t = useTranslations();
+  // The catalog's English text unless messages/*.json translate this id (events.<id>.*).
+  const text = (key: 'description' | 'remedy') => {
+    const k = `events.${id}.${key}` as never;
+    return t.has(k) ? t(k) : e[key];
+  };
   return (
     <div className="callout info" data-testid="event-info">
-      <strong>
-        Event {e.id} · {e.level} · {e.name}
-      </strong>
-      <p>{e.description}</p>
+      <strong>{t('eventsPage.eventInfo', { id: e.id, level: e.level, name: e.name })}</strong>
+      <p>{text('description')}</p>
       {e.remedy ? (
         <p>
-          <strong>What to do:</strong> {e.remedy}
+          <strong>{t('eventsPage.whatToDo')}</strong> {text('remedy')}
         </p>
       ) : null}
     </div>

@@ -1,11 +1,11 @@
 import { dashboardNodes } from '@gatewatch/store';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { getFormatter, getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../../components/Panels.tsx';
 import { TablePanel } from '../../../components/TablePanel.tsx';
 import { COUNTER_PANELS, loadCounterSeries, loadEventSeries } from '../../../lib/load.ts';
-import { fmtAbs, fmtAgo } from '../../../lib/range.ts';
 import { EVENT_SERIES } from '../../../lib/series.ts';
 import { nodeStatus, TABLES } from '../../../lib/tables.ts';
 
@@ -16,13 +16,16 @@ export async function generateMetadata({
 }: {
   params: Promise<{ nodeId: string }>;
 }): Promise<Metadata> {
-  return { title: `Node ${decodeURIComponent((await params).nodeId)}` };
+  const t = await getTranslations('node');
+  return { title: t('title', { node: decodeURIComponent((await params).nodeId) }) };
 }
 
 export default async function NodePage(props: PageProps) {
+  const t = await getTranslations();
+  const format = await getFormatter();
   return renderPage(props, {
     path: ({ nodeId = '' }) => `/nodes/${encodeURIComponent(nodeId)}`,
-    title: ({ nodeId }) => `Node ${nodeId}`,
+    title: ({ nodeId = '' }) => t('node.title', { node: nodeId }),
     viewParams: ({ nodeId = '' }) => ({ node: nodeId }),
     async body({ store, view, params: { nodeId = '' } }) {
       const [info] = await dashboardNodes(store, { fromMs: 0, toMs: view.toMs, nodeId });
@@ -35,25 +38,28 @@ export default async function NodePage(props: PageProps) {
       const status = nodeStatus(info.lastSeen, view.nowMs);
       return (
         <>
-          <section className="panel" aria-label="Node details">
+          <section className="panel" aria-label={t('node.details')}>
             <dl className="kv" data-testid="node-info">
-              <dt>Status</dt>
-              <dd className={`status-${status}`}>{status}</dd>
-              <dt>Last seen</dt>
+              <dt>{t('node.status')}</dt>
+              <dd className={`status-${status}`}>{t(`status.${status}`)}</dd>
+              <dt>{t('node.lastSeen')}</dt>
               <dd>
-                {fmtAbs(info.lastSeen)} UTC ({fmtAgo(info.lastSeen, view.nowMs)})
+                {t('node.lastSeenValue', {
+                  time: format.dateTime(info.lastSeen, 'datetime'),
+                  ago: format.relativeTime(info.lastSeen, view.nowMs),
+                })}
               </dd>
-              <dt>Process started</dt>
-              <dd>{fmtAbs(info.startedAt)} UTC</dd>
-              <dt>Version</dt>
+              <dt>{t('node.started')}</dt>
+              <dd>{format.dateTime(info.startedAt, 'datetime')} UTC</dd>
+              <dt>{t('node.version')}</dt>
               <dd>{info.version || '—'}</dd>
-              <dt>Config version</dt>
+              <dt>{t('node.configVersion')}</dt>
               <dd className="mono" data-testid="config-version">
-                {info.configVersion || '— (no sample in the last hour of the range)'}
+                {info.configVersion || t('node.noConfigSample')}
               </dd>
-              <dt>Errors / rejections since start</dt>
+              <dt>{t('node.sinceStart')}</dt>
               <dd>
-                {info.errorCount} / {info.rejectionCount}
+                {format.number(info.errorCount)} / {format.number(info.rejectionCount)}
               </dd>
             </dl>
           </section>
@@ -62,37 +68,27 @@ export default async function NodePage(props: PageProps) {
               <ChartPanel
                 key={p.counter}
                 id={p.counter}
-                title={p.title}
-                hint={p.hint}
+                title={t(`counters.${p.counter}.title`)}
+                hint={t(`counters.${p.counter}.hint`)}
                 rows={series[p.counter]}
                 view={view}
-                unit={p.unit}
-                labels={{ [nodeId]: p.title }}
-                empty="No samples from this node in this range."
+                unit={t(`counters.${p.counter}.unit`)}
+                labels={{ [nodeId]: t(`counters.${p.counter}.title`) }}
+                empty={t('node.chartEmpty')}
               />
             ))}
           </div>
           <ChartPanel
             id="node-events"
-            title="Events over time by id"
+            title={t('eventsPage.trendTitle')}
             rows={events}
             view={view}
             stacked
             {...EVENT_SERIES}
-            empty="This node reported no events in this range."
+            empty={t('node.eventsEmpty')}
           />
-          <TablePanel
-            name="node-errors"
-            data={errors}
-            view={view}
-            empty="No error-level events (400–403) from this node in this range."
-          />
-          <TablePanel
-            name="event-totals"
-            data={totals}
-            view={view}
-            empty="No events from this node in this range."
-          />
+          <TablePanel name="node-errors" data={errors} view={view} empty={t('node.errorsEmpty')} />
+          <TablePanel name="event-totals" data={totals} view={view} empty={t('node.totalsEmpty')} />
         </>
       );
     },

@@ -1,10 +1,13 @@
 import { dashboardTrace } from '@gatewatch/store';
 import type { Metadata } from 'next';
+import { getFormatter, getTranslations } from 'next-intl/server';
 import { ErrorState } from '../../../components/Panels.tsx';
 import { getStore } from '../../../lib/store.ts';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Trace' };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('trace'))('title') };
+}
 
 const attrs = (a: Record<string, string>) =>
   Object.entries(a)
@@ -14,11 +17,13 @@ const attrs = (a: Record<string, string>) =>
 /** One tunnel's spans (otel_traces) as a simple waterfall. */
 export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
   const traceId = (await params).traceId.toLowerCase();
+  const t = await getTranslations('trace');
+  const format = await getFormatter();
   let content: React.ReactNode;
   if (!/^[0-9a-f]{32}$/.test(traceId)) {
     content = (
       <div className="callout error" role="alert">
-        “{traceId}” is not a trace id: it must be 32 hex digits.
+        {t('badId', { id: traceId })}
       </div>
     );
   } else {
@@ -27,11 +32,8 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
       if (spans.length === 0) {
         content = (
           <div className="callout" role="status">
-            <strong>No spans stored for this trace.</strong>
-            <p>
-              Spans arrive through the <code>otlp_spans</code> topic; check that the gateway exports spans and
-              the ingester consumes them.
-            </p>
+            <strong>{t('noSpans')}</strong>
+            <p>{t.rich('noSpansHint', { code: (c) => <code>{c}</code> })}</p>
           </div>
         );
       } else {
@@ -41,20 +43,20 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
         const end = Math.max(...spans.map((s) => startNs(s.startNs) + s.durationNs));
         const total = Math.max(1, end - t0);
         content = (
-          <section className="panel" aria-label="Spans">
+          <section className="panel" aria-label={t('spans')}>
             <table data-testid="spans">
               <thead>
                 <tr>
-                  <th scope="col">Span</th>
-                  <th scope="col">Service</th>
+                  <th scope="col">{t('span')}</th>
+                  <th scope="col">{t('service')}</th>
                   <th scope="col" className="num">
-                    Duration
+                    {t('duration')}
                   </th>
-                  <th scope="col">Status</th>
+                  <th scope="col">{t('status')}</th>
                   <th scope="col" style={{ width: '40%' }}>
-                    Timeline
+                    {t('timeline')}
                   </th>
-                  <th scope="col">Attributes</th>
+                  <th scope="col">{t('attributes')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -65,7 +67,14 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                     <tr key={s.spanId}>
                       <td style={{ paddingLeft: s.parentSpanId ? 24 : 8 }}>{s.name}</td>
                       <td>{s.service}</td>
-                      <td className="num">{(s.durationNs / 1e6).toFixed(2)} ms</td>
+                      <td className="num">
+                        {format.number(s.durationNs / 1e6, {
+                          style: 'unit',
+                          unit: 'millisecond',
+                          minimumFractionDigits: 2,
+                          maximumFractionDigits: 2,
+                        })}
+                      </td>
                       <td>
                         {s.statusCode}
                         {s.statusMessage ? `: ${s.statusMessage}` : ''}
@@ -109,7 +118,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
   }
   return (
     <>
-      <h1>Trace</h1>
+      <h1>{t('title')}</h1>
       <p className="sub mono">{traceId}</p>
       {content}
     </>
