@@ -1,4 +1,5 @@
 import { headers } from 'next/headers';
+import { getTranslations } from 'next-intl/server';
 import type { ReactNode } from 'react';
 import { ROLE_HEADER } from '../../src/auth.ts';
 
@@ -8,9 +9,11 @@ import { ROLE_HEADER } from '../../src/auth.ts';
  */
 export async function EditorOnly({ children, quiet = false }: { children: ReactNode; quiet?: boolean }) {
   if ((await headers()).get(ROLE_HEADER) === 'editor') return children;
-  return quiet ? null : (
+  if (quiet) return null;
+  const t = await getTranslations('access');
+  return (
     <p className="sub" data-testid="read-only">
-      read-only: editor credential needed
+      {t('readOnly')}
     </p>
   );
 }
