@@ -30,6 +30,9 @@ export interface AuthConfig {
   users: BasicUser[];
 }
 
+/** The variables read (process.env, or any such map in tests). */
+type Env = Readonly<Record<string, string | undefined>>;
+
 export class AuthConfigError extends Error {
   override name = 'AuthConfigError';
 }
@@ -37,7 +40,7 @@ export class AuthConfigError extends Error {
 const SCRYPT = /^scrypt\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{22,86})$/;
 
 /** Reads the three variables; a malformed DASHBOARD_BASIC_AUTH entry throws naming the entry (never its password). */
-export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+export function authConfigFromEnv(env: Env = process.env): AuthConfig {
   const viewerToken = env.DASHBOARD_TOKEN?.trim() || undefined;
   const editorToken = env.DASHBOARD_EDITOR_TOKEN?.trim() || undefined;
   const users: BasicUser[] = [];
@@ -190,5 +193,5 @@ export function exposureProblem(
 }
 
 /** DASHBOARD_INSECURE_NO_AUTH=1|true|yes. */
-export const insecureNoAuthFromEnv = (env: NodeJS.ProcessEnv = process.env): boolean =>
+export const insecureNoAuthFromEnv = (env: Env = process.env): boolean =>
   /^(1|true|yes)$/i.test(env.DASHBOARD_INSECURE_NO_AUTH?.trim() ?? '');
