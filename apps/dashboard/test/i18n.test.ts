@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { catalogEntry, REJECTION_REASONS } from '@gatewatch/events';
+import { createTranslator } from 'next-intl';
+import { REMEDY_COMMANDS, remedyValues } from '../i18n/events.ts';
 import { LOCALES } from '../i18n/locales.ts';
 
 type Tree = { [key: string]: string | Tree };
@@ -124,4 +127,51 @@ test('every message parses as ICU with the placeholders, tags and plural forms i
       }
     }
   }
+});
+
+test('event texts: en.json says what packages/events says, every language keeps the commands verbatim', () => {
+  const ids = [100, 101, 102, 103, 104, 105, 106, 107, 400, 401, 402, 403];
+  for (const id of ids) {
+    const entry = catalogEntry(id);
+    const commands = REMEDY_COMMANDS[id] ?? [];
+    let at = -1;
+    for (const c of commands) {
+      const next = entry.remedy.indexOf(c, at + 1);
+      assert.ok(
+        next > at,
+        `${id}: command ${JSON.stringify(c)} is not (in this order) in the catalog's remedy`,
+      );
+      at = next;
+    }
+    assert.equal(
+      (entry.remedy.match(/npm run /g) ?? []).length,
+      commands.length,
+      `${id}: a command is not listed`,
+    );
+    for (const locale of LOCALES) {
+      const t = createTranslator({ locale, messages: catalog(locale) as never, namespace: 'events' });
+      const key = (k: string) => `${id}.${k}` as never;
+      const description = t(key('description'));
+      const remedy = entry.remedy ? t(key('remedy'), remedyValues(id)) : '';
+      if (locale === 'en') {
+        assert.equal(description, entry.description, `en.json events.${id}.description`);
+        assert.equal(remedy, entry.remedy, `en.json events.${id}.remedy`);
+      }
+      for (const c of commands) assert.ok(remedy.includes(c), `${locale}: events.${id}.remedy lacks ${c}`);
+    }
+    assert.equal(
+      en.has(`events.${id}.remedy`),
+      entry.remedy !== '',
+      `events.${id}.remedy exists iff the catalog has one`,
+    );
+  }
+});
+
+test('rejection reason labels: en.json says what packages/events says', () => {
+  for (const [code, { label }] of Object.entries(REJECTION_REASONS))
+    assert.equal(en.get(`reasons.${code}`), label, code);
+  assert.equal(
+    [...en.keys()].filter((k) => k.startsWith('reasons.')).length,
+    Object.keys(REJECTION_REASONS).length,
+  );
 });

@@ -5,6 +5,7 @@ import { getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
+import { remedyValues } from '../../i18n/events.ts';
 import { FILTERS } from '../../lib/filters.ts';
 import { loadEventSeries } from '../../lib/load.ts';
 import { EVENT_SERIES } from '../../lib/series.ts';
@@ -69,7 +70,7 @@ function EventInfo({ id }: { id: number }) {
   // The catalog's English text unless messages/*.json translate this id (events.<id>.*).
   const text = (key: 'description' | 'remedy') => {
     const k = `events.${id}.${key}` as never;
-    return t.has(k) ? t(k) : e[key];
+    return t.has(k) ? t(k, remedyValues(id)) : e[key];
   };
   return (
     <div className="callout info" data-testid="event-info">
