@@ -320,6 +320,17 @@ test('start-up: a bind beyond loopback without credentials is refused in one lin
       /^gatewatch: the dashboard binds (0\.0\.0\.0|::) without credentials: set DASHBOARD_TOKEN \(viewer\) \/ DASHBOARD_EDITOR_TOKEN \(editor\) or DASHBOARD_BASIC_AUTH, or pass --insecure-no-auth\n$/,
     );
   }
+  // With the override the launcher goes on (here to an unreachable ClickHouse, so nothing binds).
+  const closed: [string[], Record<string, string>][] = [
+    [['dashboard', '--dashboard-host', '0.0.0.0', '--insecure-no-auth'], {}],
+    [['dashboard', '--dashboard-host', '0.0.0.0'], { DASHBOARD_INSECURE_NO_AUTH: '1' }],
+  ];
+  for (const [args, extra] of closed) {
+    const r = launcher(args, { ...extra, CLICKHOUSE_URL: 'http://127.0.0.1:1' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /without credentials/);
+    assert.match(r.stderr, /^gatewatch: cannot reach ClickHouse at http:\/\/127\.0\.0\.1:1 /m);
+  }
 });
 
 test('--insecure-no-auth / DASHBOARD_INSECURE_NO_AUTH: starts exposed, with a warning', () => {
