@@ -67,7 +67,9 @@ test('Firing now: the CSV holds the rows the page shows, plain values', async ({
       expect(minute(c['Since (UTC)'] ?? '')).toBe(await row.locator('td').nth(5).getAttribute('title'));
   }
   // The seeded down node: firing, silenced by the seeded silence, linked to its node page.
-  const down = csv.rows.find((r) => r.Alert === 'NodeStoppedReporting' && r.Scope === seed.downNode);
+  const down = csv.rows.find(
+    (r) => r.Alert === 'NodeStoppedReporting' && r.Scope === `node=${seed.downNode}`,
+  );
   expect(down, `NodeStoppedReporting for ${seed.downNode} in ${JSON.stringify(csv.rows)}`).toMatchObject({
     State: 'firing',
     Labels: 'severity=critical',
@@ -95,7 +97,9 @@ test('History: the CSV holds the state changes the page shows, newest first', as
   }
   const times = csv.rows.map((r) => Date.parse(r['Time (UTC)'] ?? ''));
   expect(times).toEqual([...times].sort((a, b) => b - a));
-  const down = csv.rows.filter((r) => r.Alert === 'NodeStoppedReporting' && r.Scope === seed.downNode);
+  const down = csv.rows.filter(
+    (r) => r.Alert === 'NodeStoppedReporting' && r.Scope === `node=${seed.downNode}`,
+  );
   expect(down.map((r) => r.Change)).toEqual(['pending → firing', 'inactive → pending']);
 });
 
@@ -111,7 +115,11 @@ test('Rules, Silences and Failed deliveries export through the same CSV route', 
     expect([instance, state]).toEqual([c.Instance, c.State]);
   }
   expect(rules.rows).toContainEqual(
-    expect.objectContaining({ Rule: 'NodeStoppedReporting', Instance: seed.downNode, State: 'firing' }),
+    expect.objectContaining({
+      Rule: 'NodeStoppedReporting',
+      Instance: `node=${seed.downNode}`,
+      State: 'firing',
+    }),
   );
 
   const silences = await fetchCsv(page, 'alerts-silences');
@@ -143,4 +151,26 @@ test('Rules, Silences and Failed deliveries export through the same CSV route', 
   expect(failed.rows[0]?.['Time (UTC)']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   expect(time).toBe(minute(failed.rows[0]?.['Time (UTC)'] ?? ''));
   expect(rest).toEqual(['Receiver', 'Alert', 'Status', 'Attempts', 'Error'].map((h) => failed.rows[0]?.[h]));
+});
+
+test('Silence… on a firing alert fills the form with its labels as name=value, for 1 h', async ({ page }) => {
+  await page.goto(URL);
+  const row = page
+    .getByTestId('alert-row')
+    .filter({ hasText: 'RejectionSpikePerNode' })
+    .filter({ hasText: `node=${seed.spikeNode}` });
+  await expect(row).toHaveAttribute('data-state', 'firing');
+  await row.getByTestId('silence-alert').click();
+  await expect(page).toHaveURL(/silence=/);
+  const form = page.getByTestId('silence-form');
+  const matchers = form.getByRole('textbox', { name: 'Matchers' });
+  const value = await matchers.inputValue();
+  expect(value.split(', ')).toEqual(
+    expect.arrayContaining(['alertname=RejectionSpikePerNode', `node=${seed.spikeNode}`, 'severity=warning']),
+  );
+  await expect(form.getByRole('combobox', { name: 'For' })).toHaveValue('1');
+  await form.getByRole('button', { name: 'Silence' }).click();
+  const created = page.getByTestId('silence-row').filter({ hasText: `node="${seed.spikeNode}"` });
+  await expect(created).toHaveCount(1);
+  await expect(created).toContainText('alertname="RejectionSpikePerNode"');
 });

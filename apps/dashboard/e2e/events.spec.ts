@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { columnTexts, expect, parseCsv, screenshot, seedInfo, test } from './fixtures.ts';
+import { columnTexts, expect, parseCsv, screenshot, seedInfo, test, visibleRows } from './fixtures.ts';
 
 const seed = seedInfo();
 
@@ -78,5 +78,29 @@ test('a record links to its trace (spans from otel_traces)', async ({ page }) =>
   await expect(spans).toContainText(`CONNECT ${seed.tracedHost}:443`);
   await expect(spans).toContainText('policy');
   await expect(spans).toContainText('4.00 ms');
+  // Attributes: one line, cut with the whole text on hover.
+  const attrs = spans.locator('td.attrs').first();
+  expect(await attrs.getAttribute('title')).toBe(await attrs.innerText());
+  expect((await attrs.boundingBox())?.height).toBeLessThan(40);
   await screenshot(page, 'trace');
+});
+
+test('records are readable: one line each, 15+ visible at 1440 px, the whole text on hover', async ({
+  page,
+}) => {
+  await page.goto('/events?range=24h');
+  const { visible, tallest } = await visibleRows(page, 'events');
+  expect(visible, 'records visible in the Latest records box').toBeGreaterThanOrEqual(15);
+  expect(tallest, 'one line per record').toBeLessThan(40);
+  // A cut message keeps its whole text in the title (hover).
+  const message = page.getByTestId('table-events').locator('tbody td.clip').first();
+  const text = await message.innerText();
+  expect(await message.getAttribute('title')).toBe(text);
+  const box = await message.boundingBox();
+  expect(box?.width, 'a message column has room').toBeGreaterThanOrEqual(200);
+
+  await page.goto('/investigate?range=24h');
+  const raw = await visibleRows(page, 'records105');
+  expect(raw.visible, 'records visible in the Raw 105 records box').toBeGreaterThanOrEqual(15);
+  expect(raw.tallest).toBeLessThan(40);
 });

@@ -5,6 +5,8 @@ export interface SeedInfo {
   end: number;
   nodeIds: string[];
   downNode: string;
+  spikeNode: string;
+  spikePerMin: number;
   unconfiguredWorkspaces: string[];
   configuredWorkspaces: string[];
   traceId: string;
@@ -84,4 +86,25 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell || row.length) rows.push([...row, cell]);
   return rows;
+}
+
+/**
+ * Rows of a table whose box lies wholly inside its scroll box (what a reader sees without scrolling),
+ * and the tallest row's height.
+ */
+export async function visibleRows(
+  page: Page,
+  tableId: string,
+): Promise<{ visible: number; tallest: number }> {
+  return page
+    .getByTestId(`table-${tableId}`)
+    .locator('.table-scroll')
+    .evaluate((box) => {
+      const outer = box.getBoundingClientRect();
+      const rows = [...box.querySelectorAll('tbody tr')].map((r) => r.getBoundingClientRect());
+      return {
+        visible: rows.filter((r) => r.top >= outer.top && r.bottom <= outer.bottom).length,
+        tallest: Math.max(0, ...rows.map((r) => r.height)),
+      };
+    });
 }

@@ -9,9 +9,15 @@ test('105 investigation: unconfigured workspaces are called out with the admin c
   const callouts = page.getByTestId('not-configured');
   await expect(callouts).toHaveCount(seed.unconfiguredWorkspaces.length);
   for (const ws of seed.unconfiguredWorkspaces) {
-    await expect(page.getByTestId('fix-command').filter({ hasText: ws })).toContainText(
-      `npm run admin -- config set workspaces`,
+    const callout = callouts.filter({ hasText: ws });
+    // The spiking node reports its config file: its command edits that file…
+    await expect(callout.getByTestId('fix-group').filter({ hasText: seed.spikeNode })).toContainText(
+      `npm run admin -- --config /srv/gatewatch/gateway.yaml config set workspaces`,
     );
+    // …the fixture's nodes report none: their command says which flag to add.
+    const unknown = callout.getByTestId('fix-group').filter({ hasText: 'did not report their config file' });
+    await expect(unknown.getByTestId('fix-command')).toHaveText(/^npm run admin -- config set workspaces /);
+    await expect(unknown).toContainText('add --config <file>');
   }
   // The command keeps the configured workspaces (config set replaces the list).
   const cmd = await page.getByTestId('fix-command').first().textContent();

@@ -26,7 +26,9 @@ if (!dataDir || !infoPath) {
 
 const HOUR = 3_600_000;
 const now = Date.now();
-const end = Math.floor(now / 10_000) * 10_000;
+// Data ends at a whole minute and the alerter evaluates there, so the Overview's "last complete minute"
+// is the alerter's last evaluated one.
+const end = Math.floor(now / 60_000) * 60_000;
 const store = await openStore({ dataDir });
 try {
   const summary = await loadFixture(store, {
@@ -49,6 +51,7 @@ try {
     startedAt: end - 5 * HOUR,
     version: '0.9.0',
     configVersion: 'cfg-0',
+    configPath: '/etc/gatewatch/old.yaml',
     activeClientConnections: 3,
     connectedClients: 2,
     errorCount: i,
@@ -59,6 +62,33 @@ try {
     telemetryDropped: 0,
   }));
   await insertCounters(store, downSamples);
+
+  // A node whose rejections spike now: 1/min for two hours, then SPIKE_PER_MIN for the last 10 minutes
+  // (a sample every 10 s) — what the Overview's rate tiles and the rejection-spike rules must show.
+  const spikeNode = 'gw-spike';
+  const SPIKE_PER_MIN = 150;
+  let rejections = 0;
+  const spikeSamples = Array.from({ length: 2 * 360 }, (_, i) => {
+    const ts = end - 2 * HOUR + i * 10_000;
+    rejections += ts >= end - 10 * 60_000 ? SPIKE_PER_MIN / 6 : i % 6 === 0 ? 1 : 0;
+    return {
+      nodeId: spikeNode,
+      ts,
+      startedAt: end - 3 * HOUR,
+      version: '1.0.0',
+      configVersion: 'cfg-1',
+      configPath: '/srv/gatewatch/gateway.yaml',
+      activeClientConnections: 5,
+      connectedClients: 4,
+      errorCount: 0,
+      rejectionCount: rejections,
+      rejectionsByReason: {},
+      bytesUp: 0,
+      bytesDown: 0,
+      telemetryDropped: 0,
+    };
+  });
+  await insertCounters(store, spikeSamples);
 
   // One refused tunnel with its trace, to follow record → trace.
   const traceId = 'ab12cd34ef56ab12cd34ef56ab12cd34';
@@ -167,8 +197,10 @@ try {
     infoPath,
     JSON.stringify({
       end,
-      nodeIds: [...fx.nodeIds, downNode],
+      nodeIds: [...fx.nodeIds, downNode, spikeNode],
       downNode,
+      spikeNode,
+      spikePerMin: SPIKE_PER_MIN,
       unconfiguredWorkspaces: fx.unconfiguredWorkspaces,
       configuredWorkspaces: fx.configuredWorkspaces,
       traceId,

@@ -119,3 +119,30 @@ test('CSV quotes separators and neutralises spreadsheet formulas', () => {
   );
   assert.equal(csv, `A,"B, ""quoted"""\r\n'=cmd(),"x,y"\r\n-3,\r\n`);
 });
+
+test('unusable URL values become notices naming what is shown instead; links carry the range shown', () => {
+  const bad = buildView({ range: '2h', event: '105,999,abc', ws: 'w'.repeat(300) }, NOW);
+  assert.equal(bad.range.relative, '24h');
+  assert.deepEqual(bad.notices, [
+    { kind: 'range', value: '2h' },
+    { kind: 'event', value: '999' },
+    { kind: 'event', value: 'abc' },
+    { kind: 'long', param: 'ws', length: 300 },
+  ]);
+  assert.equal(bad.params.range, '24h');
+  assert.equal(bad.filters.ws?.length, 256);
+  const garbage = buildView({ from: 'yesterday', to: '2026-11-25T00:00:00Z' }, NOW);
+  assert.deepEqual(garbage.notices, [{ kind: 'time', param: 'from', value: 'yesterday' }]);
+  assert.equal(garbage.params.from ?? '', '');
+  const half = buildView({ from: '2026-11-25T00:00:00Z' }, NOW);
+  assert.deepEqual(half.notices, [{ kind: 'time', param: 'to', value: '' }]);
+  const order = buildView({ from: '2026-11-25T02:00:00Z', to: '2026-11-25T01:00:00Z' }, NOW);
+  assert.deepEqual(order.notices, [
+    { kind: 'order', from: '2026-11-25T02:00:00Z', to: '2026-11-25T01:00:00Z' },
+  ]);
+  assert.deepEqual(buildView({ range: '1h', event: '105' }, NOW).notices, []);
+  // A missing range uses the fallback without a notice (the page picks one that fits the data).
+  const fitted = buildView({}, NOW, '1h');
+  assert.equal(fitted.range.relative, '1h');
+  assert.deepEqual(fitted.notices, []);
+});

@@ -1,12 +1,13 @@
 import { EVENT } from '@gatewatch/events';
+import { dashboardNodes, nodeConfigPaths } from '@gatewatch/store';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
+import { FixWorkspace } from '../../components/FixWorkspace.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
 import { forChart, loadAlertAnnotations } from '../../lib/annotations.ts';
 import type { TableData } from '../../lib/columns.ts';
-import { configureWorkspaceCommand, showWorkspacesCommand } from '../../lib/commands.ts';
 import { FILTERS } from '../../lib/filters.ts';
 import { loadEventSeries } from '../../lib/load.ts';
 import { REASON_SERIES } from '../../lib/series.ts';
@@ -42,6 +43,12 @@ export default async function InvestigatePage(props: PageProps) {
       const total = tables.reasons105.rows.reduce((s, r) => s + Number(r.count ?? 0), 0);
       const notConfigured = tables.ws105.rows.filter((r) => Number(r.notConfigured) > 0);
       const configured = notConfigured.length ? await configuredWorkspaces(store, view) : [];
+      // The fix command edits the config file the gateways running now read (each reports its path).
+      const lastHour = { fromMs: view.nowMs - 3_600_000, toMs: view.nowMs + 1 };
+      const running = notConfigured.length
+        ? (await dashboardNodes(store, lastHour)).map((n) => n.nodeId)
+        : [];
+      const paths = notConfigured.length ? await nodeConfigPaths(store, lastHour) : [];
       const table = (name: Name) => (
         <TablePanel
           key={name}
@@ -63,24 +70,14 @@ export default async function InvestigatePage(props: PageProps) {
             .
           </p>
           {notConfigured.map((r) => (
-            <div className="callout" role="status" key={String(r.workspace)} data-testid="not-configured">
-              <strong>
-                Workspace <code>{r.workspace}</code> is not configured on the gateways
-              </strong>{' '}
-              — {Number(r.notConfigured).toLocaleString('en-US')} connections refused for it. Its agents reach
-              the gateway but their workspace hosts are not allowed. Fix: add the workspace on every gateway:
-              <p>
-                <code data-testid="fix-command">
-                  {configureWorkspaceCommand(String(r.workspace), configured)}
-                </code>
-              </p>
-              <p className="legend-note">
-                The list replaces the configured one: it keeps the {configured.length} workspace
-                {configured.length === 1 ? '' : 's'} with verified tunnels in this range (check with{' '}
-                <code>{showWorkspacesCommand()}</code>; at most 10; add <code>--config &lt;file&gt;</code> if
-                the gateway does not use <code>data/gateway.yaml</code>). Gateways apply it without a restart.
-              </p>
-            </div>
+            <FixWorkspace
+              key={String(r.workspace)}
+              workspace={String(r.workspace)}
+              refused={Number(r.notConfigured)}
+              configured={configured}
+              running={running}
+              paths={paths}
+            />
           ))}
           <ChartPanel
             id="trend105"

@@ -65,8 +65,10 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                   const width = Math.max(0.5, (s.durationNs / total) * 100);
                   return (
                     <tr key={s.spanId}>
-                      <td style={{ paddingLeft: s.parentSpanId ? 24 : 8 }}>{s.name}</td>
-                      <td>{s.service}</td>
+                      <td className="nowrap" style={{ paddingLeft: s.parentSpanId ? 24 : 8 }}>
+                        {s.name}
+                      </td>
+                      <td className="nowrap">{s.service}</td>
                       <td className="num">
                         {format.number(s.durationNs / 1e6, {
                           style: 'unit',
@@ -75,7 +77,7 @@ export default async function TracePage({ params }: { params: Promise<{ traceId:
                           maximumFractionDigits: 2,
                         })}
                       </td>
-                      <td>
+                      <td className="nowrap">
                         {s.statusCode}
                         {s.statusMessage ? `: ${s.statusMessage}` : ''}
                       </td>
