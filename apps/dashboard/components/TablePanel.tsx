@@ -1,6 +1,6 @@
 import { REJECTION_REASONS } from '@gatewatch/events';
 import { type Messages, useTranslations } from 'next-intl';
-import { remedyValues } from '../i18n/events.ts';
+import { eventText } from '../i18n/events.ts';
 import type { Cell, Column, TableData } from '../lib/columns.ts';
 import { csvHref, type TableName } from '../lib/tables.ts';
 import type { View } from '../lib/view.ts';
@@ -46,9 +46,7 @@ export function TablePanel({ name, data, view, title, ...rest }: Props) {
     if (reason && (key === 'reason' || key === 'topReason'))
       return t(`reasons.${reason as keyof Messages['reasons']}`);
     // Catalog texts of the ids messages/*.json translate (events.<id>.description|remedy); others stay English.
-    const event = `events.${row.event}.${key}` as never;
-    if ((key === 'description' || key === 'remedy') && t.has(event))
-      return t(event, remedyValues(Number(row.event)));
+    if (key === 'description' || key === 'remedy') return eventText(t, Number(row.event), key) ?? cell;
     return cell;
   };
   const rows = data.rows.map((r) =>

@@ -17,3 +17,13 @@ export const REMEDY_COMMANDS: Readonly<Record<number, readonly string[]>> = {
 export function remedyValues(id: number): Record<string, string> {
   return Object.fromEntries((REMEDY_COMMANDS[id] ?? []).map((c, i) => [`command${i + 1}`, c]));
 }
+
+/** A translator without the typed-key check (event ids are data). */
+type AnyTranslator = { (key: string, values?: Record<string, string>): string; has(key: string): boolean };
+
+/** An event's catalog text in the reader's language, or undefined when messages/*.json do not translate it. */
+export function eventText(t: unknown, id: number, key: 'description' | 'remedy'): string | undefined {
+  const tr = t as AnyTranslator;
+  const k = `events.${id}.${key}`;
+  return tr.has(k) ? tr(k, key === 'remedy' ? remedyValues(id) : undefined) : undefined;
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
 import { catalogEntry, REJECTION_REASONS } from '@gatewatch/events';
 import { createTranslator } from 'next-intl';
-import { REMEDY_COMMANDS, remedyValues } from '../i18n/events.ts';
+import { eventText, REMEDY_COMMANDS } from '../i18n/events.ts';
 import { LOCALES } from '../i18n/locales.ts';
 
 type Tree = { [key: string]: string | Tree };
@@ -149,15 +149,14 @@ test('event texts: en.json says what packages/events says, every language keeps 
       `${id}: a command is not listed`,
     );
     for (const locale of LOCALES) {
-      const t = createTranslator({ locale, messages: catalog(locale) as never, namespace: 'events' });
-      const key = (k: string) => `${id}.${k}` as never;
-      const description = t(key('description'));
-      const remedy = entry.remedy ? t(key('remedy'), remedyValues(id)) : '';
+      const t = createTranslator({ locale, messages: catalog(locale) as never });
+      const description = eventText(t, id, 'description');
+      const remedy = entry.remedy ? eventText(t, id, 'remedy') : '';
       if (locale === 'en') {
         assert.equal(description, entry.description, `en.json events.${id}.description`);
         assert.equal(remedy, entry.remedy, `en.json events.${id}.remedy`);
       }
-      for (const c of commands) assert.ok(remedy.includes(c), `${locale}: events.${id}.remedy lacks ${c}`);
+      for (const c of commands) assert.ok(remedy?.includes(c), `${locale}: events.${id}.remedy lacks ${c}`);
     }
     assert.equal(
       en.has(`events.${id}.remedy`),

@@ -5,7 +5,7 @@ import { getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
-import { remedyValues } from '../../i18n/events.ts';
+import { eventText } from '../../i18n/events.ts';
 import { FILTERS } from '../../lib/filters.ts';
 import { loadEventSeries } from '../../lib/load.ts';
 import { EVENT_SERIES } from '../../lib/series.ts';
@@ -68,10 +68,7 @@ function EventInfo({ id }: { id: number }) {
   const e = catalogEntry(id);
   const t = useTranslations();
   // The catalog's English text unless messages/*.json translate this id (events.<id>.*).
-  const text = (key: 'description' | 'remedy') => {
-    const k = `events.${id}.${key}` as never;
-    return t.has(k) ? t(k, remedyValues(id)) : e[key];
-  };
+  const text = (key: 'description' | 'remedy') => eventText(t, id, key) ?? e[key];
   return (
     <div className="callout info" data-testid="event-info">
       <strong>{t('eventsPage.eventInfo', { id: e.id, level: e.level, name: e.name })}</strong>
