@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { EVENT, EVENT_SCHEMA, encodeRecord, parseEventRecord, SCHEMA_HEADER } from '@gatewatch/events';
-import { openStore, type Store } from '@gatewatch/store';
 import {
   type ConsumedMessage,
   type IngestWriter,
@@ -10,27 +9,18 @@ import {
   runIngester,
   storeWriter,
 } from '../src/index.ts';
-import { stored, tempDir, waitFor } from './support/helpers.ts';
+import { stored, suiteStore, waitFor } from './support/helpers.ts';
 import { endToEnd } from './support/scenario.ts';
 
 describe('embedded mode: in-process bus → ingester → chDB', () => {
-  let store: Store;
-  let tmp: { dir: string; remove: () => Promise<void> };
-  before(async () => {
-    tmp = await tempDir('inproc');
-    store = await openStore({ dataDir: `${tmp.dir}/data` });
-  });
-  after(async () => {
-    await store.close();
-    await tmp.remove();
-  });
+  const ctx = suiteStore('inproc');
 
   test('records, samples and spans arrive exactly once with the span tree intact', async () => {
     const bus = new InProcessBus({ partitions: 3 });
     const { ingesterMetrics } = await endToEnd({
       bus,
-      store,
-      spoolDir: `${tmp.dir}/spool`,
+      store: ctx.store,
+      spoolDir: `${ctx.dir}/spool`,
       nodeId: 'inproc-e2e',
       tunnels: 300,
       samples: 30,
@@ -43,7 +33,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
 
   test('ClickHouse insert failing → nothing committed, retried, nothing lost or doubled', async () => {
     const bus = new InProcessBus({ partitions: 2 });
-    const real = storeWriter(store);
+    const real = storeWriter(ctx.store);
     let failures = 0;
     const flaky: IngestWriter = {
       events: async (r, t) => {
@@ -59,8 +49,8 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
     };
     const { ingesterMetrics } = await endToEnd({
       bus,
-      store,
-      spoolDir: `${tmp.dir}/spool`,
+      store: ctx.store,
+      spoolDir: `${ctx.dir}/spool`,
       nodeId: 'inproc-flaky',
       tunnels: 100,
       samples: 5,
@@ -73,7 +63,13 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
   test('a poison message goes to the dead-letter topic with its error; the others flow', async () => {
     const bus = new InProcessBus({ partitions: 1 });
     await bus.start();
-    const ingester = await runIngester({ bus, store, groupId: 'poison', retryBackoffMs: 50, log: () => {} });
+    const ingester = await runIngester({
+      bus,
+      store: ctx.store,
+      groupId: 'poison',
+      retryBackoffMs: 50,
+      log: () => {},
+    });
     const nodeId = 'inproc-poison';
     const good = Array.from({ length: 10 }, () =>
       parseEventRecord({ recordId: randomUUID(), ts: Date.now(), nodeId, eventId: EVENT.CONNECT_RECEIVED }),
@@ -102,7 +98,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
         await b.commit(b.messages[b.messages.length - 1]?.offset as string);
       },
     });
-    await waitFor('10 good rows', async () => (await stored(store, nodeId)).events === 10, 10_000);
+    await waitFor('10 good rows', async () => (await stored(ctx.store, nodeId)).events === 10, 10_000);
     await waitFor('4 dead letters', () => dead.length === 4, 10_000);
     const errors = dead.map((d) => d.headers['gatewatch-error'] ?? '');
     assert.match(errors.join('\n'), /JSON/);
@@ -136,7 +132,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
       bus.topic('events'),
       records.map((r) => ({ key: nodeId, value: encodeRecord(r), headers })),
     );
-    const real = storeWriter(store);
+    const real = storeWriter(ctx.store);
     const tokens: string[] = [];
     let crashed = false;
     // First owner: units of 300; the second unit is stored, then the process "dies" before committing.
@@ -178,7 +174,7 @@ describe('embedded mode: in-process bus → ingester → chDB', () => {
     await waitFor('all 1000 committed', () => second.metrics().lag === 0 && replayed.length >= 1, 10_000);
     await second.stop();
     assert.equal(replayed[0], tokens[1]);
-    const s = await stored(store, nodeId);
+    const s = await stored(ctx.store, nodeId);
     assert.equal(s.events, 1000);
     assert.equal(s.eventIds.size, 1000);
     await bus.close();

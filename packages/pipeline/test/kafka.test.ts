@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   EVENT,
@@ -12,7 +12,6 @@ import {
   parseEventRecord,
   SCHEMA_HEADER,
 } from '@gatewatch/events';
-import { openStore, type Store } from '@gatewatch/store';
 import protobuf from 'protobufjs';
 import {
   type ConsumedMessage,
@@ -30,7 +29,7 @@ import {
   exactlyOnceReport,
   kafkaSkipReason,
   stored,
-  tempDir,
+  suiteStore,
   uniquePrefix,
   waitFor,
 } from './support/helpers.ts';
@@ -59,24 +58,15 @@ async function readAll(b: KafkaBus, topic: string, until: (m: ConsumedMessage[])
 }
 
 describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
-  let store: Store;
-  let tmp: { dir: string; remove: () => Promise<void> };
-  before(async () => {
-    tmp = await tempDir('kafka');
-    store = await openStore({ dataDir: `${tmp.dir}/data` });
-  });
-  after(async () => {
-    await store.close();
-    await tmp.remove();
-  });
+  const ctx = suiteStore('kafka');
 
   test('records, samples and spans arrive exactly once through a real broker', async () => {
     const b = bus('e2e');
     try {
       const { ingesterMetrics } = await endToEnd({
         bus: b,
-        store,
-        spoolDir: `${tmp.dir}/spool`,
+        store: ctx.store,
+        spoolDir: `${ctx.dir}/spool`,
         nodeId: 'kafka-e2e',
         tunnels: 400,
         samples: 20,
@@ -95,7 +85,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
       nodeId: 'stock-node',
       serviceVersion: '9.9.9',
       bus: b,
-      spoolDir: `${tmp.dir}/spool`,
+      spoolDir: `${ctx.dir}/spool`,
       registerGlobal: false,
       warn: () => {},
     });
@@ -157,7 +147,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
     await b.start();
     const ingester = await runIngester({
       bus: b,
-      store,
+      store: ctx.store,
       groupId: 'poison',
       retryBackoffMs: 100,
       log: () => {},
@@ -182,7 +172,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
         headers,
       },
     ]);
-    await waitFor('22 good rows', async () => (await stored(store, nodeId)).events === 22, 30_000);
+    await waitFor('22 good rows', async () => (await stored(ctx.store, nodeId)).events === 22, 30_000);
     const dead = await readAll(b, b.topic('deadLetter'), (m) => m.length >= 2);
     assert.equal(dead.length, 2);
     assert.equal(dead[0]?.value.toString(), 'garbage');
@@ -198,7 +188,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
 
   test('ClickHouse insert failing → offsets not committed, retried, nothing lost or doubled', async () => {
     const b = bus('flaky', 2);
-    const real = storeWriter(store);
+    const real = storeWriter(ctx.store);
     let calls = 0;
     const flaky: IngestWriter = {
       events: async (r, t) => {
@@ -212,8 +202,8 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
     try {
       const { ingesterMetrics } = await endToEnd({
         bus: b,
-        store,
-        spoolDir: `${tmp.dir}/spool`,
+        store: ctx.store,
+        spoolDir: `${ctx.dir}/spool`,
         nodeId: 'kafka-flaky',
         tunnels: 100,
         samples: 3,
@@ -235,7 +225,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
           nodeId,
           serviceVersion: '0.1.0',
           bus: b,
-          spoolDir: `${tmp.dir}/spool`,
+          spoolDir: `${ctx.dir}/spool`,
           registerGlobal: false,
           spans: { scheduledDelayMillis: 100 },
           warn: () => {},
@@ -253,7 +243,7 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
     };
     const opts = {
       bus: b,
-      store,
+      store: ctx.store,
       groupId: 'scale',
       batch: { maxRows: 150 },
       retryBackoffMs: 100,
@@ -270,12 +260,13 @@ describe('Kafka bus → ingester → chDB (shared broker)', { skip }, () => {
       for (const out of outs) {
         await waitFor(
           `all rows of ${out.nodeId}`,
-          async () => complete(await stored(store, out.nodeId), out),
+          async () => complete(await stored(ctx.store, out.nodeId), out),
           60_000,
         );
       }
       await new Promise((r) => setTimeout(r, 1000));
-      for (const out of outs) assert.deepEqual(exactlyOnceReport(await stored(store, out.nodeId), out), []);
+      for (const out of outs)
+        assert.deepEqual(exactlyOnceReport(await stored(ctx.store, out.nodeId), out), []);
       assert.ok(second.metrics().messages > 0);
     } finally {
       for (const t of tels) await t.shutdown(1000);

@@ -3,15 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import {
   type CounterSample,
   EVENT,
   type EventRecord,
   parseCounterSample,
   parseEventRecord,
+  parseUsageRecord,
 } from '@gatewatch/events';
 import { freePort } from '@gatewatch/simulator';
-import type { Store } from '@gatewatch/store';
+import { openStore, type Store } from '@gatewatch/store';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Telemetry } from '../../src/index.ts';
 
@@ -55,6 +57,25 @@ export async function tempDir(tag: string): Promise<{ dir: string; remove: () =>
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A temp dir with an embedded store (in `<dir>/data`) for the enclosing `describe`: made before its tests,
+ * closed and removed after.
+ */
+export function suiteStore(tag: string): { store: Store; dir: string } {
+  const suite = {} as { store: Store; dir: string };
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  before(async () => {
+    tmp = await tempDir(tag);
+    suite.dir = tmp.dir;
+    suite.store = await openStore({ dataDir: `${tmp.dir}/data` });
+  });
+  after(async () => {
+    await suite.store?.close();
+    await tmp?.remove();
+  });
+  return suite;
+}
+
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
@@ -73,19 +94,21 @@ export interface Emitted {
   nodeId: string;
   recordIds: string[];
   counterTs: number[];
+  usageIds: string[];
   spanIds: string[];
   rootSpanIds: string[];
 }
 
 export function emptyEmitted(nodeId: string): Emitted {
-  return { nodeId, recordIds: [], counterTs: [], spanIds: [], rootSpanIds: [] };
+  return { nodeId, recordIds: [], counterTs: [], usageIds: [], spanIds: [], rootSpanIds: [] };
 }
 
 const HOST = '0b5b1e8e-6b8f-4c8e-9d1a-2f3c4d5e6f70.ods.opinsights.azure.com';
 
 /**
  * What the gateway emits for one tunnel: a `CONNECT <host>` server span with policy/dns/upstream
- * connect/tls inspect children and the event ids as span events, plus event records 103 and 107.
+ * connect/tls inspect children and the event ids as span events, plus event records 103 and 107 and its
+ * usage record.
  */
 export function emitTunnel(tel: Telemetry, out: Emitted, i: number): void {
   const tracer = tel.tracerProvider.getTracer('gatewatch-gateway', '0.1.0');
@@ -129,6 +152,23 @@ export function emitTunnel(tel: Telemetry, out: Emitted, i: number): void {
     tel.sink.event(r);
     out.recordIds.push(r.recordId);
   }
+  const usage = parseUsageRecord({
+    recordId: randomUUID(),
+    ts: Date.now(),
+    nodeId: out.nodeId,
+    traceId,
+    spanId,
+    workspaceId: HOST.split('.')[0],
+    clientAddress: `10.0.0.${i % 250}`,
+    targetHost: HOST,
+    bytesUp: 1000 + i,
+    bytesDown: 100,
+    durationMs: 5,
+    opened: true,
+    closed: true,
+  });
+  tel.sink.usage(usage);
+  out.usageIds.push(usage.recordId);
   root.setAttribute('network.io.bytes_up', 1000 + i);
   root.setStatus({ code: i % 10 === 0 ? SpanStatusCode.ERROR : SpanStatusCode.OK });
   root.end();
@@ -164,6 +204,8 @@ export interface Stored {
   eventIds: Set<string>;
   counters: number;
   counterTs: Set<number>;
+  usage: number;
+  usageIds: Set<string>;
   spans: number;
   spanIds: Set<string>;
 }
@@ -182,6 +224,11 @@ export async function stored(store: Store, nodeId: string): Promise<Stored> {
     'SELECT toUnixTimestamp64Milli(ts) AS ts FROM gateway_counters WHERE nodeId = {n:String}',
     { n: nodeId },
   );
+  const us = await q<{ id: string }>(
+    store,
+    'SELECT toString(recordId) AS id FROM gateway_usage WHERE nodeId = {n:String}',
+    { n: nodeId },
+  );
   const sp = await q<{ id: string }>(
     store,
     "SELECT SpanId AS id FROM otel_traces WHERE ResourceAttributes['service.instance.id'] = {n:String}",
@@ -192,13 +239,20 @@ export async function stored(store: Store, nodeId: string): Promise<Stored> {
     eventIds: new Set(ev.map((r) => r.id)),
     counters: co.length,
     counterTs: new Set(co.map((r) => Number(r.ts))),
+    usage: us.length,
+    usageIds: new Set(us.map((r) => r.id)),
     spans: sp.length,
     spanIds: new Set(sp.map((r) => r.id)),
   };
 }
 
 export function complete(s: Stored, e: Emitted): boolean {
-  return s.events >= e.recordIds.length && s.counters >= e.counterTs.length && s.spans >= e.spanIds.length;
+  return (
+    s.events >= e.recordIds.length &&
+    s.counters >= e.counterTs.length &&
+    s.usage >= e.usageIds.length &&
+    s.spans >= e.spanIds.length
+  );
 }
 
 /** Exactly once: same counts as emitted, every emitted id present, no row twice. */
@@ -218,6 +272,7 @@ export function exactlyOnceReport(s: Stored, e: Emitted): string[] {
   };
   check('events', s.events, s.eventIds, e.recordIds);
   check('counters', s.counters, s.counterTs, e.counterTs);
+  check('usage', s.usage, s.usageIds, e.usageIds);
   check('spans', s.spans, s.spanIds, e.spanIds);
   return problems;
 }
