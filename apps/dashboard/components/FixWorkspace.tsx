@@ -1,3 +1,4 @@
+import { useTranslations } from 'next-intl';
 import { byConfigPath, configureWorkspaceCommand, showWorkspacesCommand } from '../lib/commands.ts';
 
 interface Props {
@@ -12,8 +13,6 @@ interface Props {
 }
 
 const MAX_NAMED = 5;
-const named = (nodes: readonly string[]) =>
-  `${nodes.slice(0, MAX_NAMED).join(', ')}${nodes.length > MAX_NAMED ? ` and ${nodes.length - MAX_NAMED} more` : ''}`;
 
 /**
  * The Event 105 page's callout for a workspace refused as not configured, with the command that adds it
@@ -21,24 +20,21 @@ const named = (nodes: readonly string[]) =>
  * per file when they do not, and the flag to add for gateways that did not report one.
  */
 export function FixWorkspace({ workspace, refused, configured, running, paths }: Props) {
+  const t = useTranslations('fixWorkspace');
   const { groups, unknown } = byConfigPath(running, paths);
   const several = groups.length > 1 || (groups.length > 0 && unknown.length > 0);
-  const showPath = groups.length === 1 ? groups[0]?.configPath : undefined;
+  const named = (nodes: readonly string[]) => {
+    const list = nodes.slice(0, MAX_NAMED).join(', ');
+    return nodes.length > MAX_NAMED ? t('andMore', { nodes: list, count: nodes.length - MAX_NAMED }) : list;
+  };
+  const code = (chunks: React.ReactNode) => <code>{chunks}</code>;
   return (
     <div className="callout" role="status" data-testid="not-configured">
-      <strong>
-        Workspace <code>{workspace}</code> is not configured on the gateways
-      </strong>{' '}
-      — {refused.toLocaleString('en-US')} connections refused for it. Its agents reach the gateway but their
-      workspace hosts are not allowed. Fix: add the workspace on every gateway
-      {several ? ' (the gateways read different config files: run each command where those nodes run)' : ''}:
+      <strong>{t.rich('title', { workspace, code })}</strong> {t('refused', { count: refused })}
+      {several ? <p>{t('severalFiles')}</p> : null}
       {groups.map((g) => (
         <p key={g.configPath} data-testid="fix-group">
-          {several ? (
-            <>
-              {named(g.nodes)} read <code>{g.configPath}</code>:{' '}
-            </>
-          ) : null}
+          {several ? <>{t.rich('nodesRead', { nodes: named(g.nodes), path: g.configPath, code })} </> : null}
           <code data-testid="fix-command">
             {configureWorkspaceCommand(workspace, configured, g.configPath)}
           </code>
@@ -46,19 +42,24 @@ export function FixWorkspace({ workspace, refused, configured, running, paths }:
       ))}
       {unknown.length > 0 ? (
         <p data-testid="fix-group">
-          {groups.length > 0 ? `${named(unknown)} did not report their config file: ` : null}
+          {groups.length > 0 ? <>{t('unknownNodes', { nodes: named(unknown) })} </> : null}
           <code data-testid="fix-command">{configureWorkspaceCommand(workspace, configured)}</code>{' '}
           <span className="legend-note">
-            add <code>--config &lt;file&gt;</code> with the file {groups.length > 0 ? 'they' : 'the gateways'}{' '}
-            were started with (without it the command edits <code>data/gateway.yaml</code>; a gateway's{' '}
-            <code>/healthz</code> names its file)
+            {t.rich('addFlag', {
+              flag: () => <code>--config &lt;file&gt;</code>,
+              default: () => <code>data/gateway.yaml</code>,
+              healthz: () => <code>/healthz</code>,
+            })}
           </span>
         </p>
       ) : null}
       <p className="legend-note">
-        The list replaces the configured one: it keeps the {configured.length} workspace
-        {configured.length === 1 ? '' : 's'} with verified tunnels in this range (check with{' '}
-        <code>{showWorkspacesCommand(showPath)}</code>; at most 10). Gateways apply it without a restart.
+        {t.rich('keeps', {
+          count: configured.length,
+          cmd: () => (
+            <code>{showWorkspacesCommand(groups.length === 1 ? groups[0]?.configPath : undefined)}</code>
+          ),
+        })}
       </p>
     </div>
   );
