@@ -12,8 +12,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const DIRS = ['app', 'components'];
 /** Attributes a user reads (or hears through a screen reader). */
 const TEXT_ATTRS = new Set(['title', 'aria-label', 'aria-description', 'placeholder', 'alt', 'label']);
-/** Brand name, not translated. */
-const ALLOWED = new Set(['Gatewatch']);
+/** Brand and time zone names, not translated. */
+const ALLOWED = new Set(['Gatewatch', 'UTC']);
 
 function tsxFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -31,6 +31,7 @@ const SAME_AS_ENGLISH = new Set([
   ...['Gatewatch', 'CSV', 'TLS', 'SNI', 'UTC', 'ID', 'min'],
   ...['Host', 'Hosts', 'Client', 'Clients', 'clients', 'Workspace', 'Trace', 'Status', 'Version'],
   ...['Description', 'Message', 'Filters', 'Span', 'Spans', 'Service', 'Agent', 'Agents'],
+  ...['Error', 'Condition', 'Instance', 'Matchers', 'Alert'],
 ]);
 
 test('every catalog has exactly the keys of en.json', () => {

@@ -1,5 +1,6 @@
 'use client';
 import { useRouter } from 'next/navigation';
+import { useTranslations } from 'next-intl';
 import { useEffect, useState } from 'react';
 
 /**
@@ -8,6 +9,8 @@ import { useEffect, useState } from 'react';
  */
 export function RulesEditor() {
   const router = useRouter();
+  const t = useTranslations('alerts.editor');
+  const [readOnly, setReadOnly] = useState(false);
   const [yaml, setYaml] = useState<string | null>(null);
   const [path, setPath] = useState('');
   const [open, setOpen] = useState(false);
@@ -18,36 +21,32 @@ export function RulesEditor() {
     fetch('/alerts/api/rules/file')
       .then(async (res) => {
         if (res.status === 404) {
-          setError(
-            'The shipped default rules are read-only: set ALERT_RULES_FILE to a YAML file to edit rules here.',
-          );
+          setReadOnly(true);
           return;
         }
         const body = (await res.json()) as { path?: string; yaml?: string; error?: string };
-        if (!res.ok) setError(body.error ?? 'cannot read the rules file');
+        if (!res.ok) setError(body.error ?? t('cannotRead'));
         else {
           setPath(body.path ?? '');
           setYaml(body.yaml ?? '');
         }
       })
       .catch((err: Error) => setError(err.message));
-  }, [open, yaml]);
+  }, [open, yaml, t]);
   async function save() {
     setMessage('');
     setError('');
     const res = await fetch('/alerts/api/rules/file', { method: 'PUT', body: yaml ?? '' });
     const body = (await res.json()) as { error?: string; rules?: string[] };
-    if (!res.ok) setError(body.error ?? 'not saved');
+    if (!res.ok) setError(body.error ?? t('notSaved'));
     else {
-      setMessage(
-        `Saved ${body.rules?.length ?? 0} rules to ${path}; the alerter applies them within seconds.`,
-      );
+      setMessage(t('saved', { count: body.rules?.length ?? 0, path }));
       router.refresh();
     }
   }
   return (
     <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)} data-testid="rules-editor">
-      <summary>Edit rules (YAML)</summary>
+      <summary>{t('summary')}</summary>
       {yaml !== null ? (
         <>
           <textarea
@@ -56,14 +55,19 @@ export function RulesEditor() {
             rows={24}
             spellCheck={false}
             style={{ width: '100%', fontFamily: 'ui-monospace, monospace', fontSize: 12 }}
-            aria-label={`rules file ${path}`}
+            aria-label={t('fileLabel', { path })}
           />
           <button type="button" onClick={save}>
-            Validate and save
+            {t('save')}
           </button>
         </>
       ) : null}
       {message ? <p role="status">{message}</p> : null}
+      {readOnly ? (
+        <p role="alert" className="status-down">
+          {t.rich('readOnlyDefaults', { code: (c) => <code>{c}</code> })}
+        </p>
+      ) : null}
       {error ? (
         <p role="alert" className="status-down">
           {error}

@@ -1,24 +1,31 @@
 'use client';
 import { useRouter } from 'next/navigation';
+import { useFormatter, useTranslations } from 'next-intl';
 import { useState } from 'react';
 
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?([^"]*?)"?\s*$/;
+/** Matcher syntax (not translated): the input's placeholder and the example of the "add one" error. */
+const EXAMPLE = 'alertname=RejectionSpikePerNode, node=~"gw-.*"';
 
-/** `alertname=RejectionSpikePerNode, node=~gw-.*` → matchers; null names the bad part. */
-export function parseMatchers(text: string): { name: string; op: string; value: string }[] | string {
-  const out: { name: string; op: string; value: string }[] = [];
+type Matcher = { name: string; op: string; value: string };
+/** `alertname=RejectionSpikePerNode, node=~gw-.*` → matchers, or what is wrong (a message key and its part). */
+export function parseMatchers(
+  text: string,
+): Matcher[] | { error: 'notMatcher' | 'needMatcher'; part?: string } {
+  const out: Matcher[] = [];
   for (const part of text.split(',').filter((p) => p.trim())) {
     const m = MATCHER.exec(part);
-    if (!m)
-      return `"${part.trim()}" is not a matcher: write name=value, name!=value, name=~regex or name!~regex`;
+    if (!m) return { error: 'notMatcher', part: part.trim() };
     out.push({ name: m[1] ?? '', op: m[2] ?? '=', value: m[3] ?? '' });
   }
-  return out.length ? out : 'add at least one matcher, e.g. alertname=RejectionSpikePerNode';
+  return out.length ? out : { error: 'needMatcher' };
 }
 
 /** Create-silence form: posts to the alerts API, then refreshes the server-rendered page. */
 export function SilenceForm({ initial }: { initial?: string }) {
   const router = useRouter();
+  const t = useTranslations('alerts.form');
+  const format = useFormatter();
   const [matchers, setMatchers] = useState(initial ?? '');
   // One hour by default: long enough to fix the cause, short enough not to hide the next incident.
   const [hours, setHours] = useState('1');
@@ -28,8 +35,12 @@ export function SilenceForm({ initial }: { initial?: string }) {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const parsed = parseMatchers(matchers);
-    if (typeof parsed === 'string') {
-      setError(parsed);
+    if (!Array.isArray(parsed)) {
+      setError(
+        parsed.error === 'notMatcher'
+          ? t('notMatcher', { part: parsed.part ?? '' })
+          : t('needMatcher', { example: 'alertname=RejectionSpikePerNode' }),
+      );
       return;
     }
     setBusy(true);
@@ -46,7 +57,7 @@ export function SilenceForm({ initial }: { initial?: string }) {
     }).catch((err: Error) => ({ ok: false, json: async () => ({ error: err.message }) }));
     setBusy(false);
     if (!res.ok) {
-      setError(((await res.json()) as { error?: string }).error ?? 'the silence was not saved');
+      setError(((await res.json()) as { error?: string }).error ?? t('notSaved'));
       return;
     }
     setMatchers('');
@@ -56,31 +67,31 @@ export function SilenceForm({ initial }: { initial?: string }) {
   return (
     <form className="filters" onSubmit={submit} data-testid="silence-form" id="silence-form">
       <label className="field">
-        Matchers
+        {t('matchers')}
         <input
           value={matchers}
           onChange={(e) => setMatchers(e.target.value)}
-          placeholder='alertname=RejectionSpikePerNode, node=~"gw-.*"'
+          placeholder={EXAMPLE}
           size={44}
           required
         />
       </label>
       <label className="field">
-        For
+        {t('for')}
         <select value={hours} onChange={(e) => setHours(e.target.value)}>
           {['1', '2', '4', '8', '24', '72'].map((h) => (
             <option key={h} value={h}>
-              {h} h
+              {format.number(Number(h), { style: 'unit', unit: 'hour', unitDisplay: 'short' })}
             </option>
           ))}
         </select>
       </label>
       <label className="field">
-        Comment
+        {t('comment')}
         <input value={comment} onChange={(e) => setComment(e.target.value)} size={28} />
       </label>
       <button type="submit" disabled={busy}>
-        Silence
+        {t('silence')}
       </button>
       {error ? (
         <span role="alert" className="status-down">
@@ -93,6 +104,7 @@ export function SilenceForm({ initial }: { initial?: string }) {
 
 export function ExpireButton({ id }: { id: string }) {
   const router = useRouter();
+  const t = useTranslations('alerts.form');
   const [error, setError] = useState('');
   return (
     <>
@@ -100,11 +112,11 @@ export function ExpireButton({ id }: { id: string }) {
         type="button"
         onClick={async () => {
           const res = await fetch(`/alerts/api/silences/${encodeURIComponent(id)}`, { method: 'DELETE' });
-          if (!res.ok) setError(((await res.json()) as { error?: string }).error ?? 'not expired');
+          if (!res.ok) setError(((await res.json()) as { error?: string }).error ?? t('notExpired'));
           else router.refresh();
         }}
       >
-        Expire
+        {t('expire')}
       </button>
       {error ? <span className="status-down"> {error}</span> : null}
     </>

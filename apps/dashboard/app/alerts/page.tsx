@@ -7,8 +7,10 @@ import {
 } from '@gatewatch/alerting';
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { getFormatter, getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { type RowColumn, RowsPanel } from '../../components/RowsTable.tsx';
+import { useRangeLabel } from '../../i18n/range.ts';
 import {
   alertsData,
   changeText,
@@ -25,7 +27,7 @@ import {
   silenceMatchers,
   sinceOf,
 } from '../../lib/alerts.ts';
-import { fmtAbs, fmtAgo, param } from '../../lib/range.ts';
+import { fmtAbs, param } from '../../lib/range.ts';
 import { csvHref, type TableName } from '../../lib/tables.ts';
 import { qs, type View } from '../../lib/view.ts';
 import { EditorOnly } from './EditorOnly.tsx';
@@ -34,23 +36,28 @@ import { ExpireButton, SilenceForm } from './SilenceControls.tsx';
 import { Sparkline } from './Sparkline.tsx';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Alerts' };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('nav'))('alerts') };
+}
+
+type T = Awaited<ReturnType<typeof getTranslations<'alerts'>>>;
+type Format = Awaited<ReturnType<typeof getFormatter>>;
 
 const STATE_CLASS: Record<string, string> = { firing: 'status-down', resolved: 'status-up' };
 
-const firingColumns = (view: View): RowColumn<AlertSummary>[] => [
+const firingColumns = (view: View, t: T, format: Format): RowColumn<AlertSummary>[] => [
   {
-    label: 'State',
+    label: t('col.state'),
     cell: (a) => (
       <>
         <span className={`badge ${STATE_CLASS[a.state] ?? 'status-stale'}`}>{a.state}</span>
-        {a.silencedBy.length ? <span className="badge"> silenced</span> : null}
+        {a.silencedBy.length ? <span className="badge"> {t('silencedBadge')}</span> : null}
       </>
     ),
   },
-  { label: 'Alert', className: 'nowrap', cell: (a) => a.rule },
+  { label: t('col.alert'), className: 'nowrap', cell: (a) => a.rule },
   {
-    label: 'Scope',
+    label: t('col.scope'),
     className: 'mono',
     cell: (a) => (
       <>
@@ -58,23 +65,23 @@ const firingColumns = (view: View): RowColumn<AlertSummary>[] => [
       </>
     ),
   },
-  { label: 'Value', num: true, cell: (a) => fmt(a.value) },
-  { label: 'Threshold', num: true, cell: (a) => fmt(a.threshold) },
+  { label: t('col.value'), num: true, cell: (a) => fmt(a.value) },
+  { label: t('col.threshold'), num: true, cell: (a) => fmt(a.threshold) },
   {
-    label: 'Since',
+    label: t('col.since'),
     className: 'nowrap',
-    cell: (a) => fmtAgo(sinceOf(a), view.nowMs),
+    cell: (a) => format.relativeTime(sinceOf(a), view.nowMs),
     title: (a) => fmtAbs(a.since),
   },
-  { label: 'Summary', cell: (a) => a.annotations.summary },
+  { label: t('col.summary'), cell: (a) => a.annotations.summary },
   {
-    label: 'View',
+    label: t('col.view'),
     className: 'nowrap',
     cell: (a) => (
       <>
         {a.generatorURL ? (
           <a href={localLink(a.generatorURL)} data-testid="alert-link">
-            Open
+            {t('open')}
           </a>
         ) : null}
         {a.state === 'resolved' ? null : (
@@ -85,7 +92,7 @@ const firingColumns = (view: View): RowColumn<AlertSummary>[] => [
               href={`/alerts${qs({ ...view.params, silence: silenceMatchers(a.labels) })}#silence-form`}
               data-testid="silence-alert"
             >
-              Silence…
+              {t('silenceAlert')}
             </Link>
           </>
         )}
@@ -95,16 +102,16 @@ const firingColumns = (view: View): RowColumn<AlertSummary>[] => [
 ];
 
 /** Rule, metric and condition on a rule's first instance row only. */
-const RULE_COLUMNS: RowColumn<RuleLine>[] = [
-  { label: 'Rule', className: 'nowrap', cell: ({ r, n }) => (n === 0 ? r.name : '') },
-  { label: 'Metric', className: 'nowrap', cell: ({ r, n }) => (n === 0 ? ruleText(r).metric : '') },
-  { label: 'Condition', cell: ({ r, n }) => (n === 0 ? ruleText(r).condition : '') },
-  { label: 'Instance', className: 'mono', cell: ({ r, i }) => instanceText(r, i) },
-  { label: 'State', cell: ({ i }) => instanceState(i) },
-  { label: 'Value', num: true, cell: ({ i }) => (i ? fmt(i.value) : '') },
-  { label: 'Threshold', num: true, cell: ({ i }) => (i ? fmt(i.threshold) : '') },
+const ruleColumns = (t: T): RowColumn<RuleLine>[] => [
+  { label: t('col.rule'), className: 'nowrap', cell: ({ r, n }) => (n === 0 ? r.name : '') },
+  { label: t('col.metric'), className: 'nowrap', cell: ({ r, n }) => (n === 0 ? ruleText(r).metric : '') },
+  { label: t('col.condition'), cell: ({ r, n }) => (n === 0 ? ruleText(r).condition : '') },
+  { label: t('col.instance'), className: 'mono', cell: ({ r, i }) => instanceText(r, i) },
+  { label: t('col.state'), cell: ({ i }) => instanceState(i) },
+  { label: t('col.value'), num: true, cell: ({ i }) => (i ? fmt(i.value) : '') },
+  { label: t('col.threshold'), num: true, cell: ({ i }) => (i ? fmt(i.threshold) : '') },
   {
-    label: 'Last hour',
+    label: t('col.lastHour'),
     cell: ({ r, i }) =>
       i?.sparkline.length ? (
         <Sparkline points={i.sparkline} threshold={i.threshold} label={`${r.name} ${scopeOf(i.labels)}`} />
@@ -112,11 +119,11 @@ const RULE_COLUMNS: RowColumn<RuleLine>[] = [
   },
 ];
 
-const SILENCE_COLUMNS: RowColumn<Silence>[] = [
-  { label: 'Matchers', className: 'mono', cell: matchersText },
-  { label: 'From', className: 'nowrap', cell: (s) => fmtAbs(s.startsAt) },
-  { label: 'Until', className: 'nowrap', cell: (s) => fmtAbs(s.endsAt) },
-  { label: 'Comment', cell: (s) => s.comment },
+const silenceColumns = (t: T): RowColumn<Silence>[] => [
+  { label: t('col.matchers'), className: 'mono', cell: matchersText },
+  { label: t('col.from'), className: 'nowrap', cell: (s) => fmtAbs(s.startsAt) },
+  { label: t('col.until'), className: 'nowrap', cell: (s) => fmtAbs(s.endsAt) },
+  { label: t('col.comment'), cell: (s) => s.comment },
   {
     label: '',
     cell: (s) => (
@@ -127,33 +134,37 @@ const SILENCE_COLUMNS: RowColumn<Silence>[] = [
   },
 ];
 
-const HISTORY_COLUMNS: RowColumn<HistoryRow>[] = [
-  { label: 'Time', className: 'nowrap', cell: (c) => fmtAbs(c.ts) },
-  { label: 'Alert', className: 'nowrap', cell: (c) => c.instance.rule },
-  { label: 'Scope', className: 'mono', cell: (c) => scopeOf(c.instance.labels) },
-  { label: 'Change', className: 'nowrap', cell: changeText },
-  { label: 'Value', num: true, cell: (c) => fmt(c.instance.value) },
-  { label: 'Silenced', cell: (c) => (c.silencedBy.length ? 'yes' : '') },
+const historyColumns = (t: T): RowColumn<HistoryRow>[] => [
+  { label: t('col.time'), className: 'nowrap', cell: (c) => fmtAbs(c.ts) },
+  { label: t('col.alert'), className: 'nowrap', cell: (c) => c.instance.rule },
+  { label: t('col.scope'), className: 'mono', cell: (c) => scopeOf(c.instance.labels) },
+  { label: t('col.change'), className: 'nowrap', cell: changeText },
+  { label: t('col.value'), num: true, cell: (c) => fmt(c.instance.value) },
+  { label: t('col.silenced'), cell: (c) => (c.silencedBy.length ? t('yes') : '') },
 ];
 
-const FAILED_COLUMNS: RowColumn<NotificationRow>[] = [
-  { label: 'Time', className: 'nowrap', cell: (f) => fmtAbs(f.ts) },
-  { label: 'Receiver', cell: (f) => f.receiver },
-  { label: 'Alert', cell: (f) => f.rule },
-  { label: 'Status', cell: (f) => f.status },
-  { label: 'Attempts', num: true, cell: (f) => f.attempts },
-  { label: 'Error', cell: (f) => f.error },
+const failedColumns = (t: T): RowColumn<NotificationRow>[] => [
+  { label: t('col.time'), className: 'nowrap', cell: (f) => fmtAbs(f.ts) },
+  { label: t('col.receiver'), cell: (f) => f.receiver },
+  { label: t('col.alert'), cell: (f) => f.rule },
+  { label: t('col.status'), cell: (f) => f.status },
+  { label: t('col.attempts'), num: true, cell: (f) => f.attempts },
+  { label: t('col.error'), cell: (f) => f.error },
 ];
+
+function AlertsSub({ view, t }: { view: View; t: T }) {
+  const range = useRangeLabel(view.range);
+  return <>{t.rich('sub', { range, code: (c) => <code>{c}</code> })}</>;
+}
 
 export default async function AlertsPage(props: PageProps) {
+  const t = await getTranslations('alerts');
+  const format = await getFormatter();
+  const ago = (ms: number, now: number) => format.relativeTime(ms, now);
   return renderPage(props, {
     path: '/alerts',
-    title: 'Alerts',
-    sub: (view) => (
-      <>
-        {view.range.label} (UTC) · rules from <code>ALERT_RULES_FILE</code> or the shipped defaults
-      </>
-    ),
+    title: (await getTranslations('nav'))('alerts'),
+    sub: (view) => <AlertsSub view={view} t={t} />,
     async body({ store, view, searchParams }) {
       const silence = param(searchParams, 'silence') ?? '';
       const now = view.nowMs;
@@ -180,36 +191,29 @@ export default async function AlertsPage(props: PageProps) {
           {stale ? (
             <div className="callout" role="status" data-testid="alerter-stale">
               <strong>
-                {last === null
-                  ? 'The alerter has not evaluated yet.'
-                  : `The alerter last evaluated ${fmtAgo(last, now)}.`}
+                {last === null ? t('neverEvaluatedTitle') : t('lastEvaluatedTitle', { ago: ago(last, now) })}
               </strong>
-              <p>
-                States below may be out of date: run exactly one alerter (<code>npm start</code> includes it,
-                or the <code>alerter</code> role) against this store.
-              </p>
+              <p>{t.rich('staleHint', { code: (c) => <code>{c}</code> })}</p>
             </div>
           ) : null}
           <RowsPanel
             {...head(
               'alerts-firing',
-              'Firing now',
-              `${last === null ? 'never evaluated' : `evaluated ${fmtAgo(last, now)}`} · pending, no data and resolved in the last hour too`,
+              t('firingTitle'),
+              t('firingHint', {
+                evaluated: last === null ? t('neverEvaluated') : t('evaluatedAgo', { ago: ago(last, now) }),
+              }),
             )}
-            empty="No alert is firing."
-            columns={firingColumns(view)}
+            empty={t('firingEmpty')}
+            columns={firingColumns(view, t, format)}
             rows={alerts}
             rowKey={(a) => `${a.rule}-${a.fingerprint}`}
             rowData={(a) => ({ 'data-testid': 'alert-row', 'data-state': a.state })}
           />
           <RowsPanel
-            {...head(
-              'alerts-rules',
-              'Rules',
-              'current value per instance (top 5), last 60 min per minute, dashed: threshold',
-            )}
-            empty="No rule is loaded."
-            columns={RULE_COLUMNS}
+            {...head('alerts-rules', t('rulesTitle'), t('rulesHint'))}
+            empty={t('rulesEmpty')}
+            columns={ruleColumns(t)}
             rows={ruleLines(status)}
             rowKey={({ r, i }) => `${r.name}-${i?.fingerprint ?? 'none'}`}
             rowData={() => ({ 'data-testid': 'rule-row' })}
@@ -220,13 +224,9 @@ export default async function AlertsPage(props: PageProps) {
             }
           />
           <RowsPanel
-            {...head(
-              'alerts-silences',
-              'Silences',
-              'silenced alerts are still evaluated and recorded, just not notified',
-            )}
-            empty="No active silence."
-            columns={SILENCE_COLUMNS}
+            {...head('alerts-silences', t('silencesTitle'), t('silencesHint'))}
+            empty={t('silencesEmpty')}
+            columns={silenceColumns(t)}
             rows={silences}
             rowKey={(s) => s.id}
             rowData={() => ({ 'data-testid': 'silence-row' })}
@@ -237,20 +237,16 @@ export default async function AlertsPage(props: PageProps) {
             }
           />
           <RowsPanel
-            {...head('alerts-history', 'History', 'state changes in the selected range (UTC), newest first')}
-            empty="No state change in this range."
-            columns={HISTORY_COLUMNS}
+            {...head('alerts-history', t('historyTitle'), t('historyHint'))}
+            empty={t('historyEmpty')}
+            columns={historyColumns(t)}
             rows={changes}
             rowKey={(c) => `${c.instance.fingerprint}-${c.ts}-${c.instance.state}`}
           />
           <RowsPanel
-            {...head(
-              'alerts-failed',
-              'Failed deliveries',
-              'webhook notifications that failed after every retry, in the selected range',
-            )}
-            empty="No failed delivery."
-            columns={FAILED_COLUMNS}
+            {...head('alerts-failed', t('failedTitle'), t('failedHint'))}
+            empty={t('failedEmpty')}
+            columns={failedColumns(t)}
             rows={failed}
             rowKey={(f) => `${f.receiver}-${f.idempotencyKey}-${f.ts}`}
           />
