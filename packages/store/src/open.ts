@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { type ChdbExtension, createChdbConnection } from 'chdb/connection';
+import type { ChdbExtension } from 'chdb/connection';
 import { firstLine, StoreError } from './errors.ts';
 import { applyMigrations } from './migrate.ts';
 
@@ -112,6 +112,8 @@ async function openEmbedded(opts: StoreOptions, database: string): Promise<Store
   let client: ClickHouseClient;
   let chdb: ChdbExtension;
   try {
+    // Loaded only here: the engine is ~150 MB of native code a process without an embedded store never needs.
+    const { createChdbConnection } = await import('chdb/connection');
     const connection = createChdbConnection({ path: dataDir });
     chdb = connection.chdb;
     // chdb types its Connection against @clickhouse/client-common, which the client re-declares: same shape.
