@@ -2,6 +2,8 @@ import { EVENT } from '@gatewatch/events';
 import { dashboardNodes, nodeConfigPaths } from '@gatewatch/store';
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { useTranslations } from 'next-intl';
+import { getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { FixWorkspace } from '../../components/FixWorkspace.tsx';
 import { ChartPanel } from '../../components/Panels.tsx';
@@ -15,22 +17,24 @@ import { configuredWorkspaces, TABLES } from '../../lib/tables.ts';
 import { qs, type View } from '../../lib/view.ts';
 
 export const dynamic = 'force-dynamic';
-export const metadata: Metadata = { title: 'Event 105 investigation' };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('investigate'))('title') };
+}
 
 /** The tables under the trend, side by side in pairs, with the hint each shows. */
 const LAYOUT = [['ws105', 'reasons105'], ['hosts105', 'clients105'], ['nodes105'], ['records105']] as const;
 type Name = (typeof LAYOUT)[number][number];
-const HINTS: Partial<Record<Name, string>> = {
-  ws105: 'click a workspace to drill down',
-  hosts105: 'click a host to drill down',
-  clients105: 'click a client for its records',
-  records105: 'newest 200',
-};
+const HINTS = {
+  ws105: 'investigate.hintWs',
+  hosts105: 'investigate.hintHost',
+  clients105: 'investigate.hintClient',
+} as const satisfies Partial<Record<Name, string>>;
 
 export default async function InvestigatePage(props: PageProps) {
+  const t = await getTranslations();
   return renderPage(props, {
     path: '/investigate',
-    title: 'Event 105 investigation',
+    title: t('investigate.title'),
     nav: (view) => <Crumbs view={view} />,
     filters: [FILTERS.ws, FILTERS.host, FILTERS.client, FILTERS.node, FILTERS.reason105],
     async body({ store, view }) {
@@ -55,19 +59,27 @@ export default async function InvestigatePage(props: PageProps) {
           name={name}
           data={tables[name]}
           view={view}
-          hint={HINTS[name]}
+          hint={
+            name === 'records105'
+              ? t('common.newest', { count: 200 })
+              : name in HINTS
+                ? t(HINTS[name as keyof typeof HINTS])
+                : undefined
+          }
           filterable={name === 'records105'}
-          empty="Nothing refused with these filters in this range."
+          empty={t('investigate.empty')}
         />
       );
       return (
         <>
           <p data-testid="total-105">
-            <strong>{total.toLocaleString('en-US')}</strong> connections refused with event 105 in this range
-            {view.filters.ws || view.filters.host || view.filters.client || view.filters.node
-              ? ' (filtered)'
-              : ''}
-            .
+            {t.rich('investigate.total', {
+              count: total,
+              filtered: String(
+                Boolean(view.filters.ws || view.filters.host || view.filters.client || view.filters.node),
+              ),
+              b: (c) => <strong>{c}</strong>,
+            })}
           </p>
           {notConfigured.map((r) => (
             <FixWorkspace
@@ -81,13 +93,13 @@ export default async function InvestigatePage(props: PageProps) {
           ))}
           <ChartPanel
             id="trend105"
-            title="Event 105 over time by reason"
+            title={t('investigate.trendTitle')}
             rows={trend}
             view={view}
             stacked
             {...REASON_SERIES}
             annotations={forChart(annotations, `event:${EVENT.DESTINATION_NOT_ALLOWED}`)}
-            empty="No event 105 in this range: no connection was refused by policy."
+            empty={t('investigate.trendEmpty')}
           />
           {LAYOUT.map((names) =>
             names.length > 1 ? (
@@ -108,15 +120,24 @@ export default async function InvestigatePage(props: PageProps) {
 function Crumbs({ view }: { view: View }) {
   const { ws, host, client } = view.filters;
   const base = view.params;
+  const t = useTranslations();
   const href = (changes: Record<string, string | undefined>) => `/investigate${qs({ ...base, ...changes })}`;
   const levels: { label: string; value?: string; href: string }[] = [
-    { label: 'All workspaces', href: href({ ws: undefined, host: undefined, client: undefined }) },
+    {
+      label: t('investigate.allWorkspaces'),
+      href: href({ ws: undefined, host: undefined, client: undefined }),
+    },
   ];
-  if (ws) levels.push({ label: 'Workspace', value: ws, href: href({ host: undefined, client: undefined }) });
-  if (host) levels.push({ label: 'Host', value: host, href: href({ client: undefined }) });
-  if (client) levels.push({ label: 'Client', value: client, href: href({}) });
+  if (ws)
+    levels.push({
+      label: t('columns.workspace'),
+      value: ws,
+      href: href({ host: undefined, client: undefined }),
+    });
+  if (host) levels.push({ label: t('columns.host'), value: host, href: href({ client: undefined }) });
+  if (client) levels.push({ label: t('columns.client'), value: client, href: href({}) });
   return (
-    <nav className="crumbs" aria-label="Drill-down">
+    <nav className="crumbs" aria-label={t('investigate.crumbs')}>
       {levels.map((l, i) => (
         <span key={l.label}>
           {i > 0 ? (
