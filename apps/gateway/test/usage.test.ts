@@ -5,6 +5,8 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { parseUsageRecord, type UsageRecord } from '@gatewatch/events';
+import { createNode } from '../src/cluster.ts';
+import { parseConfig } from '../src/config.ts';
 import {
   agentUpload,
   Cleanup,
@@ -14,6 +16,7 @@ import {
   startGateway,
   startWorkspaceTarget,
   type TestGateway,
+  tempDir,
   WS,
   WS_HOST,
   waitFor,
@@ -137,3 +140,44 @@ for (const zeroCopy of [true, false])
       assert.deepEqual({ up: sum(of(address), 'bytesUp'), down: sum(of(address), 'bytesDown') }, sent());
     });
   });
+
+describe('usage records of a multi-core node (workers: 2)', () => {
+  const cleanup = new Cleanup();
+  after(() => cleanup.run());
+
+  it("reach the primary's sink from the workers and add up to what the agents sent", async () => {
+    const { pki, resolve } = await startWorkspaceTarget(cleanup);
+    const usage: UsageRecord[] = [];
+    const config = parseConfig({
+      nodeId: 'multi',
+      listenHost: '127.0.0.1',
+      listenPort: 1,
+      adminPort: 0,
+      workers: 2,
+      workspaces: [WS],
+      resolve,
+      counterIntervalMs: 3_600_000,
+    });
+    const node = createNode(
+      { ...config, listenPort: 0 },
+      {
+        logFile: `${tempDir(cleanup)}/events.jsonl`,
+        sink: { event: () => {}, counters: () => {}, usage: (u) => usage.push(u) },
+      },
+    );
+    const { port } = await node.start();
+    cleanup.after(() => node.stop(500));
+    // Connections are dealt to the workers round-robin: six tunnels land on both.
+    const truth = new Map<string, number>();
+    for (let i = 0; i < 6; i++) {
+      const address = `127.0.0.${40 + i}`;
+      truth.set(address, (await agentUpload(port, WS_HOST, pki.caCert, 20_000 + i, address)).tunnelUp);
+    }
+    await waitFor(() => usage.filter((u) => u.closed).length === truth.size, 5000, 'close records');
+    for (const [address, up] of truth) {
+      const rs = usage.filter((u) => u.clientAddress === address);
+      assert.equal(sum(rs, 'bytesUp'), up, address);
+      assert.ok(rs.every((r) => r.nodeId === 'multi'));
+    }
+  });
+});
