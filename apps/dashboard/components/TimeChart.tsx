@@ -1,4 +1,5 @@
 'use client';
+import { useFormatter } from 'next-intl';
 import {
   Area,
   AreaChart,
@@ -11,9 +12,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { useFormatter } from 'next-intl';
-import { fmtAbs, fmtTime } from '../lib/range.ts';
-import { formatBytes } from '../lib/units.ts';
+import { type Formatter, formatBytes } from '../lib/units.ts';
 
 export interface SeriesDef {
   key: string;
@@ -43,11 +42,11 @@ interface Props {
   annotations?: readonly ChartAnnotation[];
 }
 
-function fmtNum(v: number): string {
-  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (Math.abs(v) >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
-  if (Math.abs(v) >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+/** `12.3K`, `4.5万`, `0.25` in the reader's notation. */
+function fmtNum(format: Formatter, v: number): string {
+  return Math.abs(v) >= 1e3
+    ? format.number(v, { notation: 'compact', maximumFractionDigits: 1 })
+    : format.number(v, { maximumFractionDigits: 2 });
 }
 
 const TICK_STEPS_MS = [1, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
@@ -77,9 +76,17 @@ function AlertMarker({ x = 0, y = 0, text }: { x?: number; y?: number; text: str
 /** A time-series panel; the server already bucketed the data to about one point per pixel. */
 export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, tall, annotations }: Props) {
   const format = useFormatter();
-  const num = unit === 'bytes' ? (v: number) => formatBytes(format, v) : fmtNum;
-  const suffix = unit && unit !== 'bytes' ? ` ${unit}` : '';
   const span = toMs - fromMs;
+  const num = (v: number) => (unit === 'bytes' ? formatBytes(format, v) : fmtNum(format, v));
+  // Axis ticks: time of day, with the date when the range spans days (UTC: the provider's time zone).
+  const tick = (v: number) =>
+    format.dateTime(
+      v,
+      span > 36 * 60 * 60_000
+        ? { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
+        : { hour: '2-digit', minute: '2-digit' },
+    );
+  const suffix = unit && unit !== 'bytes' ? ` ${unit}` : '';
   const common = {
     data,
     responsive: true,
@@ -96,7 +103,7 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
         scale="time"
         domain={[fromMs, toMs]}
         ticks={niceTicks(fromMs, toMs)}
-        tickFormatter={(v: number) => fmtTime(v, span)}
+        tickFormatter={tick}
         stroke="var(--muted)"
         tick={{ fill: 'var(--muted)', fontSize: 11 }}
         minTickGap={40}
@@ -109,7 +116,7 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
         allowDecimals
       />
       <Tooltip
-        labelFormatter={(v) => `${fmtAbs(Number(v))} UTC`}
+        labelFormatter={(v) => `${format.dateTime(Number(v), 'datetime')} UTC`}
         formatter={(v) => (typeof v === 'number' ? `${num(v)}${suffix}` : String(v))}
         contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
         labelStyle={{ color: 'var(--text)' }}
@@ -128,7 +135,7 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
           strokeOpacity={0.35}
           label={{
             position: 'insideTopLeft',
-            content: <AlertMarker text={`${a.label}: ${fmtAbs(a.from)} – ${fmtAbs(a.to)} UTC`} />,
+            content: <AlertMarker text={`${a.label}: ${format.dateTimeRange(a.from, a.to, 'minute')} UTC`} />,
           }}
         />
       ))}

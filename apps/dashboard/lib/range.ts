@@ -199,17 +199,3 @@ export function fmtAbs(ms: number): string {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
-
-export function fmtTime(ms: number, spanMs: number): string {
-  const d = new Date(ms);
-  const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  return spanMs > 36 * 60 * 60_000 ? `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm}` : hm;
-}
-
-export function fmtAgo(ms: number, nowMs: number): string {
-  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
-  if (s < 90) return `${s}s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)}m ago`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
-}
