@@ -55,6 +55,51 @@ function workspaceRollup({ table, column: bucket, startOf: fn }: Rollup, partiti
   ];
 }
 
+/**
+ * Per agent and period: its subject, last address, workspaces and nodes, first/last seen, last upload and its
+ * node and workspace, and the sums. Per hour here; per day in migration 10, created filled from the raw rows.
+ */
+export function agentsRollup(
+  { table, column: bucket, startOf }: Rollup,
+  bucketType: string,
+  { fill = false } = {},
+): string[] {
+  const select = `SELECT ${startOf}(ts) AS ${bucket}, ${AGENT} AS agent,
+      max(u.clientSubject) AS clientSubject,
+      argMaxState(u.clientAddress, ts) AS clientAddress,
+      groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
+      groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
+      min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
+      max(ts) AS lastSeen,
+      maxIf(ts, ${ACTIVE}) AS lastActive,
+      argMaxStateIf(CAST(nodeId, 'String'), ts, ${ACTIVE}) AS lastNode,
+      argMaxStateIf(CAST(workspaceId, 'String'), ts, ${ACTIVE}) AS lastWorkspace,
+      ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')}
+    FROM gateway_usage AS u
+    GROUP BY ${bucket}, agent`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      ${bucket} ${bucketType},
+      agent String CODEC(ZSTD(1)),
+      clientSubject SimpleAggregateFunction(max, String),
+      clientAddress AggregateFunction(argMax, String, ${TS}),
+      workspaces AggregateFunction(groupUniqArray, String),
+      nodes AggregateFunction(groupUniqArray, String),
+      firstSeen SimpleAggregateFunction(min, ${TS}),
+      lastSeen SimpleAggregateFunction(max, ${TS}),
+      lastActive SimpleAggregateFunction(max, ${TS}),
+      lastNode AggregateFunction(argMax, String, ${TS}),
+      lastWorkspace AggregateFunction(argMax, String, ${TS}),
+      ${SUMS.map(([c]) => `${c} SimpleAggregateFunction(sum, UInt64)`).join(',\n      ')}
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMM(${bucket})
+    ORDER BY (${bucket}, agent)
+    ${SETTINGS}${fill ? `\n    AS ${select}` : ''}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
+    ${select}`,
+  ];
+}
+
 export const migration: Migration = {
   version: 9,
   name: 'usage',
@@ -84,36 +129,6 @@ export const migration: Migration = {
     ${SETTINGS}`,
     ...workspaceRollup(rollupOf('gateway_usage', '1m'), 'toDate(minute)'),
     ...workspaceRollup(rollupOf('gateway_usage', '1h'), 'toYYYYMM(hour)'),
-    `CREATE TABLE IF NOT EXISTS gateway_usage_clients_1h (
-      hour DateTime('UTC'),
-      agent String CODEC(ZSTD(1)),
-      clientSubject SimpleAggregateFunction(max, String),
-      clientAddress AggregateFunction(argMax, String, ${TS}),
-      workspaces AggregateFunction(groupUniqArray, String),
-      nodes AggregateFunction(groupUniqArray, String),
-      firstSeen SimpleAggregateFunction(min, ${TS}),
-      lastSeen SimpleAggregateFunction(max, ${TS}),
-      lastActive SimpleAggregateFunction(max, ${TS}),
-      lastNode AggregateFunction(argMax, String, ${TS}),
-      lastWorkspace AggregateFunction(argMax, String, ${TS}),
-      ${SUMS.map(([c]) => `${c} SimpleAggregateFunction(sum, UInt64)`).join(',\n      ')}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMM(hour)
-    ORDER BY (hour, agent)
-    ${SETTINGS}`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS gateway_usage_clients_1h_mv TO gateway_usage_clients_1h AS
-    SELECT toStartOfHour(ts) AS hour, ${AGENT} AS agent,
-      max(u.clientSubject) AS clientSubject,
-      argMaxState(u.clientAddress, ts) AS clientAddress,
-      groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
-      groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
-      min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
-      max(ts) AS lastSeen,
-      maxIf(ts, ${ACTIVE}) AS lastActive,
-      argMaxStateIf(CAST(nodeId, 'String'), ts, ${ACTIVE}) AS lastNode,
-      argMaxStateIf(CAST(workspaceId, 'String'), ts, ${ACTIVE}) AS lastWorkspace,
-      ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')}
-    FROM gateway_usage AS u
-    GROUP BY hour, agent`,
+    ...agentsRollup(rollupOf('gateway_usage_clients', '1h'), "DateTime('UTC')"),
   ],
 };

@@ -1,5 +1,5 @@
 import { type Rollup, rollupOf } from '../tables.ts';
-import { ACTIVE, AGENT, SUMS } from './009-usage.ts';
+import { AGENT, agentsRollup, SUMS } from './009-usage.ts';
 import type { Migration } from './types.ts';
 
 /**
@@ -18,7 +18,6 @@ import type { Migration } from './types.ts';
  * once the table exists), then the views add new rows.
  */
 const SETTINGS = 'SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 1000';
-const TS = "DateTime64(3, 'UTC')";
 
 function rollup({ table, column: bucket, startOf: fn }: Rollup, key: string, partition: string): string[] {
   const select = `SELECT ${fn}(ts) AS ${bucket}, ${key},
@@ -42,20 +41,6 @@ function rollup({ table, column: bucket, startOf: fn }: Rollup, key: string, par
   ];
 }
 
-const CLIENTS_1D = `SELECT toDate(ts) AS day, ${AGENT} AS agent,
-      max(u.clientSubject) AS clientSubject,
-      argMaxState(u.clientAddress, ts) AS clientAddress,
-      groupUniqArrayState(CAST(workspaceId, 'String')) AS workspaces,
-      groupUniqArrayState(CAST(nodeId, 'String')) AS nodes,
-      min(subtractMilliseconds(ts, u.durationMs)) AS firstSeen,
-      max(ts) AS lastSeen,
-      maxIf(ts, ${ACTIVE}) AS lastActive,
-      argMaxStateIf(CAST(nodeId, 'String'), ts, ${ACTIVE}) AS lastNode,
-      argMaxStateIf(CAST(workspaceId, 'String'), ts, ${ACTIVE}) AS lastWorkspace,
-      ${SUMS.map(([c, e]) => `toUInt64(${e}) AS ${c}`).join(',\n      ')}
-    FROM gateway_usage AS u
-    GROUP BY day, agent`;
-
 export const migration: Migration = {
   version: 10,
   name: 'usage_fleet',
@@ -64,25 +49,6 @@ export const migration: Migration = {
     ...rollup(rollupOf('gateway_usage_ws', '1h'), 'workspaceId', 'toYYYYMM(hour)'),
     ...rollup(rollupOf('gateway_usage_nodes', '1m'), 'nodeId', 'toDate(minute)'),
     ...rollup(rollupOf('gateway_usage_nodes', '1h'), 'nodeId', 'toYYYYMM(hour)'),
-    `CREATE TABLE IF NOT EXISTS gateway_usage_clients_1d (
-      day Date,
-      agent String CODEC(ZSTD(1)),
-      clientSubject SimpleAggregateFunction(max, String),
-      clientAddress AggregateFunction(argMax, String, ${TS}),
-      workspaces AggregateFunction(groupUniqArray, String),
-      nodes AggregateFunction(groupUniqArray, String),
-      firstSeen SimpleAggregateFunction(min, ${TS}),
-      lastSeen SimpleAggregateFunction(max, ${TS}),
-      lastActive SimpleAggregateFunction(max, ${TS}),
-      lastNode AggregateFunction(argMax, String, ${TS}),
-      lastWorkspace AggregateFunction(argMax, String, ${TS}),
-      ${SUMS.map(([c]) => `${c} SimpleAggregateFunction(sum, UInt64)`).join(',\n      ')}
-    ) ENGINE = AggregatingMergeTree
-    PARTITION BY toYYYYMM(day)
-    ORDER BY (day, agent)
-    ${SETTINGS}
-    AS ${CLIENTS_1D}`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS gateway_usage_clients_1d_mv TO gateway_usage_clients_1d AS
-    ${CLIENTS_1D}`,
+    ...agentsRollup(rollupOf('gateway_usage_clients', '1d'), 'Date', { fill: true }),
   ],
 };
