@@ -8,21 +8,28 @@ export const EVENT_SCHEMA = `event.v${SCHEMA_VERSION}`;
 export const COUNTER_SCHEMA = `counter.v${SCHEMA_VERSION}`;
 export const USAGE_SCHEMA = `usage.v${SCHEMA_VERSION}`;
 
-const text = (max: number) => z.string().max(max).default('');
+/**
+ * Lone UTF-16 surrogates (a JS string cut mid-pair, or a `\ud800` escape off the bus) become U+FFFD:
+ * ClickHouse refuses a JSON row holding one, and the refused insert held up every record behind it.
+ */
+const wellFormed = (s: string) =>
+  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const text = (max: number) => z.string().max(max).transform(wellFormed).default('');
 const hex = (len: number) =>
   z
     .string()
     .regex(new RegExp(`^([0-9a-f]{${len}})?$`), `must be ${len} lower-case hex digits or empty`)
     .default('');
 const port = z.number().int().min(0).max(65535);
-const timestampMs = z.number().int().min(0).max(8_640_000_000_000_000);
+/** Up to 9999-12-31T23:59:59.999Z, the last instant ClickHouse's DateTime64 holds (later ones were clamped). */
+const timestampMs = z.number().int().min(0).max(253_402_300_799_999);
 const count = z.number().int().min(0);
 
 export const eventRecordSchema = z.object({
   /** Unique per record (UUID); the ingester deduplicates on it. */
   recordId: z.string().uuid(),
   ts: timestampMs,
-  nodeId: z.string().min(1).max(128),
+  nodeId: z.string().min(1).max(128).transform(wellFormed),
   eventId: z.number().refine((id): id is EventId => (EVENT_IDS as readonly number[]).includes(id), {
     message: `must be one of ${EVENT_IDS.join(', ')}`,
   }),
@@ -47,14 +54,14 @@ const reasonCounts = z.partialRecord(
 );
 
 export const counterSampleSchema = z.object({
-  nodeId: z.string().min(1).max(128),
+  nodeId: z.string().min(1).max(128).transform(wellFormed),
   ts: timestampMs,
   /** When this gateway process started; a new value means the cumulative counters restarted at 0. */
   startedAt: timestampMs,
   version: text(64),
   configVersion: text(64),
   /** Absolute path of the config file the node reads (absent: none, or a node from before the field). */
-  configPath: z.string().max(1024).optional(),
+  configPath: z.string().max(1024).transform(wellFormed).optional(),
   /** Open client TCP connections now (gauge). */
   activeClientConnections: count,
   /** Distinct client addresses with an open connection now (gauge). */
@@ -84,7 +91,7 @@ export const usageRecordSchema = z.object({
   recordId: z.string().uuid(),
   /** End of the interval this record covers. */
   ts: timestampMs,
-  nodeId: z.string().min(1).max(128),
+  nodeId: z.string().min(1).max(128).transform(wellFormed),
   /** The tunnel: its span's trace and span ids (empty when tracing is off). */
   traceId: hex(32),
   spanId: hex(16),
@@ -121,7 +128,13 @@ export class RecordValidationError extends Error {
 }
 
 function validate<T>(schema: z.ZodType<T>, kind: RecordValidationError['kind'], value: unknown): T {
-  const result = schema.safeParse(value);
+  let result: ReturnType<typeof schema.safeParse>;
+  try {
+    result = schema.safeParse(value);
+  } catch (err) {
+    // zod itself throws on some shapes (`rejectionsByReason: {"constructor": null}`): still this record's fault
+    throw new RecordValidationError(kind, [{ path: '', message: (err as Error).message }]);
+  }
   if (result.success) return result.data;
   throw new RecordValidationError(
     kind,
