@@ -1,22 +1,25 @@
+import { useTranslations } from 'next-intl';
+import { useRangeLabel } from '../i18n/range.ts';
 import { RELATIVE_RANGES } from '../lib/range.ts';
 import type { Notice, View } from '../lib/view.ts';
 
 /** One line per unusable URL value: what was asked, why it cannot be used, what the page shows instead. */
 export function Notices({ view }: { view: View }) {
+  const t = useTranslations('notices');
+  const shown = useRangeLabel(view.range);
   if (view.notices.length === 0) return null;
-  const shown = view.range.label;
   const text = (n: Notice) => {
     switch (n.kind) {
       case 'range':
-        return `range=${n.value} is not a range (use ${Object.keys(RELATIVE_RANGES).join(', ')}, or from/to): showing ${shown}.`;
+        return t('range', { value: n.value, allowed: Object.keys(RELATIVE_RANGES).join(', '), shown });
       case 'time':
-        return `${n.param}=${n.value} is not a time (use ISO 8601 in UTC, e.g. 2026-03-01T12:00:00Z): showing ${shown}.`;
+        return t('time', { param: n.param, value: n.value, shown });
       case 'order':
-        return `from=${n.from} is not before to=${n.to}: showing ${shown}.`;
+        return t('order', { from: n.from, to: n.to, shown });
       case 'event':
-        return `unknown event id ${n.value}: no event in the catalog has it, so nothing matches (pick one from the Event id list).`;
+        return t('event', { value: n.value });
       case 'long':
-        return `${n.param} is ${n.length} characters long: only its first 256 are used.`;
+        return t('long', { param: n.param, length: String(n.length) });
     }
   };
   return (
