@@ -1,6 +1,5 @@
-/** ClientHello parser: real hellos of every version, split anywhere, and a bounded fuzz run. */
+/** ClientHello parser: real hellos of every version, split anywhere (property-based: fuzz-clienthello.test.ts). */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { ClientHelloReader, MAX_HELLO_BYTES, parseClientHello } from '../src/clienthello.ts';
 import { GARBAGE, nodeHello, opensslHello, ssl2Hello, ssl3Hello } from './hellos.ts';
@@ -82,58 +81,5 @@ describe('ClientHello parser', () => {
     for (let i = 0; i < 40 && r.kind === 'incomplete'; i++) r = reader.push(Buffer.alloc(1024));
     assert.equal(r.kind, 'error');
     assert.ok(reader.buffered().length <= MAX_HELLO_BYTES + 1024);
-  });
-
-  it('fuzz: 20k mutated/truncated hellos never throw, hang or return an unknown kind', () => {
-    const seeds = Object.values(corpus);
-    const kinds = new Set(['incomplete', 'hello', 'ssl2', 'error']);
-    const started = Date.now();
-    const seen: Record<string, number> = {};
-    for (let i = 0; i < 20_000; i++) {
-      const seed = seeds[i % seeds.length] as Buffer;
-      const b = Buffer.from(seed);
-      let input: Buffer = b;
-      switch (i % 5) {
-        case 0: // flip random bytes
-          for (let k = randomInt(1, 8); k > 0; k--) b[randomInt(b.length)] = randomInt(256);
-          break;
-        case 1: // truncate
-          input = b.subarray(0, randomInt(b.length));
-          break;
-        case 2: // corrupt a length field near the front
-          b.writeUInt16BE(randomInt(65536), randomInt(Math.min(60, b.length - 1)));
-          break;
-        case 3: // splice random bytes in
-          input = Buffer.concat([
-            b.subarray(0, randomInt(b.length)),
-            Buffer.alloc(randomInt(1, 300), randomInt(256)),
-            b,
-          ]);
-          break;
-        default: // pure noise with a plausible record header
-          input = Buffer.concat([
-            Buffer.from([0x16, 0x03, randomInt(5)]),
-            Buffer.from(Array.from({ length: randomInt(600) }, () => randomInt(256))),
-          ]);
-      }
-      const reader = new ClientHelloReader();
-      let r = parseClientHello(input);
-      assert.ok(kinds.has(r.kind));
-      // Same bytes fed in random pieces must end in the same verdict.
-      let pos = 0;
-      let rr = reader.result();
-      while (pos < input.length) {
-        const n = randomInt(1, 400);
-        rr = reader.push(input.subarray(pos, pos + n));
-        pos += n;
-        if (rr.kind !== 'incomplete') break;
-      }
-      if (pos >= input.length) assert.deepEqual(rr, r);
-      seen[r.kind] = (seen[r.kind] ?? 0) + 1;
-      r = rr;
-    }
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed < 30_000, `fuzz took ${elapsed} ms`);
-    assert.ok((seen.error ?? 0) > 1000 && (seen.hello ?? 0) > 100, JSON.stringify(seen));
   });
 });
