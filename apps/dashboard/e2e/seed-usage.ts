@@ -1,7 +1,8 @@
 /**
- * Usage records for the browser tests of the Workspaces and Agents pages: 14 agents over the last 6 hours
- * (a record every 5 minutes each), one with a client certificate, one at the address of the seed's refused
- * client (so its row shows a last refusal). Returns what the tests check against.
+ * Usage records for the browser tests of the Workspaces and Agents pages: 14 agents over the last 22 hours
+ * (a record every 5 minutes each; inside a 24 h view even counted in whole hours) and, at half the bytes,
+ * 26–30 hours ago (the previous period of a 24 h view); one agent with a client certificate, one at the
+ * address of the seed's refused client (so its row shows a last refusal). Returns what the tests check.
  */
 import { randomUUID } from 'node:crypto';
 import { parseUsageRecord, type UsageRecord } from '@gatewatch/events';
@@ -13,6 +14,8 @@ export interface UsageSeed {
   refusedAgent: string;
   totalBytesUp: number;
   bytesUpByWorkspace: Record<string, number>;
+  /** The same in the previous period of a 24 h view. */
+  previousBytesUpByWorkspace: Record<string, number>;
 }
 
 export async function seedUsage(
@@ -26,13 +29,14 @@ export async function seedUsage(
     { address: p.refusedClient, subject: '' },
   ];
   const records: UsageRecord[] = [];
+  const previous: UsageRecord[] = [];
   agents.forEach((a, i) => {
     const workspaceId = p.workspaces[i % p.workspaces.length] as string;
-    for (let k = 0; k < 72; k++) {
+    for (let k = 0; k < 22 * 12; k++) {
       records.push(
         parseUsageRecord({
           recordId: randomUUID(),
-          ts: p.end - 6 * 3_600_000 + k * 300_000 + i * 1000 + 1000,
+          ts: p.end - 22 * 3_600_000 + k * 300_000 + i * 1000 + 1000,
           nodeId: p.nodeIds[i % p.nodeIds.length],
           workspaceId,
           clientAddress: a.address,
@@ -47,7 +51,15 @@ export async function seedUsage(
       );
     }
   });
-  await insertUsage(store, records);
+  for (const r of records.filter((r) => r.ts < p.end - 18 * 3_600_000)) {
+    previous.push({ ...r, recordId: randomUUID(), ts: r.ts - 8 * 3_600_000, bytesUp: r.bytesUp / 2 });
+  }
+  await insertUsage(store, [...records, ...previous]);
+  const byWorkspace = (rs: UsageRecord[]) => {
+    const out: Record<string, number> = {};
+    for (const r of rs) out[r.workspaceId] = (out[r.workspaceId] ?? 0) + r.bytesUp;
+    return out;
+  };
   const bytesUpByWorkspace: Record<string, number> = {};
   for (const r of records)
     bytesUpByWorkspace[r.workspaceId] = (bytesUpByWorkspace[r.workspaceId] ?? 0) + r.bytesUp;
@@ -56,6 +68,7 @@ export async function seedUsage(
     mtlsAgent,
     refusedAgent: p.refusedClient,
     totalBytesUp: records.reduce((s, r) => s + r.bytesUp, 0),
-    bytesUpByWorkspace,
+    bytesUpByWorkspace: byWorkspace(records),
+    previousBytesUpByWorkspace: byWorkspace(previous),
   };
 }

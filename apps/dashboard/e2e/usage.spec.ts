@@ -50,6 +50,11 @@ test('workspaces: bytes up per workspace over time, per workspace and per node, 
   expect(Object.fromEntries(rows.map((r) => [r.Workspace, Number(r['Bytes up'])]))).toEqual(
     usage.bytesUpByWorkspace,
   );
+  expect(Object.fromEntries(rows.map((r) => [r.Workspace, Number(r['Bytes up, previous period'])]))).toEqual(
+    usage.previousBytesUpByWorkspace,
+  );
+  // The seed's previous period carries half of the first 4 hours' bytes: every workspace grew.
+  for (const r of rows) expect(Number(r.Change)).toBeGreaterThan(0);
   expect(rows.reduce((s, r) => s + Number(r['Share of bytes up']), 0)).toBeCloseTo(1, 3);
   const nodes = await csv(page, 'usage-nodes');
   expect(nodes.reduce((s, r) => s + Number(r['Bytes up']), 0)).toBe(usage.totalBytesUp);
@@ -86,7 +91,7 @@ test('agents: one row per agent with its last refusal, server-side sort and filt
   await expect
     .poll(() => columnTexts(page, 'agents', 'Agent'))
     .toEqual([...usage.agents].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-  await page.getByLabel('Agent', { exact: true }).fill('CN=e2e');
+  await page.getByLabel('Client', { exact: true }).fill('CN=e2e');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/client=CN%3De2e/);
   await expect.poll(() => columnTexts(page, 'agents', 'Agent')).toEqual([usage.mtlsAgent]);

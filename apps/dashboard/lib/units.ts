@@ -27,7 +27,7 @@ export function formatBytes(format: Formatter, bytes: number): string {
 }
 
 export function formatCell(format: Formatter, value: string | number, unit: CellUnit): string {
-  if (unit === 'time') return format.dateTime(new Date(value), 'datetime');
+  if (unit === 'time') return format.dateTime(new Date(value), 'minute');
   const n = Number(value);
   if (unit === 'bytes') return formatBytes(format, n);
   if (unit === 'percent') return format.number(n, 'percent');

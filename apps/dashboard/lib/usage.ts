@@ -17,6 +17,8 @@ import type { Cell, Column, TableData } from './columns.ts';
 import { param, type SearchParams } from './range.ts';
 import { qs, type View } from './view.ts';
 
+/** The workspace cell of usage without one (hosts with no workspace id), as lib/tables.ts writes it. */
+export const NO_WORKSPACE = '(no workspace)';
 /** Named workspaces in the chart; the rest are summed into "others". */
 export const USAGE_TOP_N = 8;
 /** Agent table rows per page (the `size` URL param changes it, 5–500). */
@@ -125,7 +127,7 @@ export const USAGE_TABLES = {
       title: 'Bytes per workspace',
       columns: [{ key: 'workspace', label: 'Workspace', mono: true, hrefKey: 'href' }, ...USAGE_COLUMNS],
       rows: rows.map((r) => ({
-        workspace: r.key,
+        workspace: r.key || NO_WORKSPACE,
         href: r.key ? link('/workspaces', view, { ws: r.key }) : null,
         ...usageCells(r),
       })),

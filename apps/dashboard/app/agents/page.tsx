@@ -4,8 +4,12 @@ import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
 import { FILTERS } from '../../lib/filters.ts';
 import { agentsDaily, agentsPage } from '../../lib/usage.ts';
+import { UsageSub } from '../workspaces/UsageSub.tsx';
 
 export const dynamic = 'force-dynamic';
+
+/** Columns in the CSV export only: the page keeps to what fits a screen. */
+const CSV_ONLY = new Set(['lastUpload', 'bytesDown', 'tunnels', 'refusalTime', 'refusalRecord']);
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations('agents'))('title') };
@@ -14,45 +18,29 @@ export async function generateMetadata(): Promise<Metadata> {
 /** The agent inventory: one row per agent (certificate subject, else address), sorted and paged by the server. */
 export default async function AgentsPage(props: PageProps) {
   const t = await getTranslations('agents');
-  const labels = {
-    agent: t('col.agent'),
-    clientAddress: t('col.clientAddress'),
-    workspaces: t('col.workspaces'),
-    nodes: t('col.nodes'),
-    firstSeen: t('col.firstSeen'),
-    lastSeen: t('col.lastSeen'),
-    lastUpload: t('col.lastUpload'),
-    uploads: t('col.uploads'),
-    bytesUp: t('col.bytesUp'),
-    bytesDown: t('col.bytesDown'),
-    tunnels: t('col.tunnels'),
-    refusalEvent: t('col.refusalEvent'),
-    refusalReason: t('col.refusalReason'),
-    refusalTime: t('col.refusalTime'),
-    refusalRecord: t('col.refusalRecord'),
-  } as Record<string, string>;
   return renderPage(props, {
     path: '/agents',
     title: t('title'),
-    filters: [
-      { key: 'client', label: t('filterAgent'), placeholder: t('filterAgentPlaceholder') },
-      FILTERS.ws,
-      FILTERS.node,
-    ],
+    // `client` here is text in the agent (subject or address), see lib/usage.ts agentsPage.
+    filters: [FILTERS.client, FILTERS.ws, FILTERS.node],
+    sub: (view) => (
+      <UsageSub
+        view={view}
+        stepSec={agentsDaily(view) ? 86_400 : 3600}
+        source={agentsDaily(view) ? t('perDay') : t('perHour')}
+      />
+    ),
     async body({ store, view, searchParams }) {
       const { data, paged } = await agentsPage(store, view, searchParams);
-      const hint = [
-        t('count', { count: paged.total }),
-        agentsDaily(view) ? t('perDay') : t('perHour'),
-        t('serverSorted'),
-      ].join(' · ');
+      const hint = `${t('count', { count: paged.total })} · ${t('serverSorted')}`;
       return (
         <TablePanel
           name="agents"
           data={{
             ...data,
-            title: t('tableTitle'),
-            columns: data.columns.map((c) => ({ ...c, label: labels[c.key] ?? c.label })),
+            columns: data.columns.filter((c) => !CSV_ONLY.has(c.key)),
+            // The address only where it tells more than the agent (agents known by certificate subject).
+            rows: data.rows.map((r) => (r.clientAddress === r.agent ? { ...r, clientAddress: '' } : r)),
           }}
           view={view}
           paged={paged}

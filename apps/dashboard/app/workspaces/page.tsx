@@ -3,17 +3,18 @@ import { getFormatter, getTranslations } from 'next-intl/server';
 import { type PageProps, renderPage } from '../../components/DashboardPage.tsx';
 import { ChartPanel, Stat } from '../../components/Panels.tsx';
 import { TablePanel } from '../../components/TablePanel.tsx';
-import type { TableData } from '../../lib/columns.ts';
 import { FILTERS } from '../../lib/filters.ts';
 import { pageOf } from '../../lib/paging.ts';
 import { formatBytes, formatCell } from '../../lib/units.ts';
 import {
   loadUsageSeries,
+  NO_WORKSPACE,
   USAGE_TABLES,
   USAGE_TOP_N,
   usageChartView,
   usageTableTier,
 } from '../../lib/usage.ts';
+import { UsageSub } from './UsageSub.tsx';
 
 export const dynamic = 'force-dynamic';
 
@@ -25,28 +26,14 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function WorkspacesPage(props: PageProps) {
   const t = await getTranslations('workspaces');
   const format = await getFormatter();
-  const labels = {
-    workspace: t('col.workspace'),
-    node: t('col.node'),
-    bytesUp: t('col.bytesUp'),
-    share: t('col.share'),
-    previousBytesUp: t('col.previousBytesUp'),
-    change: t('col.change'),
-    bytesDown: t('col.bytesDown'),
-    uploads: t('col.uploads'),
-    tunnels: t('col.tunnels'),
-    agents: t('col.agents'),
-  } as Record<string, string>;
-  const shown = (data: TableData, title: string): TableData => ({
-    ...data,
-    title,
-    columns: data.columns.map((c) => ({ ...c, label: labels[c.key] ?? c.label })),
-    rows: data.rows.map((r) => (r.workspace === '' ? { ...r, workspace: t('noWorkspace') } : r)),
-  });
   return renderPage(props, {
     path: '/workspaces',
     title: t('title'),
     filters: [FILTERS.ws, FILTERS.node],
+    sub: (view) => {
+      const v = usageChartView(view);
+      return <UsageSub view={view} stepSec={v.stepSec} source={t(`source.${v.tier}`)} />;
+    },
     async body({ store, view, searchParams }) {
       const series = await loadUsageSeries(store, view);
       const ws = await USAGE_TABLES['usage-workspaces'](store, view);
@@ -73,7 +60,7 @@ export default async function WorkspacesPage(props: PageProps) {
             <Stat
               testId="stat-workspaces"
               label={t('statWorkspaces')}
-              value={format.number(ws.rows.filter((r) => r.workspace !== '').length)}
+              value={format.number(ws.rows.filter((r) => r.workspace !== NO_WORKSPACE).length)}
             />
             <Stat testId="stat-nodes" label={t('statNodes')} value={format.number(nodes.rows.length)} />
           </div>
@@ -91,7 +78,7 @@ export default async function WorkspacesPage(props: PageProps) {
           />
           <TablePanel
             name="usage-workspaces"
-            data={shown(ws, t('byWorkspace'))}
+            data={ws}
             view={view}
             filterable
             hint={hint}
@@ -99,7 +86,7 @@ export default async function WorkspacesPage(props: PageProps) {
           />
           <TablePanel
             name="usage-nodes"
-            data={shown({ ...nodes, rows: nodeRows }, t('byNode'))}
+            data={{ ...nodes, rows: nodeRows }}
             view={view}
             paged={nodePage}
             filterable
