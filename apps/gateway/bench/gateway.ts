@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import type { LoadJob, LoadProgress, LoadResult } from './protocol.ts';
 import { fmt, parseCount, parseDuration, percentile, table } from './stats.ts';
 import {
+  buildGatewatch,
   children,
   forkChild,
   machineJiffies,
@@ -56,6 +57,11 @@ const program = new Command('bench:gateway')
     'gateway telemetry: kafka (records, counters and spans to the broker at KAFKA_BROKERS, default 127.0.0.1:9092) or none',
     'kafka',
   )
+  .option(
+    '--runtime <kind>',
+    'gateway runtime: compiled (dist/, built first like npm start) or source (tsx)',
+    'compiled',
+  )
   .option('--log-level <level>', "the gateway's event log level (stdout, to /dev/null)", 'info')
   .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
   .option('--gateway-node-args <flags>', 'extra node/V8 flags of each gateway worker (e.g. --trace-gc)', '')
@@ -87,6 +93,7 @@ const opts = {
   reconnectMs: parseDuration(o.reconnectDuration ?? ''),
   telemetry: o.telemetry === 'none' ? ('none' as const) : ('kafka' as const),
   logLevel: o.logLevel ?? 'info',
+  runtime: o.runtime === 'source' ? ('source' as const) : ('compiled' as const),
   tunnels: parseCount(o.tunnels ?? '', '--tunnels'),
   throughputMs: parseDuration(o.throughputDuration ?? ''),
   throughputBytes: parseCount(o.throughputBytes ?? '', '--throughput-bytes'),
@@ -98,6 +105,8 @@ const opts = {
   gatewayNodeArgs: (o.gatewayNodeArgs ?? '').split(' ').filter(Boolean),
   clusterSched: o.clusterSched === 'none' ? ('none' as const) : ('rr' as const),
 };
+if (o.runtime !== 'compiled' && o.runtime !== 'source')
+  throw new Error(`--runtime must be compiled or source, not "${o.runtime}"`);
 if (o.telemetry !== 'kafka' && o.telemetry !== 'none')
   throw new Error(`--telemetry must be kafka or none, not "${o.telemetry}"`);
 if (o.clusterSched !== 'rr' && o.clusterSched !== 'none')
@@ -172,9 +181,13 @@ async function main() {
       `          reconnect ${opts.reconnectAgents} agents × ${opts.reconnectBytes} B every ${opts.reconnectIntervalMs / 1000} s, a new tunnel each, for ${opts.reconnectMs / 1000} s`,
     );
   console.log(
-    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}, cluster scheduling ${opts.clusterSched}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
+    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway ${opts.runtime}, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}, cluster scheduling ${opts.clusterSched}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
   );
 
+  if (opts.targets.includes('gateway') && opts.runtime === 'compiled') {
+    log('building the gatewatch launcher (dist/, as npm start does)');
+    buildGatewatch();
+  }
   const ca = await createCertificateAuthority('Gatewatch Bench CA');
   const pair = await ca.issue({ subject: `/CN=${HOST}`, names: [HOST] });
   const sinkRun = track(await startSink(pair, opts.workers));
@@ -244,6 +257,7 @@ async function startTarget(target: 'gateway' | 'squid', sinkPort: number): Promi
     {
       workers: opts.workers,
       telemetry: opts.telemetry,
+      runtime: opts.runtime,
       profileDir: opts.profile,
       nodeArgs: opts.gatewayNodeArgs,
       sched: opts.clusterSched,

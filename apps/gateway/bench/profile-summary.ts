@@ -1,10 +1,11 @@
 /**
- * `node --import tsx bench/profile-summary.ts <dir> [top]`: the top self-time functions of the `.cpuprofile`
+ * `node --import tsx bench/profile-summary.ts <dir> [--top 25] [--skip 8]`: the top self-time functions of the `.cpuprofile`
  * files the bench's `--profile <dir>` wrote (one per gateway process and thread), summed over all of them,
  * as a share of the busy (non-idle) samples.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 
 interface ProfileNode {
   id: number;
@@ -16,28 +17,32 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [dir, topArg] = process.argv.slice(2);
-if (!dir) {
-  console.error('usage: node --import tsx bench/profile-summary.ts <dir> [top]');
-  process.exit(2);
-}
-const top = Number(topArg ?? 25);
+const program = new Command('profile-summary')
+  .description("top self-time functions of the bench's --profile output, over all processes and threads")
+  .argument('<dir>', 'the --profile directory')
+  .option('--top <n>', 'functions to list', '25')
+  .option('--skip <seconds>', "leave out each profile's first seconds (start-up: module loading)", '0')
+  .parse();
+const [dir] = program.args as [string];
+const o = program.opts<{ top: string; skip: string }>();
+const top = Number(o.top);
+const skipUs = Number(o.skip) * 1e6;
 const self = new Map<string, number>();
 let busy = 0;
 let idle = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
   const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  let t = 0;
   p.samples.forEach((id, i) => {
     const n = byId.get(id);
     const us = p.timeDeltas[i] ?? 0;
-    if (!n) return;
+    t += us;
+    if (!n || t < skipUs) return;
     const { functionName, url, lineNumber } = n.callFrame;
-    if (functionName === '(idle)' || functionName === '(program)') {
-      if (functionName === '(idle)') {
-        idle += us;
-        return;
-      }
+    if (functionName === '(idle)') {
+      idle += us;
+      return;
     }
     busy += us;
     const where = url

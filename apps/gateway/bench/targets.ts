@@ -1,5 +1,5 @@
 /** The processes a bench run needs: the TLS sink, the gateway (cluster) and squid, each with its CPU meter. */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,18 +64,32 @@ export interface GatewayLaunch {
   workers: number;
   /** `kafka`: telemetry to the broker at KAFKA_BROKERS (default 127.0.0.1:9092) with a disk spool; `none`: events on stdout only. */
   telemetry: 'kafka' | 'none';
+  /** `compiled`: the built launcher (dist/, as deployed; build first); `source` (default): the sources through tsx. */
+  runtime?: 'compiled' | 'source';
   profileDir?: string;
   nodeArgs?: string[];
   sched?: 'rr' | 'none';
 }
 
 /**
- * The gateway as operators run it: `gatewatch gateway` with `workers` processes sharing the port (its
+ * The gateway as operators run it: `gatewatch gateway` (compiled, or the sources through tsx) with `workers` processes sharing the port (its
  * multi-core mode), telemetry to Kafka (event records, counter samples and every tunnel's spans, spooled in
  * a temp data dir) and its event log on stdout (to /dev/null: the JSON lines are still written), the bench's
  * node flags on the command line (workers inherit them), `rr` or `none` scheduling via
  * NODE_CLUSTER_SCHED_POLICY. Ready when it prints its listening line.
  */
+/** `npm start`'s build step: the launcher and the packages it runs, compiled to dist/ (turbo: cached, fast when current). */
+export function buildGatewatch(): void {
+  execFileSync(
+    'npx',
+    ['turbo', 'run', 'build', '--filter=@gatewatch/gatewatch', '--output-logs=errors-only'],
+    {
+      cwd: here('../../..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+}
+
 export async function startGatewayCluster(config: GatewayConfigInput, o: GatewayLaunch): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'gatewatch-bench-gateway-'));
   const file = join(dir, 'gateway.json');
@@ -89,7 +103,7 @@ export async function startGatewayCluster(config: GatewayConfigInput, o: Gateway
   const child = spawn(
     process.execPath,
     [
-      ...process.execArgv,
+      ...(o.runtime === 'compiled' ? [] : process.execArgv),
       ...(o.nodeArgs ?? []),
       ...profile,
       GATEWATCH,

@@ -146,16 +146,22 @@ export class Emitter {
   /** Log and hand on a record built elsewhere (a worker process of this node); counted where it was built. */
   forward(record: EventRecord): void {
     const entry = catalogEntry(record.eventId);
-    const { message, ...rest } = record;
-    const line = { ...rest, event: entry.name };
-    try {
-      if (entry.level === 'error') this.logger.error(line, message);
-      else if (entry.level === 'warning') this.logger.warn(line, message);
-      else this.logger.info(line, message);
-    } catch {
-      this.counters.telemetryDropped++; // e.g. stdout closed: the data plane carries on
+    const level = entry.level === 'error' ? 'error' : entry.level === 'warning' ? 'warn' : 'info';
+    // A worker's log is off (the primary logs its records): no line object for nothing.
+    if (this.logger.isLevelEnabled(level)) {
+      const { message, ...rest } = record;
+      try {
+        this.logger[level]({ ...rest, event: entry.name }, message);
+      } catch {
+        this.counters.telemetryDropped++; // e.g. stdout closed: the data plane carries on
+      }
     }
-    this.toSink(() => this.sink?.event(record));
+    if (!this.sink) return;
+    try {
+      this.sink.event(record);
+    } catch {
+      this.counters.telemetryDropped++;
+    }
   }
 
   /** Resolves once buffered log lines are written (bounded wait), e.g. before the process exits. */

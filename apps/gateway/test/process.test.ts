@@ -260,8 +260,12 @@ describe('multi-core node (workers: 2)', () => {
     assert.equal(v['gatewatch_rejections_by_reason_total:host_not_allowed'], 5);
     assert.equal(v['gatewatch_rejections_by_reason_total:port_not_allowed'], 3);
     assert.equal(v.gatewatch_bytes_up_total, up);
-    // The workers' events come out of the node's one log stream.
-    assert.equal(m.lines.filter((l) => l.eventId === EVENT.DESTINATION_NOT_ALLOWED).length, 8);
+    // The workers' events come out of the node's one log stream (written in batches, within ~100 ms).
+    await waitFor(
+      () => m.lines.filter((l) => l.eventId === EVENT.DESTINATION_NOT_ALLOWED).length === 8,
+      5000,
+      "the workers' 8 events in the node's log",
+    );
     for (const h of held) h.socket.destroy();
     await waitFor(
       async () => (await metrics()).gatewatch_active_client_connections === 0,
