@@ -120,43 +120,57 @@ export interface AgentSilenceRow {
 }
 
 /**
- * Per agent, from the hourly agent rollup: its last upload and where it went. Returned are the agents in
+ * Per agent, from the hourly agent rollup: its last upload, then where it went. Returned are the agents in
  * `known` (their alerts must see them return), and the regular senders — an upload in each of the `hours`
- * clock hours up to the one of their last upload — silent since before `silentBeforeMs`. One aggregate over
- * the range's hourly rows, however many agents there are.
+ * clock hours up to the one of their last upload — silent since before `silentBeforeMs`. The first query is
+ * one aggregate over the range's hourly rows however many agents there are (no state merges); the second
+ * merges node and workspace for the agents it returned, in the hours of their last uploads only.
  */
+const RANGE_1H = `hour >= toStartOfHour(toDateTime(intDiv({fromMs:Int64}, 1000), 'UTC'))
+    AND hour <= toDateTime(intDiv({toMs:Int64}, 1000), 'UTC')`;
+
 const AGENT_SILENCE = `
-SELECT agent, toUnixTimestamp64Milli(lastActive) AS lastMs, node, workspace
+SELECT agent, toUnixTimestamp64Milli(last) AS lastMs
 FROM (
-  SELECT agent, max(la) AS lastActive, argMax(node, la) AS node, argMax(ws, la) AS workspace,
-    groupArrayIf(hour, toUnixTimestamp64Milli(la) > 0) AS hours
-  FROM (
-    SELECT agent, hour, max(lastActive) AS la, argMaxMerge(lastNode) AS node,
-      argMaxMerge(lastWorkspace) AS ws
-    FROM gateway_usage_clients_1h
-    WHERE hour >= toStartOfHour(toDateTime(intDiv({fromMs:Int64}, 1000), 'UTC'))
-      AND hour <= toDateTime(intDiv({toMs:Int64}, 1000), 'UTC')
-    GROUP BY agent, hour
-  )
+  SELECT agent, max(lastActive) AS last, groupUniqArrayIf(hour, toUnixTimestamp64Milli(lastActive) > 0) AS hours
+  FROM gateway_usage_clients_1h
+  WHERE ${RANGE_1H}
   GROUP BY agent
 )
-WHERE toUnixTimestamp64Milli(lastActive) > 0 AND (
+WHERE toUnixTimestamp64Milli(last) > 0 AND (
   has({known:Array(String)}, agent) OR (
-    toUnixTimestamp64Milli(lastActive) < {silentBeforeMs:Int64}
-    AND arrayCount(h -> h > toStartOfHour(lastActive) - toIntervalHour({hours:UInt32}), hours) >= {hours:UInt32}
+    toUnixTimestamp64Milli(last) < {silentBeforeMs:Int64}
+    AND arrayCount(h -> h > toStartOfHour(last) - toIntervalHour({hours:UInt32}), hours) >= {hours:UInt32}
   )
 )`;
+
+/** The hours of the agents' last uploads only: the rows where their last node and workspace are. */
+const AGENT_WHERE = `
+SELECT agent, argMaxMerge(lastNode) AS node, argMaxMerge(lastWorkspace) AS workspace
+FROM gateway_usage_clients_1h
+WHERE hour IN {hours:Array(DateTime('UTC'))} AND agent IN {agents:Array(String)}
+GROUP BY agent`;
+
+/** `YYYY-MM-DD hh:00:00` (UTC) of the hour holding ms. */
+const hourOf = (ms: number) =>
+  new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 export async function agentSilence(
   store: Store,
   p: { fromMs: number; toMs: number; silentBeforeMs: number; hours: number; known: string[] },
 ): Promise<AgentSilenceRow[]> {
-  const raw = await rows<Record<string, unknown>>(store, AGENT_SILENCE, p);
-  return raw.map((r) => ({
-    agent: String(r.agent),
+  const silent = await rows<{ agent: string; lastMs: string }>(store, AGENT_SILENCE, p);
+  if (silent.length === 0) return [];
+  const where = await rows<{ agent: string; node: string; workspace: string }>(store, AGENT_WHERE, {
+    hours: [...new Set(silent.map((r) => hourOf(num(r.lastMs))))],
+    agents: silent.map((r) => r.agent),
+  });
+  const at = new Map(where.map((r) => [r.agent, r]));
+  return silent.map((r) => ({
+    agent: r.agent,
     lastActive: num(r.lastMs),
-    nodeId: String(r.node),
-    workspaceId: String(r.workspace),
+    nodeId: at.get(r.agent)?.node ?? '',
+    workspaceId: at.get(r.agent)?.workspace ?? '',
   }));
 }
 
