@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EVENT } from '@gatewatch/events';
 import { openStore, type Store } from '@gatewatch/store';
-import { type FleetParams, fleetRows, generateFleet, readMarker, SAMPLE_MS } from './generate.ts';
+import {
+  type FleetParams,
+  fleetRows,
+  generateFleet,
+  generateUsage,
+  readMarker,
+  readUsageMarker,
+  SAMPLE_MS,
+} from './generate.ts';
 import { pageCases, pickDrill } from './panels.ts';
 
 const HOUR = 3_600_000;
@@ -106,5 +114,46 @@ test('the marker reads back and every panel answers', async () => {
   assert.ok(drill.host.startsWith(drill.ws) && drill.client);
   for (const c of pageCases(p.endMs, '7d', 'gw-0001', drill)) {
     for (const panel of c.panels) await panel.run(store);
+  }
+});
+
+test('usage: every rollup the Workspaces and Agents pages read, sums agreeing across tables, panels with data', async () => {
+  const u = { nodes: p.nodes, agents: 40, days: p.days, endMs: p.endMs };
+  await generateUsage(store, u, () => {});
+  assert.deepEqual(await readUsageMarker(store), u);
+  const counts = await one(
+    `SELECT (SELECT count() FROM gateway_usage_clients_1d) AS d, (SELECT count() FROM gateway_usage_clients_1h) AS h,
+       (SELECT uniqExact(hour) FROM gateway_usage_ws_1h) AS wsHours, (SELECT uniqExact(minute) FROM gateway_usage_nodes_1m) AS minutes,
+       (SELECT uniqCombinedMerge(12)(agents) FROM gateway_usage_nodes_1h) AS agents`,
+  );
+  assert.deepEqual([counts.d, counts.h, counts.wsHours, counts.minutes, counts.agents].map(Number), [
+    40 * p.days,
+    40 * 48,
+    p.days * 24,
+    1440,
+    40,
+  ]);
+  // Per hour, the workspaces' bytes and the nodes' bytes are the agents' bytes (up to one byte per row of rounding).
+  const sums = await one(
+    `SELECT max(abs(toInt64(a.up) - toInt64(w.up))) AS ws, max(abs(toInt64(a.up) - toInt64(n.up))) AS nodes FROM
+       (SELECT hour, sum(bytesUp) AS up FROM gateway_usage_clients_1h GROUP BY hour) AS a
+       JOIN (SELECT hour, sum(bytesUp) AS up FROM gateway_usage_ws_1h GROUP BY hour) AS w USING (hour)
+       JOIN (SELECT hour, sum(bytesUp) AS up FROM gateway_usage_nodes_1h GROUP BY hour) AS n USING (hour)`,
+  );
+  assert.ok(Number(sums.ws) <= 40 && Number(sums.nodes) <= 40, JSON.stringify(sums));
+  const drill = await pickDrill(store, p.endMs);
+  for (const range of ['1h', '7d'] as const) {
+    for (const c of pageCases(p.endMs, range, 'gw-0001', drill).filter(
+      (x) => x.page === 'Workspaces' || x.page === 'Agents',
+    )) {
+      for (const panel of c.panels) {
+        const out = (await panel.run(store)) as unknown[] | { rows?: unknown[]; data?: { rows: unknown[] } };
+        const rows = Array.isArray(out) ? out : (out.rows ?? out.data?.rows ?? []);
+        assert.ok(
+          rows.length > 0 || panel.panel.includes('page 20'),
+          `${range} ${c.page} / ${panel.panel} has rows`,
+        );
+      }
+    }
   }
 });

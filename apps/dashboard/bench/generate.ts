@@ -448,16 +448,17 @@ export async function generateUsage(
     ] as const) {
       const col0 = tier === '1h' ? 'hour' : 'minute';
       const first = Math.floor(p.endMs / period) * period - (count - 1) * period;
-      const perHour = period / HOUR_MS;
       const groups = key === 'ws' ? CONFIGURED_WORKSPACES.length : p.nodes;
       await step(
         `${table} (${count} × ${key})`,
         `INSERT INTO ${table} (${col0}, ${col}, bytesUp, bytesDown, tunnelsOpened, tunnelsClosed, uploads, durationMs, agents)
-         SELECT toDateTime(intDiv(${first} + i * ${period}, 1000), 'UTC') AS b, g.${col},
-           toUInt64(g.up * ${perHour} * ${WAVE(`intDiv(${first} + i * ${period} - ${startHour}, ${HOUR_MS})`)}) AS up,
-           intDiv(up, 20), toUInt64(ceil(g.n * ${perHour} / 4)), toUInt64(ceil(g.n * ${perHour} / 4)),
-           toUInt64(g.n * 360 * ${perHour}), toUInt64(g.n * ${period}), g.agents
-         FROM (SELECT number AS i FROM numbers(${count})) AS t CROSS JOIN gatewatch_bench.usage_${key} AS g`,
+         SELECT toDateTime(intDiv(b0, 1000), 'UTC') AS b, g.${col},
+           toUInt64(g.up * hrs * ${WAVE(`intDiv(b0 - ${startHour}, ${HOUR_MS})`)}) AS up,
+           intDiv(up, 20), toUInt64(ceil(g.n * hrs / 4)), toUInt64(ceil(g.n * hrs / 4)),
+           toUInt64(g.n * 360 * hrs), toUInt64(g.n * hrs * ${HOUR_MS}), g.agents
+         FROM (SELECT ${first} + number * ${period} AS b0, (least(b0 + ${period}, ${p.endMs}) - b0) / ${HOUR_MS} AS hrs
+               FROM numbers(${count})) AS t
+           CROSS JOIN gatewatch_bench.usage_${key} AS g`,
         count * groups,
       );
     }
