@@ -8,7 +8,7 @@ import { forChart, loadAlertAnnotations } from '../lib/annotations.ts';
 import { COUNTER_PANELS, loadCounterSeries } from '../lib/load.ts';
 import { pageOf } from '../lib/paging.ts';
 import { type CurrentRate, currentRates, RATE_LOOKBACK_MIN, RULE_WINDOW_MIN } from '../lib/rates.ts';
-import { statusThresholds, TABLES } from '../lib/tables.ts';
+import { nodesTable, statusThresholds, TABLES } from '../lib/tables.ts';
 
 export const dynamic = 'force-dynamic';
 export async function generateMetadata(): Promise<Metadata> {
@@ -27,9 +27,10 @@ export default async function OverviewPage(props: PageProps) {
     path: '/',
     title: t('overview.title'),
     async body({ store, view, searchParams }) {
-      const nodes = await TABLES.nodes(store, view);
+      // The error and rejection charts' queries also give the node table its per-node totals.
+      const { series, totals } = await loadCounterSeries(store, view);
+      const nodes = await nodesTable(store, view, totals);
       if (nodes.rows.length === 0) return <NoData />;
-      const series = await loadCounterSeries(store, view);
       const events = await TABLES['event-totals'](store, view);
       // Alert firing periods shade the charts; a failing alerts query yields none.
       const annotations = await loadAlertAnnotations(store, view);

@@ -3,16 +3,10 @@
  * store functions and TABLES entries), so the timings are the dashboard's own.
  */
 import { EVENT } from '@gatewatch/events';
-import {
-  dashboardCounterSeries,
-  dashboardDataStart,
-  dashboardNodes,
-  nodeConfigPaths,
-  type Store,
-} from '@gatewatch/store';
-import { COUNTER_PANELS, loadEventSeries } from '../lib/load.ts';
+import { dashboardDataStart, dashboardNodes, nodeConfigPaths, type Store } from '@gatewatch/store';
+import { COUNTER_PANELS, loadCounter, loadEventSeries } from '../lib/load.ts';
 import { currentRates } from '../lib/rates.ts';
-import { configuredWorkspaces, TABLES } from '../lib/tables.ts';
+import { configuredWorkspaces, nodesTable, TABLES } from '../lib/tables.ts';
 import { agentsPage, loadUsageSeries, USAGE_TABLES } from '../lib/usage.ts';
 import { buildView, type View } from '../lib/view.ts';
 
@@ -49,25 +43,20 @@ function viewFor(endMs: number, spanMs: number, extra: Record<string, string> = 
   return { view: buildView(sp, endMs), query: sp.toString() };
 }
 
+/** Errors and rejections come with each node's total over the range (the node table's columns). */
 function counterPanels(view: View, nodeId: string, topN: number): Panel[] {
   return COUNTER_PANELS.map((p) => ({
     panel: `counter ${p.counter}`,
-    run: (store) =>
-      dashboardCounterSeries(store, {
-        counter: p.counter,
-        fromMs: view.fromMs,
-        toMs: view.toMs,
-        stepSec: view.stepSec,
-        rollup: view.rollup,
-        nodeId,
-        topN,
-      }),
+    run: (store) => loadCounter(store, view, p.counter, nodeId, topN),
   }));
 }
 
+const NO_TOTALS = { errors: new Map(), rejections: new Map() };
+
 function overview(view: View): Panel[] {
   return [
-    { panel: 'nodes table', run: (s) => TABLES.nodes(s, view) },
+    // The page takes the per-node totals from the errors and rejections chart queries (timed there).
+    { panel: 'nodes table', run: (s) => nodesTable(s, view, NO_TOTALS) },
     // The rate tiles: the newest complete minute, computed as the alert rules do.
     { panel: 'rate tiles', run: (s) => currentRates(s, view.nowMs) },
     // A URL without a range: where the data starts (the page then redirects to a range holding it).

@@ -30,13 +30,16 @@ test('an unknown event id says so', async ({ page }) => {
   await expect(page.getByTestId('table-events')).toContainText('No records match');
 });
 
-test('a missing node answers 404 with the helpful message', async ({ page }) => {
-  const res = await page.goto('/nodes/no-such-node?range=24h');
-  expect(res?.status()).toBe(404);
-  await expect(page.getByTestId('node-not-found')).toContainText('Node no-such-node has never reported');
-  await expect(page.getByTestId('node-not-found')).toContainText('the Overview lists every node');
-  // A node that exists is a 200.
-  expect((await page.goto(`/nodes/${seed.nodeIds[0]}?range=24h`))?.status()).toBe(200);
+test.describe('a missing node', () => {
+  test.use({ expectedConsoleErrors: [/the server responded with a status of 404/] });
+  test('answers 404 with the helpful message', async ({ page }) => {
+    const res = await page.goto('/nodes/no-such-node?range=24h');
+    expect(res?.status()).toBe(404);
+    await expect(page.getByTestId('node-not-found')).toContainText('Node no-such-node has never reported');
+    await expect(page.getByTestId('node-not-found')).toContainText('the Overview lists every node');
+    // A node that exists is a 200.
+    expect((await page.goto(`/nodes/${seed.nodeIds[0]}?range=24h`))?.status()).toBe(200);
+  });
 });
 
 test('a 5,000-character workspace id does not widen the page', async ({ page }) => {

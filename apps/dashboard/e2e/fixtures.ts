@@ -22,13 +22,18 @@ export function seedInfo(): SeedInfo {
   return JSON.parse(readFileSync(path, 'utf8')) as SeedInfo;
 }
 
-/** Every test fails on a browser console error or an uncaught page error. */
-export const test = base.extend<{ consoleErrors: string[] }>({
+/**
+ * Every test fails on a browser console error or an uncaught page error, except those a test expects
+ * (`test.use({ expectedConsoleErrors: [/…/] })`, e.g. Chromium's line for a page answering 404).
+ */
+export const test = base.extend<{ consoleErrors: string[]; expectedConsoleErrors: RegExp[] }>({
+  expectedConsoleErrors: [[], { option: true }],
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, expectedConsoleErrors }, use) => {
       const errors: string[] = [];
       page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+        if (m.type() === 'error' && !expectedConsoleErrors.some((re) => re.test(m.text())))
+          errors.push(`console: ${m.text()}`);
       });
       page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
       await use(errors);

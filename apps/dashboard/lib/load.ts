@@ -4,6 +4,7 @@ import {
   type DashboardEventFilters,
   type DashboardSeriesRow,
   dashboardCounterSeries,
+  dashboardCounterSeriesTotals,
   dashboardDataStart,
   dashboardEventSeries,
   type Store,
@@ -34,22 +35,45 @@ export const COUNTER_PANELS: { counter: DashboardCounter; title: string; unit: s
   },
 ];
 
-/** The four counter series, top-N nodes + "others" (or one node when nodeId is set). */
+/** Each node's errors and rejections over the view's range (the node table's "in range" columns). */
+export type CounterTotals = Record<'errors' | 'rejections', ReadonlyMap<string, number>>;
+
+/**
+ * One counter chart's series, top-N nodes + "others" (or one node when nodeId is set); errors and
+ * rejections come with each node's total over the range, from the same query.
+ */
+export async function loadCounter(
+  store: Store,
+  view: View,
+  counter: DashboardCounter,
+  nodeId = '',
+  topN = 8,
+): Promise<{ series: DashboardSeriesRow[]; totals?: ReadonlyMap<string, number> }> {
+  const { fromMs, toMs, stepSec, rollup } = view;
+  const p = { fromMs, toMs, stepSec, rollup, nodeId, topN };
+  if (counter === 'errors' || counter === 'rejections')
+    return dashboardCounterSeriesTotals(store, { ...p, counter });
+  return { series: await dashboardCounterSeries(store, { ...p, counter }) };
+}
+
+/** The four counter series, and the per-node totals of errors and rejections. */
 export async function loadCounterSeries(store: Store, view: View, nodeId?: string, topN = 8) {
-  const out = {} as Record<DashboardCounter, DashboardSeriesRow[]>;
+  const series = {} as Record<DashboardCounter, DashboardSeriesRow[]>;
+  const totals: CounterTotals = { errors: new Map(), rejections: new Map() };
   // Sequential: chDB runs one query at a time anyway, and a server gets fewer concurrent scans.
   for (const p of COUNTER_PANELS) {
-    out[p.counter] = await dashboardCounterSeries(store, {
-      counter: p.counter,
-      fromMs: view.fromMs,
-      toMs: view.toMs,
-      stepSec: view.stepSec,
-      rollup: view.rollup,
-      nodeId: nodeId ?? '',
-      topN,
-    });
+    const r = await loadCounter(store, view, p.counter, nodeId, topN);
+    series[p.counter] = r.series;
+    if (r.totals && (p.counter === 'errors' || p.counter === 'rejections')) totals[p.counter] = r.totals;
   }
-  return out;
+  return { series, totals };
+}
+
+/** The totals alone (the node table's CSV export, which draws no chart). */
+export async function loadCounterTotals(store: Store, view: View): Promise<CounterTotals> {
+  const totals = async (c: 'errors' | 'rejections') =>
+    (await loadCounter(store, view, c)).totals ?? new Map();
+  return { errors: await totals('errors'), rejections: await totals('rejections') };
 }
 
 /** Event counts per bucket by event id (or by reason), with the view's filters unless others are given. */

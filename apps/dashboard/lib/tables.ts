@@ -5,7 +5,6 @@
 import { catalogEntry, EVENT, isEventId, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
 import {
   type DashboardEventRow,
-  dashboardCounterTotals,
   dashboardEventTotals,
   dashboardLatestEvents,
   dashboardNodes,
@@ -14,6 +13,7 @@ import {
 } from '@gatewatch/store';
 import { alertsData, failedTable, firingTable, historyTable, rulesTable, silencesTable } from './alerts.ts';
 import type { Cell, Column, TableData } from './columns.ts';
+import { type CounterTotals, loadCounterTotals } from './load.ts';
 import { fmtAbs } from './range.ts';
 import { USAGE_TABLES } from './usage.ts';
 import { qs, type View } from './view.ts';
@@ -179,59 +179,54 @@ const ERROR_IDS = [
 ];
 const E105 = [EVENT.DESTINATION_NOT_ALLOWED];
 
+/**
+ * The Overview's node table: every node with its status and its rejections and errors in the range
+ * (`totals`: the counter charts' per-node sums, from the same queries), most rejections first — which node
+ * rejects most is the first row.
+ */
+export async function nodesTable(store: Store, view: View, totals: CounterTotals): Promise<TableData> {
+  const nodes = await dashboardNodes(store, { fromMs: view.fromMs, toMs: view.toMs });
+  return {
+    title: 'Nodes',
+    columns: [
+      { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
+      { key: 'status', label: 'Status', classKey: 'statusClass' },
+      { key: 'rejectionsInRange', label: 'Rejections in range', num: true },
+      { key: 'errorsInRange', label: 'Errors in range', num: true },
+      { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
+      { key: 'version', label: 'Version' },
+      { key: 'configVersion', label: 'Config version', mono: true },
+      { key: 'active', label: 'Active conns', num: true },
+      { key: 'connected', label: 'Connected clients', num: true },
+      { key: 'errors', label: 'Errors since start', num: true },
+      { key: 'rejections', label: 'Rejections since start', num: true },
+    ],
+    rows: nodes
+      .map((n) => {
+        const status = nodeStatus(n.lastSeen, view.nowMs);
+        return {
+          node: n.nodeId,
+          rejectionsInRange: totals.rejections.get(n.nodeId) ?? 0,
+          errorsInRange: totals.errors.get(n.nodeId) ?? 0,
+          href: link(`/nodes/${encodeURIComponent(n.nodeId)}`, view, {}, false),
+          status,
+          statusClass: `status-${status}`,
+          lastSeen: time(n.lastSeen),
+          version: n.version,
+          configVersion: n.configVersion || '—',
+          active: n.active,
+          connected: n.connected,
+          errors: n.errorCount,
+          rejections: n.rejectionCount,
+        };
+      })
+      .sort((a, b) => b.rejectionsInRange - a.rejectionsInRange || a.node.localeCompare(b.node)),
+  };
+}
+
 export const TABLES = {
-  /**
-   * Overview: every node with its status and its rejections and errors in the range (the chart's buckets
-   * and restart handling), most rejections first — which node rejects most is the first row.
-   */
-  async nodes(store: Store, view: View): Promise<TableData> {
-    const nodes = await dashboardNodes(store, { fromMs: view.fromMs, toMs: view.toMs });
-    const { fromMs, toMs, stepSec, rollup } = view;
-    const rejected = await dashboardCounterTotals(store, {
-      fromMs,
-      toMs,
-      stepSec,
-      rollup,
-      counter: 'rejections',
-    });
-    const failed = await dashboardCounterTotals(store, { fromMs, toMs, stepSec, rollup, counter: 'errors' });
-    return {
-      title: 'Nodes',
-      columns: [
-        { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
-        { key: 'status', label: 'Status', classKey: 'statusClass' },
-        { key: 'rejectionsInRange', label: 'Rejections in range', num: true },
-        { key: 'errorsInRange', label: 'Errors in range', num: true },
-        { key: 'lastSeen', label: 'Last seen (UTC)', mono: true },
-        { key: 'version', label: 'Version' },
-        { key: 'configVersion', label: 'Config version', mono: true },
-        { key: 'active', label: 'Active conns', num: true },
-        { key: 'connected', label: 'Connected clients', num: true },
-        { key: 'errors', label: 'Errors since start', num: true },
-        { key: 'rejections', label: 'Rejections since start', num: true },
-      ],
-      rows: nodes
-        .map((n) => {
-          const status = nodeStatus(n.lastSeen, view.nowMs);
-          return {
-            node: n.nodeId,
-            rejectionsInRange: rejected.get(n.nodeId) ?? 0,
-            errorsInRange: failed.get(n.nodeId) ?? 0,
-            href: link(`/nodes/${encodeURIComponent(n.nodeId)}`, view, {}, false),
-            status,
-            statusClass: `status-${status}`,
-            lastSeen: time(n.lastSeen),
-            version: n.version,
-            configVersion: n.configVersion || '—',
-            active: n.active,
-            connected: n.connected,
-            errors: n.errorCount,
-            rejections: n.rejectionCount,
-          };
-        })
-        .sort((a, b) => b.rejectionsInRange - a.rejectionsInRange || a.node.localeCompare(b.node)),
-    };
-  },
+  /** Overview's node table (its CSV runs the two counter queries the page's charts share with it). */
+  nodes: async (store: Store, view: View) => nodesTable(store, view, await loadCounterTotals(store, view)),
 
   /** Counts per event id with the catalog's text. */
   async 'event-totals'(store: Store, view: View): Promise<TableData> {

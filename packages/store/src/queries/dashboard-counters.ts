@@ -155,18 +155,38 @@ export async function dashboardCounterSeries(
 }
 
 /**
- * Per node, the counter's increase over the window (restarts handled) for cumulative counters: the same
- * buckets and SQL as its series, so a node's total equals the sum of its chart points. Nodes without an
- * increase in the window are absent.
+ * The series of a cumulative counter (as dashboardCounterSeries) and, from the same read, each node's
+ * increase over the window: the sum of its points, so a node's total equals what its chart line adds up
+ * to (restarts handled the same way). Nodes absent from the window have no entry.
  */
-export async function dashboardCounterTotals(
+export async function dashboardCounterSeriesTotals(
   store: Store,
-  p: Omit<DashboardCounterSeriesParams, 'topN' | 'nodeId'> & { counter: 'errors' | 'rejections' },
-): Promise<Map<string, number>> {
-  const rows = await selectRows<{ nodeId: string; total: number }>(
-    store,
-    `SELECT nodeId, round(arraySum(x -> x.2, pts) * {stepSec:UInt32} / 60) AS total FROM (${perNodeSql(p)})`,
-    { fromMs: Math.floor(p.fromMs), toMs: Math.floor(p.toMs), stepSec: p.stepSec, nodeId: '' },
-  );
-  return new Map(rows.map((r) => [r.nodeId, Number(r.total)]));
+  p: DashboardCounterSeriesParams & { counter: 'errors' | 'rejections' },
+): Promise<{ series: DashboardSeriesRow[]; totals: Map<string, number> }> {
+  // One more (t = 0, nodeId, Σ points) row per node next to its points: 0 is never a bucket start.
+  const query = `SELECT pt.1 AS t, pt.2 AS series, sum(pt.3) AS value
+    FROM (
+      SELECT nodeId, pts, row_number() OVER (ORDER BY round(arraySum(x -> x.2, pts), 6) DESC, nodeId) AS r
+      FROM (${perNodeSql(p)})
+    )
+    ARRAY JOIN arrayPushBack(
+      arrayMap(x -> (toInt64(x.1), if(r <= {topN:UInt32}, nodeId, '${DASHBOARD_OTHERS}'), toFloat64(x.2)), pts),
+      (toInt64(0), nodeId, toFloat64(arraySum(x -> x.2, pts)))) AS pt
+    GROUP BY t, series ORDER BY t, series`;
+  const rows = await selectRows<{ t: string | number; series: string; value: number }>(store, query, {
+    fromMs: Math.floor(p.fromMs),
+    toMs: Math.floor(p.toMs),
+    stepSec: p.stepSec,
+    nodeId: p.nodeId ?? '',
+    topN: p.topN ?? 8,
+  });
+  const series: DashboardSeriesRow[] = [];
+  const totals = new Map<string, number>();
+  for (const r of rows) {
+    const t = Number(r.t);
+    // Points are increases per minute: × minutes per bucket gives the increase.
+    if (t === 0) totals.set(r.series, Math.round((Number(r.value) * p.stepSec) / 60));
+    else series.push({ t, series: r.series, value: Number(r.value) });
+  }
+  return { series, totals };
 }

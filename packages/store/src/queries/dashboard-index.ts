@@ -7,7 +7,7 @@ export {
   type DashboardCounterSeriesParams,
   type DashboardSeriesRow,
   dashboardCounterSeries,
-  dashboardCounterTotals,
+  dashboardCounterSeriesTotals,
 } from './dashboard-counters.ts';
 export {
   type DashboardEventGroupKey,

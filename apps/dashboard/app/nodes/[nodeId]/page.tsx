@@ -31,7 +31,7 @@ export default async function NodePage(props: PageProps) {
       const [info] = await dashboardNodes(store, { fromMs: 0, toMs: view.toMs, nodeId });
       // A real 404 (not-found.tsx says what to check), not a 200 page saying it is missing.
       if (!info) notFound();
-      const series = await loadCounterSeries(store, view, nodeId, 1);
+      const { series } = await loadCounterSeries(store, view, nodeId, 1);
       const events = await loadEventSeries(store, view, { nodeId });
       const totals = await TABLES['event-totals'](store, view);
       const errors = await TABLES['node-errors'](store, view);
