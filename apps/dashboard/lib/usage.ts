@@ -156,7 +156,7 @@ const AGENT_COLUMNS: Column[] = [
   { key: 'agent', label: 'Agent', mono: true, hrefKey: 'eventsHref' },
   { key: 'clientAddress', label: 'Client address', mono: true },
   { key: 'workspaces', label: 'Workspaces', mono: true, clip: true },
-  { key: 'nodes', label: 'Nodes', clip: true },
+  { key: 'nodes', label: 'Nodes' },
   { key: 'firstSeen', label: 'First seen (UTC)', unit: 'time', nowrap: true },
   { key: 'lastSeen', label: 'Last seen (UTC)', unit: 'time', nowrap: true },
   { key: 'lastUpload', label: 'Last upload (UTC)', unit: 'time', nowrap: true },

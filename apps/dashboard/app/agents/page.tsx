@@ -32,15 +32,18 @@ export default async function AgentsPage(props: PageProps) {
     ),
     async body({ store, view, searchParams }) {
       const { data, paged } = await agentsPage(store, view, searchParams);
+      // The address only where it tells more than the agent (agents known by certificate subject).
+      const rows = data.rows.map((r) => (r.clientAddress === r.agent ? { ...r, clientAddress: '' } : r));
       const hint = `${t('count', { count: paged.total })} · ${t('serverSorted')}`;
       return (
         <TablePanel
           name="agents"
           data={{
             ...data,
-            columns: data.columns.filter((c) => !CSV_ONLY.has(c.key)),
-            // The address only where it tells more than the agent (agents known by certificate subject).
-            rows: data.rows.map((r) => (r.clientAddress === r.agent ? { ...r, clientAddress: '' } : r)),
+            columns: data.columns.filter(
+              (c) => !CSV_ONLY.has(c.key) && (c.key !== 'clientAddress' || rows.some((r) => r.clientAddress)),
+            ),
+            rows,
           }}
           view={view}
           paged={paged}
