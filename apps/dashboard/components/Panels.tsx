@@ -1,3 +1,4 @@
+import { DASHBOARD_OTHERS } from '@gatewatch/store';
 import { useFormatter, useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
 import { useRangeLabel } from '../i18n/range.ts';
@@ -88,7 +89,8 @@ export function ChartPanel({
   // Distinct colours within a chart (by rank); fixed maps (event ids, reasons) keep theirs everywhere.
   const series: SeriesDef[] = keys.map((k, i) => ({
     key: k,
-    label: labels?.[k] ?? k,
+    // The top-N remainder series is named by the store; the other keys are data (node ids, event ids).
+    label: labels?.[k] ?? (k === DASHBOARD_OTHERS ? t('others') : k),
     color: colors?.[k] ?? colorFor(i, k),
   }));
   return (
