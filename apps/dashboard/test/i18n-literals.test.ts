@@ -10,8 +10,11 @@ import ts from 'typescript';
  */
 const ROOT = new URL('..', import.meta.url).pathname;
 const DIRS = ['app', 'components'];
-/** Attributes a user reads (or hears through a screen reader). */
-const TEXT_ATTRS = new Set(['title', 'aria-label', 'aria-description', 'placeholder', 'alt', 'label']);
+/** Attributes a user reads (or hears through a screen reader), and the panels' own text props. */
+const TEXT_ATTRS = new Set([
+  ...['title', 'aria-label', 'aria-description', 'placeholder', 'alt', 'label'],
+  ...['hint', 'empty', 'note', 'sub'],
+]);
 /** Brand and time zone names, not translated. */
 const ALLOWED = new Set(['Gatewatch', 'UTC']);
 
