@@ -104,6 +104,8 @@ async function usageTotals(store: Store, view: View, by: 'workspaceId' | 'nodeId
       tier: usageTableTier(view),
       by,
       filters: filtersOf(view),
+      // Distinct agents per node would merge a sketch per node and bucket (1 000 × 720 at 30 days).
+      agents: by === 'workspaceId',
     }),
   );
 }
@@ -138,7 +140,10 @@ export const USAGE_TABLES = {
     const rows = await usageTotals(store, view, 'nodeId');
     return {
       title: 'Bytes per node',
-      columns: [{ key: 'node', label: 'Node', hrefKey: 'href', nowrap: true }, ...USAGE_COLUMNS],
+      columns: [
+        { key: 'node', label: 'Node', hrefKey: 'href', nowrap: true },
+        ...USAGE_COLUMNS.filter((c) => c.key !== 'agents'),
+      ],
       rows: rows.map((r) => ({
         node: r.key,
         href: link('/workspaces', view, { node: r.key }),
