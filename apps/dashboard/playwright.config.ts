@@ -36,6 +36,13 @@ export default defineConfig({
   webServer: {
     // The store opens lazily on the first page request, after globalSetup has seeded and closed it.
     command: `npx next start -H 127.0.0.1 -p ${port}`,
+    // The seed's nodes stop reporting when it ends; the whole suite (≈ 10 min) must still see them "up".
+    // The seeded down node stopped 2 h before: still "down".
+    env: {
+      ...process.env,
+      DASHBOARD_NODE_UP_WITHIN_S: '1800',
+      DASHBOARD_NODE_DOWN_AFTER_S: '3600',
+    } as Record<string, string>,
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 60_000,

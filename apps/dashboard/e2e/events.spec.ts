@@ -80,7 +80,7 @@ test('a record links to its trace (spans from otel_traces)', async ({ page }) =>
   await expect(spans).toContainText('4.00 ms');
   // Attributes: one line, cut with the whole text on hover.
   const attrs = spans.locator('td.attrs').first();
-  expect(await attrs.getAttribute('title')).toBe(await attrs.innerText());
+  expect(await attrs.getAttribute('title')).toBe(await attrs.textContent());
   expect((await attrs.boundingBox())?.height).toBeLessThan(40);
   await screenshot(page, 'trace');
 });
@@ -94,7 +94,7 @@ test('records are readable: one line each, 15+ visible at 1440 px, the whole tex
   expect(tallest, 'one line per record').toBeLessThan(40);
   // A cut message keeps its whole text in the title (hover).
   const message = page.getByTestId('table-events').locator('tbody td.clip').first();
-  const text = await message.innerText();
+  const text = await message.textContent();
   expect(await message.getAttribute('title')).toBe(text);
   const box = await message.boundingBox();
   expect(box?.width, 'a message column has room').toBeGreaterThanOrEqual(200);
