@@ -93,7 +93,7 @@ test('records are readable: one line each, 15+ visible at 1440 px, the whole tex
   expect(visible, 'records visible in the Latest records box').toBeGreaterThanOrEqual(15);
   expect(tallest, 'one line per record').toBeLessThan(40);
   // A cut message keeps its whole text in the title (hover).
-  const message = page.getByTestId('table-events').locator('tbody td.clip').first();
+  const message = page.getByTestId('table-events').locator('tbody td.clip[title]').first();
   const text = await message.textContent();
   expect(await message.getAttribute('title')).toBe(text);
   const box = await message.boundingBox();

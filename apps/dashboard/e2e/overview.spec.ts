@@ -55,7 +55,7 @@ test('time picker changes URL and data; a shared URL restores the view', async (
   const p2 = await other.newPage();
   await p2.goto(url);
   await expect(p2.getByLabel('Auto-refresh interval')).toHaveValue('30s');
-  await expect(p2.locator('p.sub')).toContainText(/\d – \d/); // an absolute range's label
+  await expect(p2.locator('p.sub')).toContainText(/\d\s*–\s*\d/); // an absolute range's label
   expect(await columnTexts(p2, 'nodes', 'Node')).toEqual(before);
   await other.close();
 });
