@@ -14,8 +14,15 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: { default: 'Gatewatch', template: '%s · Gatewatch' }, description: t('description') };
 }
 
-/** Namespaces only server components render (long event catalog texts): not sent to the browser. */
-const SERVER_ONLY = new Set(['events']);
+/**
+ * The namespaces client components use ('use client' files: nav, toolbar, tables, filters, alerts forms,
+ * error and not-found pages); only these go to the browser, server components read the rest on the server.
+ * A client component with a new namespace: add it here (else its texts show as keys).
+ */
+const CLIENT_NAMESPACES = new Set([
+  ...['nav', 'toolbar', 'theme', 'language', 'errorPage', 'table', 'filters', 'reasons', 'common'],
+  ...['alerts', 'node'],
+]);
 
 // Runs before first paint so a stored (or OS) dark theme never flashes light.
 const themeScript = `try{var t=localStorage.getItem('gatewatch-theme');if(t!=='light'&&t!=='dark'){t=matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}document.documentElement.dataset.theme=t}catch(e){}`;
@@ -24,7 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const locale = await getLocale();
   const t = await getTranslations('layout');
   const clientMessages = Object.fromEntries(
-    Object.entries(await getMessages()).filter(([namespace]) => !SERVER_ONLY.has(namespace)),
+    Object.entries(await getMessages()).filter(([namespace]) => CLIENT_NAMESPACES.has(namespace)),
   );
   return (
     <html lang={locale} suppressHydrationWarning>
