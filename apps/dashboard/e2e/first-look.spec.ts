@@ -26,6 +26,11 @@ test('rate tiles show the newest complete minute, as the alert rules count it', 
   await expect(tile).toContainText(`last complete minute (${minute} UTC)`);
   await expect(tile).toContainText('as the alert rules count');
   await expect(page.getByTestId('stat-errors')).toContainText(`(${minute} UTC)`);
+  // The seed's alerter last evaluated at the end of that minute: the fleet rule saw the same 5-min rate.
+  await page.goto('/alerts?range=24h');
+  const fleet = page.getByTestId('alert-row').filter({ hasText: 'RejectionSpikeFleet' });
+  const ruleValue = Number(((await fleet.locator('td').nth(3).textContent()) ?? '').replace(/,/g, ''));
+  expect(Math.abs(ruleValue - avg)).toBeLessThan(0.06);
 });
 
 test('node table ranks nodes by rejections in the selected range; errors sort too', async ({ page }) => {
