@@ -72,9 +72,14 @@ export function createLogger(level = 'info', onDrop?: () => void, file?: string)
     timer = setTimeout(flushSoon, LOG_LINGER_MS);
     timer.unref(); // the exit hook writes what is left
   };
+  let seen = 0; // `done` at the last look, and looks since it moved: a dead destination is not retried forever
+  let stalls = 0;
   const flushSoon = () => {
     timer = undefined;
     if (done >= given) return;
+    stalls = done === seen ? stalls + 1 : 0;
+    seen = done;
+    if (stalls > 50) return; // ~5 s without a byte written (stdout gone): the next line looks again
     try {
       dest.flush();
     } catch {
@@ -90,8 +95,10 @@ export function createLogger(level = 'info', onDrop?: () => void, file?: string)
       return r;
     },
     flush(cb: (err?: Error) => void = () => {}) {
+      let before = -1;
       const again = (err?: Error) => {
-        if (err || done >= given) return cb(err);
+        if (err || done >= given || done === before) return cb(err); // written, failed, or no progress
+        before = done;
         dest.flush(again);
       };
       again();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,12 @@ describe('event log batching', () => {
     const file = join(tempDir(t, 'gw-log-'), 'events.jsonl');
     const log = createLogger('info', undefined, file);
     log.info({ i: -1 }, 'alone');
-    await sleep(400); // far below the 8 KiB batch: the linger timer writes it
+    // Far below the 8 KiB batch: the linger timer (100 ms) writes it, with no flush() and no further line.
+    const deadline = Date.now() + 5000;
+    while (!existsSync(file) || lines(file).length === 0) {
+      assert.ok(Date.now() < deadline, 'the lone line was not written within 5 s');
+      await sleep(50);
+    }
     assert.deepEqual(
       lines(file).map((l) => l.i),
       [-1],
