@@ -882,6 +882,11 @@ ALTER TABLE gatewatch.gateway_usage_clients_1d_local ON CLUSTER '{cluster}' MODI
 ALTER TABLE gatewatch.gateway_usage_clients_1d_local ON CLUSTER '{cluster}' ADD PROJECTION IF NOT EXISTS by_agent (SELECT * ORDER BY agent, day);
 ALTER TABLE gatewatch.gateway_usage_clients_1d_local ON CLUSTER '{cluster}' MATERIALIZE PROJECTION by_agent;
 
+-- migration 12: usage_agents_hourly_by_agent
+ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild';
+ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' ADD PROJECTION IF NOT EXISTS by_agent (SELECT * ORDER BY agent, hour);
+ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' MATERIALIZE PROJECTION by_agent;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -967,4 +972,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (8, 'counters_config_path'), (9, 'usage'), (10, 'usage_fleet'), (11, 'usage_agents_by_agent'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (8, 'counters_config_path'), (9, 'usage'), (10, 'usage_fleet'), (11, 'usage_agents_by_agent'), (12, 'usage_agents_hourly_by_agent'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
