@@ -1,5 +1,6 @@
+import { REJECTION_REASONS } from '@gatewatch/events';
 import { DASHBOARD_OTHERS } from '@gatewatch/store';
-import { useFormatter, useTranslations } from 'next-intl';
+import { type Messages, useFormatter, useTranslations } from 'next-intl';
 import type { ReactNode } from 'react';
 import { useRangeLabel } from '../i18n/range.ts';
 import { errorKind } from '../lib/errors.ts';
@@ -85,12 +86,15 @@ export function ChartPanel({
   annotations,
 }: ChartPanelProps) {
   const t = useTranslations('page');
+  const tr = useTranslations('reasons');
   const { data, keys } = pivot(rows, view.fromMs, view.chartToMs, view.stepSec, order);
   // Distinct colours within a chart (by rank); fixed maps (event ids, reasons) keep theirs everywhere.
   const series: SeriesDef[] = keys.map((k, i) => ({
     key: k,
-    // The top-N remainder series is named by the store; the other keys are data (node ids, event ids).
-    label: labels?.[k] ?? (k === DASHBOARD_OTHERS ? t('others') : k),
+    // Reason codes and the top-N remainder get their words; the other keys are data (node ids, event ids).
+    label: Object.hasOwn(REJECTION_REASONS, k)
+      ? tr(k as keyof Messages['reasons'])
+      : (labels?.[k] ?? (k === DASHBOARD_OTHERS ? t('others') : k)),
     color: colors?.[k] ?? colorFor(i, k),
   }));
   return (
