@@ -887,6 +887,31 @@ ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' MODI
 ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' ADD PROJECTION IF NOT EXISTS by_agent (SELECT * ORDER BY agent, hour);
 ALTER TABLE gatewatch.gateway_usage_clients_1h_local ON CLUSTER '{cluster}' MATERIALIZE PROJECTION by_agent;
 
+-- migration 13: refusals_by_client
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_refusals_clients_1d_local ON CLUSTER '{cluster}' (
+      day Date,
+      clientAddress String CODEC(ZSTD(1)),
+      lastRefusal AggregateFunction(argMax, Tuple(String, UInt16, String, DateTime64(3, 'UTC')), DateTime64(3, 'UTC'))
+    ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/gatewatch/gateway_refusals_clients_1d_local', '{replica}')
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (clientAddress, day)
+    SETTINGS index_granularity = 8192;
+CREATE TABLE IF NOT EXISTS gatewatch.gateway_refusals_clients_1d ON CLUSTER '{cluster}' AS gatewatch.gateway_refusals_clients_1d_local
+    ENGINE = Distributed('{cluster}', gatewatch, gateway_refusals_clients_1d_local, cityHash64(clientAddress));
+-- Upgrading a cluster that already holds rows: on ONE replica of EACH shard, fill it from that shard's rows:
+--   INSERT INTO gatewatch.gateway_refusals_clients_1d_local SELECT toDate(ts) AS day, clientAddress,
+--   argMaxState(tuple(toString(recordId), eventId, CAST(reason, 'String'), ts), ts) AS lastRefusal
+--   FROM gatewatch.gateway_events_local
+--   WHERE reason != '' AND clientAddress != ''
+--   GROUP BY day, clientAddress;
+CREATE MATERIALIZED VIEW IF NOT EXISTS gatewatch.gateway_refusals_clients_1d_mv ON CLUSTER '{cluster}'
+    TO gatewatch.gateway_refusals_clients_1d_local
+    AS SELECT toDate(ts) AS day, clientAddress,
+      argMaxState(tuple(toString(recordId), eventId, CAST(reason, 'String'), ts), ts) AS lastRefusal
+    FROM gatewatch.gateway_events_local
+    WHERE reason != '' AND clientAddress != ''
+    GROUP BY day, clientAddress;
+
 -- migration 100: alerting
 CREATE TABLE IF NOT EXISTS gatewatch.alert_state_history_local ON CLUSTER '{cluster}' (
       ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -972,4 +997,4 @@ CREATE TABLE IF NOT EXISTS gatewatch.schema_migrations ON CLUSTER '{cluster}' (
   name String,
   appliedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/gatewatch/schema_migrations', '{replica}') ORDER BY version;
-INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (8, 'counters_config_path'), (9, 'usage'), (10, 'usage_fleet'), (11, 'usage_agents_by_agent'), (12, 'usage_agents_hourly_by_agent'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');
+INSERT INTO gatewatch.schema_migrations (version, name) VALUES (1, 'gateway_events'), (2, 'gateway_counters'), (3, 'otel_traces'), (4, 'rollups'), (5, 'fleet_rollups'), (6, 'refusals_105'), (7, 'counters_5m'), (8, 'counters_config_path'), (9, 'usage'), (10, 'usage_fleet'), (11, 'usage_agents_by_agent'), (12, 'usage_agents_hourly_by_agent'), (13, 'refusals_by_client'), (100, 'alerting'), (101, 'alerting_alerter_id'), (102, 'alerting_retention');

@@ -258,11 +258,13 @@ function agentsTruth(fromMs: number, toMs: number, period: number): DashboardAge
     if (b < lo || b >= hi) continue;
     by.set(agentOf(u), [...(by.get(agentOf(u)) ?? []), u]);
   }
+  // Refusals: the exact range, or its whole days when the agents are read per day.
+  const [rlo, rhi] = period === DAY ? [lo, hi] : [fromMs, toMs];
   return [...by].map(([agent, rs]) => {
     const last = rs.reduce((a, b) => (b.ts > a.ts ? b : a));
     const uploads = rs.filter(isUpload);
     const refusal = refusals
-      .filter((e) => e.addr === last.clientAddress && e.reason && e.record.ts >= fromMs && e.record.ts < toMs)
+      .filter((e) => e.addr === last.clientAddress && e.reason && e.record.ts >= rlo && e.record.ts < rhi)
       .sort((a, b) => b.record.ts - a.record.ts)[0];
     return {
       agent,

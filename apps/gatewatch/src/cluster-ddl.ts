@@ -31,6 +31,7 @@ const SHARD_KEYS: Record<string, string> = {
   gateway_usage_nodes_1m: 'cityHash64(nodeId)',
   gateway_usage_nodes_1h: 'cityHash64(nodeId)',
   gateway_usage_clients_1d: 'cityHash64(agent)',
+  gateway_refusals_clients_1d: 'cityHash64(clientAddress)',
   otel_traces: 'cityHash64(TraceId)',
   otel_traces_trace_id_ts: 'cityHash64(TraceId)',
   // ReplacingMergeTree only replaces within a shard: one id, one shard.

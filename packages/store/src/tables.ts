@@ -21,6 +21,7 @@ export const TABLES = {
   usageNodes1m: 'gateway_usage_nodes_1m',
   usageNodes1h: 'gateway_usage_nodes_1h',
   usageClients1d: 'gateway_usage_clients_1d',
+  refusalsClients1d: 'gateway_refusals_clients_1d',
   migrations: 'schema_migrations',
 } as const;
 

@@ -10,6 +10,7 @@ import { migration as m009 } from './009-usage.ts';
 import { migration as m010 } from './010-usage-fleet.ts';
 import { migration as m011 } from './011-usage-agents-by-agent.ts';
 import { migration as m012 } from './012-usage-agents-hourly-by-agent.ts';
+import { migration as m013 } from './013-refusals-by-client.ts';
 import { migration as m100 } from './100-alerting.ts';
 import { migration as m101 } from './101-alerting-alerter-id.ts';
 import { migration as m102 } from './102-alerting-retention.ts';
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m010,
   m011,
   m012,
+  m013,
   m100,
   m101,
   m102,

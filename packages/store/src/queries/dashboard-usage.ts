@@ -272,14 +272,24 @@ export async function dashboardAgents(store: Store, p: DashboardAgentsParams): P
   );
   const byAgent = new Map(details.map((d) => [String(d.agent), d]));
   const addresses = [...new Set(details.map((d) => String(d.address)).filter(Boolean))];
+  // Daily agents (whole days): each client's newest refusal per day (migration 13, ordered by client);
+  // hourly ones: the refusal events of the exact range (cheap over a day or two).
   const refusals = await selectRows<Record<string, string | number>>(
     store,
-    `SELECT clientAddress, argMax(toString(recordId), ts) AS id, argMax(eventId, ts) AS lastEventId,
-       argMax(reason, ts) AS lastReason, toUnixTimestamp64Milli(max(ts)) AS tsMs
-     FROM gateway_events
-     WHERE ${inWindow('ts')} AND eventId IN {refusalIds:Array(UInt16)} AND reason != ''
-       AND clientAddress IN {addresses:Array(String)}
-     GROUP BY clientAddress`,
+    p.daily
+      ? `SELECT clientAddress, r.1 AS id, r.2 AS lastEventId, r.3 AS lastReason, toUnixTimestamp64Milli(r.4) AS tsMs
+         FROM (
+           SELECT clientAddress, argMaxMerge(lastRefusal) AS r
+           FROM gateway_refusals_clients_1d
+           WHERE clientAddress IN {addresses:Array(String)} AND ${window}
+           GROUP BY clientAddress
+         )`
+      : `SELECT clientAddress, argMax(toString(recordId), ts) AS id, argMax(eventId, ts) AS lastEventId,
+           argMax(reason, ts) AS lastReason, toUnixTimestamp64Milli(max(ts)) AS tsMs
+         FROM gateway_events
+         WHERE ${inWindow('ts')} AND eventId IN {refusalIds:Array(UInt16)} AND reason != ''
+           AND clientAddress IN {addresses:Array(String)}
+         GROUP BY clientAddress`,
     { ...base, addresses, refusalIds: REFUSAL_IDS },
   );
   const refusalOf = new Map(refusals.map((r) => [String(r.clientAddress), r]));
