@@ -59,3 +59,37 @@ export function judgeTrend(all: readonly Sample[], rule: Rule): Trend {
     growing: s.length < 3 ? undefined : relRise > rule.maxRelRise && rise > rule.minAbsRise,
   };
 }
+
+/** Pearson correlation of two equally long series (NaN when either is constant). */
+export function pearson(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  const mx = xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const my = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - mx;
+    const dy = (ys[i] as number) - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * Event-loop delay on a shared machine measures the machine too: a rising delay is put down to the machine
+ * when the load average rose as well (by more than the growth limit, after the warm-up) and the two move
+ * together (r ≥ 0.5). The work per upload is judged separately, so a gateway that slows itself still fails.
+ */
+export function followsMachineLoad(
+  delay: readonly Sample[],
+  load: readonly Sample[],
+  rule: Rule,
+): { r: number; loadRelRise: number; follows: boolean } {
+  const judged = (s: readonly Sample[]) => s.filter((p) => p.t >= rule.warmupMin).map((p) => p.v);
+  const r = pearson(judged(delay), judged(load));
+  const loadRelRise = judgeTrend(load, { ...rule, minAbsRise: 0 }).relRise;
+  return { r, loadRelRise, follows: loadRelRise > rule.maxRelRise && r >= 0.5 };
+}

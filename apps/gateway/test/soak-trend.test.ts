@@ -1,7 +1,7 @@
 /** The soak's growth verdict (soak/trend.ts): pure logic. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeTrend, leastSquaresSlope, type Rule } from '../soak/trend.ts';
+import { followsMachineLoad, judgeTrend, leastSquaresSlope, pearson, type Rule } from '../soak/trend.ts';
 
 const rule: Rule = { warmupMin: 2, maxRelRise: 0.1, minAbsRise: 5 };
 const series = (f: (t: number) => number, minutes = 60) =>
@@ -79,4 +79,31 @@ test('non-finite samples (a process without a probe file yet) are left out', () 
   const t = judgeTrend(s, rule);
   assert.equal(t.samples, 58);
   assert.equal(t.growing, false);
+});
+
+test('pearson: +1 for series moving together, -1 against, near 0 for unrelated', () => {
+  const xs = [1, 2, 3, 4, 5, 6];
+  assert.ok(Math.abs(pearson(xs, [2, 4, 6, 8, 10, 12]) - 1) < 1e-12);
+  assert.ok(Math.abs(pearson(xs, [6, 5, 4, 3, 2, 1]) + 1) < 1e-12);
+  assert.ok(Math.abs(pearson(xs, [1, -1, 1, -1, 1, -1])) < 0.5);
+  assert.ok(Number.isNaN(pearson(xs, [3, 3, 3, 3, 3, 3])));
+});
+
+test('a delay rising with the machine load follows the machine; alone, or with a flat load, it does not', () => {
+  const load = series((t) => 2 + t / 3); // 2.7 → 22
+  const delayWithLoad = series((t) => 10 + t / 2 + (t % 3)); // rises with it, some noise
+  const withLoad = followsMachineLoad(delayWithLoad, load, rule);
+  assert.equal(withLoad.follows, true);
+  assert.ok(withLoad.r > 0.9 && withLoad.loadRelRise > 1, JSON.stringify(withLoad));
+  assert.equal(
+    followsMachineLoad(
+      delayWithLoad,
+      series((t) => 4 + (t % 2) / 10),
+      rule,
+    ).follows,
+    false,
+  );
+  // Load rising, delay rising in a way unrelated to it (falls then jumps): r below 0.5.
+  const unrelated = series((t) => (t < 50 ? 60 - t : 80));
+  assert.equal(followsMachineLoad(unrelated, load, rule).follows, false);
 });
