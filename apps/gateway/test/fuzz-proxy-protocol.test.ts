@@ -111,13 +111,11 @@ function expectV2(m: V2Model, length: number): ProxyHeaderResult {
 
 /** v1 addresses as a sender writes them: IPv4 dotted quads, IPv6 in full or with `::`. */
 const v1Line = fc.oneof(
-  fc
-    .tuple(ipv4, ipv4, port, port)
-    .map(([s, d, sp, dp]) => ({
-      line: `PROXY TCP4 ${s.join('.')} ${d.join('.')} ${sp} ${dp}\r\n`,
-      address: s.join('.'),
-      port: sp,
-    })),
+  fc.tuple(ipv4, ipv4, port, port).map(([s, d, sp, dp]) => ({
+    line: `PROXY TCP4 ${s.join('.')} ${d.join('.')} ${sp} ${dp}\r\n`,
+    address: s.join('.'),
+    port: sp,
+  })),
   fc.tuple(ipv6, ipv6, port, port, fc.boolean()).map(([s, d, sp, dp, compress]) => {
     const text = (a: number[]) => {
       const full = a.map((g) => g.toString(16)).join(':');
