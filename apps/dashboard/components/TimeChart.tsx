@@ -83,8 +83,8 @@ export function TimeChart({ data, series, fromMs, toMs, stacked, unit, label, ta
     format.dateTime(
       v,
       span > 36 * 60 * 60_000
-        ? { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
-        : { hour: '2-digit', minute: '2-digit' },
+        ? { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+        : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
     );
   const suffix = unit && unit !== 'bytes' ? ` ${unit}` : '';
   const common = {

@@ -20,21 +20,19 @@ export default getRequestConfig(async () => {
   };
 });
 
-/** Named formats: `format.dateTime(d, 'datetime')`, `{at, date, datetime}` in messages. */
+/**
+ * Named formats: `format.dateTime(d, 'datetime')`, `{at, date, datetime}` in messages. Times on a 24-hour
+ * clock in every language (UTC operations times; also no AM/PM, whose spacing differs between the server's
+ * and the browser's ICU and would break hydration).
+ */
+const clock = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
 export const formats = {
   dateTime: {
-    datetime: {
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    },
-    minute: { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' },
-    minuteUtc: { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' },
+    datetime: { year: 'numeric', month: 'short', day: 'numeric', ...clock, second: '2-digit' },
+    minute: { month: 'short', day: 'numeric', ...clock },
+    minuteUtc: { month: 'short', day: 'numeric', ...clock, timeZoneName: 'short' },
     date: { year: 'numeric', month: 'short', day: 'numeric' },
-    time: { hour: '2-digit', minute: '2-digit', second: '2-digit' },
+    time: { ...clock, second: '2-digit' },
   },
   number: {
     percent: { style: 'percent', maximumFractionDigits: 1 },
