@@ -137,6 +137,9 @@ export function proxy(req: NextRequest): NextResponse {
     if (signed instanceof NextResponse) return signed;
     role = signed;
   }
+  // The rules file names webhook receivers, whose URLs often carry a secret: editors only, even to read.
+  if (role !== 'editor' && req.nextUrl.pathname === '/alerts/api/rules/file')
+    return refuse(req, 403, 'forbidden: the rules file (webhook URLs) is shown to editors only');
   if (changesState(req.method)) {
     const what = `${req.method} ${req.nextUrl.pathname}`;
     const cross = crossSiteReason({

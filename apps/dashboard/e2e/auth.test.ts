@@ -232,6 +232,11 @@ test('viewers read pages and CSV; /api/health is open; no credentials: 401', asy
     assert.equal(csv.status, 200);
     assert.match(csv.body, /\r\ngw-01,/);
   }
+  // The rules file names webhook receivers (URLs with secrets): editors only, even to read.
+  const rulesAsViewer = await call('GET', '/alerts/api/rules/file', VIEWER);
+  assert.equal(rulesAsViewer.status, 403, rulesAsViewer.body);
+  assert.doesNotMatch(rulesAsViewer.body, /receivers|webhook_configs|url:/);
+  assert.equal((await call('GET', '/alerts/api/rules/file', EDITOR)).status, 200);
   // The Alerts page offers its editing controls to editors only.
   assert.equal((await createSilence(EDITOR)).status, 201);
   const asViewer = await call('GET', '/alerts?range=24h', VIEWER);
