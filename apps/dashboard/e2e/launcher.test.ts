@@ -43,7 +43,13 @@ test('serves pages and CSV from the injected store on 127.0.0.1', async () => {
   const lines = (await csv.text()).trim().split('\r\n');
   assert.equal(lines.length, 3, 'header + 2 nodes');
   // Rows come ranked by rejections in the range: which node is first depends on the fixture's counts.
-  assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), ['gw-01', 'gw-02']);
+  assert.deepEqual(
+    lines
+      .slice(1)
+      .map((l) => l.split(',')[0])
+      .sort(),
+    ['gw-01', 'gw-02'],
+  );
   const unknown = await fetch(`${dash.url}/api/csv/nope`);
   assert.equal(unknown.status, 404);
   assert.match(await unknown.text(), /unknown table "nope": use one of nodes,/);
