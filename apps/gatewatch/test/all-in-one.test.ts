@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from '@playwright/test';
+import { DEMO_WORKSPACES } from '../src/demo/environment.ts';
 import { freePort, interrupt, launch } from './helpers.ts';
 
 // `npm start -- --demo` on a fresh data dir: every dashboard page shows live data within 60 s of "Ready".
+const DEMO_CONTOSO = DEMO_WORKSPACES.contoso;
 const SHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
@@ -89,6 +91,13 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
         '/nodes/demo-gw-1?range=15m',
         async (p) => (await p.getByText('tls_session_verified').count()) > 0,
       ],
+      // The steady fleet uploads to contoso over persistent tunnels: bytes per workspace and one row per agent.
+      ['workspaces', '/workspaces?range=15m', async (p) => (await p.getByText(DEMO_CONTOSO).count()) > 0],
+      [
+        'agents',
+        '/agents?range=15m',
+        async (p) => (await p.getByRole('link', { name: /^127\./ }).count()) > 0,
+      ],
       ['overview', '/?range=15m', async (p) => (await activeConns(p)) > 0],
     ];
     for (const [name, path, probe] of pages) {
@@ -97,6 +106,21 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
       await copyFile(join(SHOTS, `demo-${name}.png`), join(DOCS, `demo-${name}.png`));
     }
     assert.deepEqual(consoleErrors, []);
+    // The usage CSVs carry data, in English columns and plain numbers.
+    const csv = async (table: string) => {
+      const res = await fetch(`http://127.0.0.1:${ports.dashboard}/api/csv/${table}?range=15m`);
+      assert.equal(res.status, 200, table);
+      return (await res.text()).trim().split('\r\n');
+    };
+    const [wsHeader, ...wsRows] = await csv('usage-workspaces');
+    const contoso = wsRows.find((l) => l.startsWith(`${DEMO_CONTOSO},`))?.split(',') ?? [];
+    const bytesUp = wsHeader?.split(',').indexOf('Bytes up') ?? -1;
+    assert.ok(Number(contoso[bytesUp]) > 0, `contoso bytes up in ${wsHeader} / ${contoso}`);
+    const [, ...agentRows] = await csv('agents');
+    assert.ok(
+      agentRows.some((l) => l.includes(DEMO_CONTOSO)),
+      'an agent of contoso in the inventory CSV',
+    );
     await page.close();
   } finally {
     const code = await interrupt(demo);
