@@ -11,6 +11,7 @@ import { workspaceHosts } from '@gatewatch/events';
 import type { Ingester } from '@gatewatch/pipeline';
 import { createCertificateAuthority, startTlsEndpoint, uploadThroughGateway } from '@gatewatch/simulator';
 import { openStore } from '@gatewatch/store';
+import { parse } from 'csv-parse/sync';
 import { CLI, freePort, interrupt, type Launched, launch } from './helpers.ts';
 
 // Scale-out: three gateway processes (one of them multi-core) behind HAProxy → Kafka → one backend process (two ingesters of one
@@ -122,37 +123,9 @@ function startHaproxy(cfg: string, env: Record<string, string>): Proc {
   return { child, exited, stderr: () => text };
 }
 
-/** Minimal RFC 4180 parsing for the dashboard's CSV exports (quoted fields may hold commas). */
+/** The dashboard's CSV exports as one object per row, keyed by the header. */
 function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  const [head, ...body] = rows;
-  return body
-    .filter((r) => r.length > 1)
-    .map((r) => Object.fromEntries((head ?? []).map((h, i) => [h, r[i] ?? ''])));
+  return parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
 }
 
 interface LogRecord {
