@@ -137,9 +137,6 @@ export function proxy(req: NextRequest): NextResponse {
     if (signed instanceof NextResponse) return signed;
     role = signed;
   }
-  // The rules file names webhook receivers, whose URLs often carry a secret: editors only, even to read.
-  if (role !== 'editor' && req.nextUrl.pathname === '/alerts/api/rules/file')
-    return refuse(req, 403, 'forbidden: the rules file (webhook URLs) is shown to editors only');
   if (changesState(req.method)) {
     const what = `${req.method} ${req.nextUrl.pathname}`;
     const cross = crossSiteReason({
@@ -160,6 +157,9 @@ export function proxy(req: NextRequest): NextResponse {
         `forbidden: ${what} needs an editor credential (DASHBOARD_EDITOR_TOKEN, or a DASHBOARD_BASIC_AUTH user with role editor); yours is read-only`,
       );
   }
+  // The rules file names webhook receivers, whose URLs often carry a secret: editors only, even to read.
+  if (role !== 'editor' && req.nextUrl.pathname === '/alerts/api/rules/file')
+    return refuse(req, 403, 'forbidden: the rules file (webhook URLs) is shown to editors only');
   return pass(req, role);
 }
 
