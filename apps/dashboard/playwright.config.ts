@@ -7,6 +7,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: './e2e',
+  // Only the browser specs: e2e/*.test.ts are node:test suites that e2e/run.ts runs itself.
+  testMatch: '**/*.spec.ts',
   // Per run: Playwright empties its output dir at start, and runs may overlap in this shared checkout.
   outputDir: `./test-results/artifacts-${process.env.E2E_RUN_ID ?? port}`,
   fullyParallel: false,

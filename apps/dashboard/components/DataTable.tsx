@@ -140,7 +140,15 @@ export function DataTable({
                         .join(' ') || undefined;
                     return (
                       <td key={c.key} className={cls} title={c.clip && text ? text : undefined}>
-                        {typeof href === 'string' && href ? <Link href={href}>{text}</Link> : text}
+                        {typeof href === 'string' && href ? (
+                          // No prefetch: a table of hundreds of links would fetch each target page (and a
+                          // node that has events but no counter sample yet would answer 404).
+                          <Link href={href} prefetch={false}>
+                            {text}
+                          </Link>
+                        ) : (
+                          text
+                        )}
                       </td>
                     );
                   })}
