@@ -65,9 +65,10 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url || page.url()})`);
     });
-    // Overview last: by then counter samples have arrived, and its node row must show open tunnels.
+    // The Overview waits for counter samples (its node row must show open tunnels); the node page comes after
+    // it, since a node without a counter sample yet is answered 404 ("never reported").
     const activeConns = async (p: Page) => {
       const row = p.locator('tr', { hasText: 'demo-gw-1' });
       if ((await row.count()) === 0) return 0;
@@ -86,11 +87,6 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
         '/investigate?range=15m',
         async (p) => (await p.getByText('a1b2c3d4-e5f6-4a07-8b18-c29d3e4f5a6b').count()) > 0,
       ],
-      [
-        'node',
-        '/nodes/demo-gw-1?range=15m',
-        async (p) => (await p.getByText('tls_session_verified').count()) > 0,
-      ],
       // The steady fleet uploads to contoso over persistent tunnels: bytes per workspace and one row per agent.
       ['workspaces', '/workspaces?range=15m', async (p) => (await p.getByText(DEMO_CONTOSO).count()) > 0],
       [
@@ -99,6 +95,11 @@ test('npm start -- --demo: all pages show live data within 60 s, Ctrl-C stops cl
         async (p) => (await p.getByRole('link', { name: /^127\./ }).count()) > 0,
       ],
       ['overview', '/?range=15m', async (p) => (await activeConns(p)) > 0],
+      [
+        'node',
+        '/nodes/demo-gw-1?range=15m',
+        async (p) => (await p.getByText('tls_session_verified').count()) > 0,
+      ],
     ];
     for (const [name, path, probe] of pages) {
       await eventually(page, path, deadline, probe);
