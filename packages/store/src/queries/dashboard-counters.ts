@@ -126,6 +126,22 @@ function perNodeSql(p: DashboardCounterSeriesParams): string {
     GROUP BY nodeId`;
 }
 
+/** Each node's points as one array row, ranked (r) by their sum. */
+function rankedNodesSql(p: DashboardCounterSeriesParams): string {
+  return `SELECT nodeId, pts, row_number() OVER (ORDER BY round(arraySum(x -> x.2, pts), 6) DESC, nodeId) AS r
+      FROM (${perNodeSql(p)})`;
+}
+
+function seriesParams(p: DashboardCounterSeriesParams) {
+  return {
+    fromMs: Math.floor(p.fromMs),
+    toMs: Math.floor(p.toMs),
+    stepSec: p.stepSec,
+    nodeId: p.nodeId ?? '',
+    topN: p.topN ?? 8,
+  };
+}
+
 /**
  * Bucketed series: gauges in their unit, cumulative counters as increase per minute. Buckets with no
  * data are absent (the caller fills gaps over the full window). Nodes are ranked on one row per node
@@ -138,19 +154,14 @@ export async function dashboardCounterSeries(
   p: DashboardCounterSeriesParams,
 ): Promise<DashboardSeriesRow[]> {
   const query = `SELECT pt.1 AS t, if(r <= {topN:UInt32}, nodeId, '${DASHBOARD_OTHERS}') AS series, sum(pt.2) AS value
-    FROM (
-      SELECT nodeId, pts, row_number() OVER (ORDER BY round(arraySum(x -> x.2, pts), 6) DESC, nodeId) AS r
-      FROM (${perNodeSql(p)})
-    )
+    FROM (${rankedNodesSql(p)})
     ARRAY JOIN pts AS pt
     GROUP BY t, series ORDER BY t, series`;
-  const rows = await selectRows<{ t: string | number; series: string; value: number }>(store, query, {
-    fromMs: Math.floor(p.fromMs),
-    toMs: Math.floor(p.toMs),
-    stepSec: p.stepSec,
-    nodeId: p.nodeId ?? '',
-    topN: p.topN ?? 8,
-  });
+  const rows = await selectRows<{ t: string | number; series: string; value: number }>(
+    store,
+    query,
+    seriesParams(p),
+  );
   return rows.map((r) => ({ t: Number(r.t), series: r.series, value: Number(r.value) }));
 }
 
@@ -165,21 +176,16 @@ export async function dashboardCounterSeriesTotals(
 ): Promise<{ series: DashboardSeriesRow[]; totals: Map<string, number> }> {
   // One more (t = 0, nodeId, Σ points) row per node next to its points: 0 is never a bucket start.
   const query = `SELECT pt.1 AS t, pt.2 AS series, sum(pt.3) AS value
-    FROM (
-      SELECT nodeId, pts, row_number() OVER (ORDER BY round(arraySum(x -> x.2, pts), 6) DESC, nodeId) AS r
-      FROM (${perNodeSql(p)})
-    )
+    FROM (${rankedNodesSql(p)})
     ARRAY JOIN arrayPushBack(
       arrayMap(x -> (toInt64(x.1), if(r <= {topN:UInt32}, nodeId, '${DASHBOARD_OTHERS}'), toFloat64(x.2)), pts),
       (toInt64(0), nodeId, toFloat64(arraySum(x -> x.2, pts)))) AS pt
     GROUP BY t, series ORDER BY t, series`;
-  const rows = await selectRows<{ t: string | number; series: string; value: number }>(store, query, {
-    fromMs: Math.floor(p.fromMs),
-    toMs: Math.floor(p.toMs),
-    stepSec: p.stepSec,
-    nodeId: p.nodeId ?? '',
-    topN: p.topN ?? 8,
-  });
+  const rows = await selectRows<{ t: string | number; series: string; value: number }>(
+    store,
+    query,
+    seriesParams(p),
+  );
   const series: DashboardSeriesRow[] = [];
   const totals = new Map<string, number>();
   for (const r of rows) {
