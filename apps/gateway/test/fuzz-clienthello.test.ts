@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { fuzzConfig } from '@gatewatch/simulator';
 import fc from 'fast-check';
 import {
   ClientHelloReader,
@@ -11,7 +12,6 @@ import {
   MAX_HELLO_BYTES,
   parseClientHello,
 } from '../src/clienthello.ts';
-import { fuzzConfig } from './fuzz-config.ts';
 import { nodeHello, opensslHello, ssl2Hello, ssl3Hello } from './hellos.ts';
 
 fc.configureGlobal(fuzzConfig(3000));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fuzzConfig } from '@gatewatch/simulator';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import {
@@ -18,7 +19,6 @@ import {
   parseConfig,
   setPath,
 } from '../src/config.ts';
-import { fuzzConfig } from './fuzz-config.ts';
 import { tempDir } from './helpers.ts';
 
 fc.configureGlobal(fuzzConfig(2000));

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { isIP, connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
 import { normalizeHost } from '@gatewatch/events';
+import { fuzzConfig } from '@gatewatch/simulator';
 import fc from 'fast-check';
 import { createPolicy, parseConfig } from '../src/index.ts';
 import { parseAuthority } from '../src/tunnel.ts';
-import { fuzzConfig } from './fuzz-config.ts';
 import { Cleanup, makePki, rawConnect, startGateway, startTarget, tempDir } from './helpers.ts';
 
 fc.configureGlobal(fuzzConfig(3000));

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, it } from 'node:test';
+import { fuzzConfig } from '@gatewatch/simulator';
 import fc from 'fast-check';
 import { type ProxyHeaderResult, readProxyHeader } from '../src/proxy-protocol.ts';
-import { fuzzConfig } from './fuzz-config.ts';
 
 fc.configureGlobal(fuzzConfig(3000));
 

@@ -24,19 +24,15 @@ import {
   SCHEMA_HEADER,
   USAGE_SCHEMA,
 } from '@gatewatch/events';
+import { fuzzConfig } from '@gatewatch/simulator';
 import fc from 'fast-check';
 import { type ConsumedMessage, InProcessBus, runIngester } from '../src/index.ts';
 import { decodeSpans } from '../src/otlp.ts';
 import { suiteStore, waitFor } from './support/helpers.ts';
 
-const runs = Number(process.env.FUZZ_RUNS);
-const seed = Number(process.env.FUZZ_SEED);
-const numRuns = Number.isInteger(runs) && runs > 0 ? runs : 2000;
-fc.configureGlobal({
-  numRuns,
-  ...(Number.isInteger(seed) ? { seed } : {}),
-  ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
-});
+const settings = fuzzConfig(2000);
+const numRuns = settings.numRuns ?? 2000;
+fc.configureGlobal(settings);
 
 /** Text as it may arrive: any code points, lone surrogates (valid JSON escapes) and control characters. */
 const text = (max: number) =>
