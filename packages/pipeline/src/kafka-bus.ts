@@ -89,6 +89,9 @@ export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
+/** A batch's partition may have another owner now (rebalance) or this consumer stopped: commit nothing. */
+class NotOwnedError extends Error {}
+
 /** The committed offset, or (nothing committed yet: -1) the failed batch's first offset. */
 const redeliverFrom = (committedOffset: string | undefined, first: string) =>
   committedOffset !== undefined && BigInt(committedOffset) >= 0n ? committedOffset : first;
@@ -213,13 +216,20 @@ export class KafkaBus implements Bus {
     /**
      * Per partition, the batches handed over but not yet handled. kafkajs fetches again only when
      * eachBatch returns, so eachBatch queues the batch here and returns: the next fetch and its `prepare`
-     * overlap the handler. A failure or a rebalance bumps `epoch`, which drops what is still queued.
+     * overlap the handler. A failure or a rebalance bumps `epoch`, which drops what is still queued and
+     * fences the batch in the handler (see `owned` in `handle`).
      */
-    const lanes = new Map<string, { tail: Promise<void>; queued: Promise<void>[]; epoch: number }>();
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    type Lane = { tail: Promise<void>; queued: Promise<void>[]; epoch: number };
+    const lanes = new Map<string, Lane>();
+    // REBALANCING comes before this consumer rejoins (and so gives its partitions up), GROUP_JOIN after.
+    const revoke = () => {
       committed.clear();
       for (const lane of lanes.values()) lane.epoch++;
-    });
+    };
+    consumer.on(consumer.events.REBALANCING, revoke);
+    consumer.on(consumer.events.GROUP_JOIN, revoke);
+    /** Set by stop(): no unit begins any more; one already inserted still commits. */
+    let stopping = false;
     const baseBackoff = opts.retryBackoffMs ?? 500;
     const backoff = new Map<string, number>();
 
@@ -240,10 +250,24 @@ export class KafkaBus implements Bus {
       fetched: ConsumedMessage[],
       fetchedPrepared: P[],
       high: bigint,
+      lane: Lane,
+      epoch: number,
     ) => {
       const { heartbeat, isRunning } = payload;
       const { topic, partition } = payload.batch;
       const key = tpKey(topic, partition);
+      // The broker takes a commit from any member of the current generation, for any partition, and kafkajs
+      // retries nothing across generations but resolves without committing once its runner stopped. So a
+      // handler still busy after a rebalance (or a stop) would commit — and begin and insert further units —
+      // for a partition that a new owner is already reading from the last commit with other unit bounds
+      // (other dedup tokens): duplicates. From the rebalance on, this batch begins and commits nothing; the
+      // new owner replays its `pending:` unit. Checked again after each commit: it may not have landed.
+      const owned = (what: 'begin' | 'commit') => {
+        if (lane.epoch === epoch && isRunning() && !(what === 'begin' && stopping)) return;
+        throw new NotOwnedError(
+          `${what} refused: ${key} was reassigned (rebalance) or this consumer stopped; its next owner resumes from the last commit`,
+        );
+      };
       // Everything up to the commit is inside: a failure anywhere seeks back, nothing is skipped.
       let first: string | undefined;
       try {
@@ -273,12 +297,16 @@ export class KafkaBus implements Bus {
           ...(pendingEnd !== undefined ? { pendingEnd } : {}),
           begin: async (from, to) => {
             const metadata = `pending:${to}`;
+            owned('begin');
             await consumer.commitOffsets([{ topic, partition, offset: from, metadata }]);
+            owned('begin');
             committed.set(key, { offset: from, metadata });
           },
           commit: async (upTo) => {
             const offset = nextOffset(upTo);
+            owned('commit');
             await consumer.commitOffsets([{ topic, partition, offset }]);
+            owned('commit');
             committed.set(key, { offset, metadata: null });
             lags.set(key, Number(high - BigInt(offset)));
           },
@@ -289,8 +317,9 @@ export class KafkaBus implements Bus {
         backoff.delete(key);
       } catch (err) {
         opts.onError?.(err, { topic, partition });
-        const lane = lanes.get(key);
-        if (lane) lane.epoch++;
+        // Rejoining restarts each partition this consumer still owns at its committed offset; stopped: done.
+        if (err instanceof NotOwnedError) return;
+        lane.epoch++;
         // Redeliver from the first uncommitted message (autoCommit is off: seek only moves our position).
         consumer.seek({
           topic,
@@ -300,7 +329,7 @@ export class KafkaBus implements Bus {
         const wait = Math.min(backoff.get(key) ?? baseBackoff, 10_000);
         backoff.set(key, wait * 2);
         const until = Date.now() + wait;
-        while (Date.now() < until && isRunning()) {
+        while (Date.now() < until && isRunning() && !stopping) {
           await sleep(Math.min(500, until - Date.now()));
           await heartbeat().catch(() => {});
         }
@@ -329,7 +358,9 @@ export class KafkaBus implements Bus {
       const epoch = lane.epoch;
       const current = lane;
       const run = current.tail.then(() =>
-        current.epoch === epoch && isRunning() ? handle(payload, messages, prepared, high) : undefined,
+        current.epoch === epoch && isRunning() && !stopping
+          ? handle(payload, messages, prepared, high, current, epoch)
+          : undefined,
       );
       const settled = run.catch(() => {});
       current.tail = settled;
@@ -344,7 +375,10 @@ export class KafkaBus implements Bus {
     return {
       stop: async () => {
         this.consumers.delete(consumer);
-        // Stop fetching, let the batch in each handler finish (queued ones are skipped), then leave.
+        // Each handler finishes the unit it is in (queued batches are skipped) while this consumer still owns
+        // its partitions, so that unit commits; then stop fetching and leave.
+        stopping = true;
+        await Promise.all([...lanes.values()].map((l) => l.tail));
         await consumer.stop();
         await Promise.all([...lanes.values()].map((l) => l.tail));
         await consumer.disconnect();
