@@ -35,9 +35,12 @@ export interface PartitionBatch<P = unknown> {
    * exactly that range as one unit again so an idempotent sink recognises it.
    */
   pendingEnd?: string;
-  /** Records the intent to process [first, last] as one unit (write-ahead, for `pendingEnd`). */
+  /**
+   * Records the intent to process [first, last] as one unit (write-ahead, for `pendingEnd`). KafkaBus rejects
+   * when the partition may have another owner now (rebalance) or the subscription stops: process nothing then.
+   */
   begin(first: string, last: string): Promise<void>;
-  /** Durably marks everything up to and including `last` as processed. */
+  /** Durably marks everything up to and including `last` as processed (rejects like `begin`, not on stop). */
   commit(last: string): Promise<void>;
   /** Keeps group membership alive during long work. */
   heartbeat(): Promise<void>;
@@ -65,7 +68,10 @@ export interface SubscribeOptions<P = unknown> {
 }
 
 export interface Subscription {
-  /** Stops consuming after the current batch; uncommitted work is redelivered to the next owner. */
+  /**
+   * Stops consuming once the handler in progress returns (KafkaBus: `begin` is refused from now on, so that
+   * is after its current unit); uncommitted work is redelivered to the next owner.
+   */
   stop(): Promise<void>;
   /** Per topic/partition lag (end offset minus committed position) as last observed. */
   lag(): Map<string, number>;

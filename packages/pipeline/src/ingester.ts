@@ -81,7 +81,7 @@ export interface Ingester {
   metrics(): IngesterMetrics;
   /** Prometheus text for the ingester's /metrics. */
   metricsText(): string;
-  /** Stops after the current batch; everything not committed is read again by the next owner. */
+  /** Stops after the unit in flight (KafkaBus: it commits; no other begins); the rest is read by the next owner. */
   stop(): Promise<void>;
 }
 

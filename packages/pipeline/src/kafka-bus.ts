@@ -257,11 +257,12 @@ export class KafkaBus implements Bus {
       const { topic, partition } = payload.batch;
       const key = tpKey(topic, partition);
       // The broker takes a commit from any member of the current generation, for any partition, and kafkajs
-      // retries nothing across generations but resolves without committing once its runner stopped. So a
-      // handler still busy after a rebalance (or a stop) would commit — and begin and insert further units —
-      // for a partition that a new owner is already reading from the last commit with other unit bounds
-      // (other dedup tokens): duplicates. From the rebalance on, this batch begins and commits nothing; the
-      // new owner replays its `pending:` unit. Checked again after each commit: it may not have landed.
+      // commits with the generation of the moment (or, once its runner stopped, resolves without committing).
+      // So a handler still busy after a rebalance (or a stop) would commit — and begin and insert further
+      // units — for a partition that a new owner is already reading from the last commit with other unit
+      // bounds (other dedup tokens): duplicates. From the rebalance on, this batch begins and commits
+      // nothing; the new owner replays its `pending:` unit. Checked again after each commit call: a rebalance
+      // or stop during it means it may not have landed.
       const owned = (what: 'begin' | 'commit') => {
         if (lane.epoch === epoch && isRunning() && !(what === 'begin' && stopping)) return;
         throw new NotOwnedError(
