@@ -7,6 +7,12 @@ export interface BusMessage {
   headers?: Record<string, string>;
 }
 
+/** Messages for one topic, as one of the parts of Bus.produceMany. */
+export interface TopicMessages {
+  topic: string;
+  messages: BusMessage[];
+}
+
 export interface ConsumedMessage {
   topic: string;
   partition: number;
@@ -89,6 +95,11 @@ export interface Bus {
    * caller's (nothing was taken over), and a retry may duplicate ones the broker did accept.
    */
   produce(topic: string, messages: BusMessage[]): Promise<void>;
+  /**
+   * Produces to several topics in one go (Kafka: one request per broker instead of one per topic), in order
+   * within each topic, with produce()'s contract: on rejection every message is still the caller's.
+   */
+  produceMany(batches: TopicMessages[]): Promise<void>;
   subscribe<P>(opts: SubscribeOptions<P>): Promise<Subscription>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   type Subscription,
   sleep,
   TOPIC_KEYS,
+  type TopicMessages,
 } from './bus.ts';
 
 export interface InProcessBusOptions {
@@ -94,6 +95,10 @@ export class InProcessBus implements Bus {
       this.topics.set(name, parts);
     }
     return parts;
+  }
+
+  async produceMany(batches: TopicMessages[]): Promise<void> {
+    for (const b of batches) await this.produce(b.topic, b.messages);
   }
 
   async produce(topic: string, messages: BusMessage[]): Promise<void> {

@@ -24,6 +24,7 @@ import {
   type Subscription,
   sleep,
   TOPIC_KEYS,
+  type TopicMessages,
 } from './bus.ts';
 
 // kafkajs 2.2.4 re-arms a 1 ms timer forever once a connection has no pending request (negative delay:
@@ -172,21 +173,31 @@ export class KafkaBus implements Bus {
     this.producer = producer;
   }
 
-  async produce(topic: string, messages: BusMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  produce(topic: string, messages: BusMessage[]): Promise<void> {
+    return this.produceMany([{ topic, messages }]);
+  }
+
+  async produceMany(batches: TopicMessages[]): Promise<void> {
+    const topicMessages = batches
+      .filter((b) => b.messages.length > 0)
+      .map((b) => ({
+        topic: b.topic,
+        messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+      }));
+    if (topicMessages.length === 0) return;
     try {
       await this.start();
-      await (this.producer as Producer).send({
-        topic,
+      await (this.producer as Producer).sendBatch({
         acks: -1,
         compression: this.opts.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+        topicMessages,
       });
     } catch (err) {
       if (err instanceof BusUnavailableError) throw err;
       // KafkaJSNumberOfRetriesExceeded and friends: the messages stay the caller's.
+      const count = topicMessages.reduce((n, t) => n + t.messages.length, 0);
       throw new BusUnavailableError(
-        `Kafka at ${this.opts.brokers.join(',')} did not accept ${messages.length} message(s) for ${topic}: ${errorMessage(err)}`,
+        `Kafka at ${this.opts.brokers.join(',')} did not accept ${count} message(s) for ${topicMessages.map((t) => t.topic).join(', ')}: ${errorMessage(err)}`,
         { cause: err },
       );
     }

@@ -251,14 +251,14 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   const tracerProvider = spanProvider({ ...opts, deliver: forwardSpans });
   if (opts.registerGlobal ?? true) trace.setGlobalTracerProvider(tracerProvider);
 
-  /** Splits into requests: one topic each, under maxBatchBytes (Kafka's default limit even uncompressed). */
+  /** Splits into requests under maxBatchBytes (Kafka's default limit even uncompressed); topics share one. */
   const requests = (msgs: SpooledMessage[]): SpooledMessage[][] => {
     const out: SpooledMessage[][] = [];
     let cur: SpooledMessage[] = [];
     let bytes = 0;
     for (const m of msgs) {
       const size = m.value.length + 100;
-      if (cur.length > 0 && (m.topic !== (cur[0] as SpooledMessage).topic || bytes + size > maxBatchBytes)) {
+      if (cur.length > 0 && bytes + size > maxBatchBytes) {
         out.push(cur);
         cur = [];
         bytes = 0;
@@ -270,9 +270,18 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
     return out;
   };
 
+  /** One produce request for all topics of a linger window (per request, not per topic, is what Kafka costs). */
   const send = async (req: SpooledMessage[]): Promise<boolean> => {
+    const byTopic = new Map<string, SpooledMessage[]>();
+    for (const m of req) {
+      const list = byTopic.get(m.topic);
+      if (list) list.push(m);
+      else byTopic.set(m.topic, [m]);
+    }
     try {
-      await bus.produce((req[0] as SpooledMessage).topic, pack(req, maxMessageBytes));
+      await bus.produceMany(
+        [...byTopic].map(([topic, msgs]) => ({ topic, messages: pack(msgs, maxMessageBytes) })),
+      );
     } catch (err) {
       produceFailures++;
       if (busUp) warn(`telemetry: bus unavailable, spooling to disk (${errorMessage(err)})`);

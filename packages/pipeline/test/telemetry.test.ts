@@ -9,7 +9,7 @@ import {
   createTelemetry,
   InProcessBus,
 } from '../src/index.ts';
-import { tempDir, waitFor } from './support/helpers.ts';
+import { emitCounters, emptyEmitted, tempDir, waitFor } from './support/helpers.ts';
 
 /** A real in-process bus with a switch that makes produce fail like a dead broker. */
 class SwitchableBus extends InProcessBus implements Bus {
@@ -161,18 +161,20 @@ test('telemetry: a full spool drops, counts, and reports the drop as event 400',
   }
 });
 
-test('telemetry: records arriving one by one share produce requests (linger); a clean stop delivers them all in order', async () => {
+test('telemetry: records arriving one by one share produce requests (linger), all topics in one; a clean stop delivers them all in order', async () => {
   const tmp = await tempDir('tel-linger');
   const bus = new SwitchableBus({ partitions: 1 });
-  let produces = 0;
-  const produce = bus.produce.bind(bus);
-  bus.produce = (topic, messages) => {
-    produces++;
-    return produce(topic, messages);
+  const requests: string[][] = []; // topics of each produce request
+  const produceMany = bus.produceMany.bind(bus);
+  bus.produceMany = (batches) => {
+    requests.push(batches.map((b) => b.topic));
+    return produceMany(batches);
   };
   await bus.start();
   const got: Buffer[] = [];
   const sub = await collect(bus, bus.topic('events'), got);
+  const counters: Buffer[] = [];
+  const csub = await collect(bus, bus.topic('counters'), counters);
   const tel = await createTelemetry({
     nodeId: 'n3',
     serviceVersion: 't',
@@ -182,25 +184,33 @@ test('telemetry: records arriving one by one share produce requests (linger); a 
     lingerMs: 100,
     warn: () => {},
   });
+  const out = emptyEmitted('n3');
   try {
-    // A trickle: 10 records every ~10 ms for ~200 ms, as a gateway's tunnels open.
+    // A trickle: 10 records every ~10 ms for ~200 ms, as a gateway's tunnels open, a counter sample among them.
     for (let i = 0; i < 200; i++) {
       tel.sink.event(record('n3', i));
+      if (i === 100) emitCounters(tel, out, Date.now());
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 10));
     }
     // The last ones arrive right before a clean stop: it sends them at once, it does not drop them.
     for (let i = 200; i < 250; i++) tel.sink.event(record('n3', i));
     await tel.shutdown(5000);
-    await waitFor('all 250 delivered', () => got.length === 250, 5000);
+    await waitFor('all 250 delivered', () => got.length === 250 && counters.length === 1, 5000);
     assert.deepEqual(
       got.map((line) => decodeEventRecord(line).message),
       Array.from({ length: 250 }, (_, i) => String(i)),
     );
-    // Without the linger each arrival after an idle moment was its own request (≥ 20 here).
-    assert.ok(produces <= 6, `${produces} produce requests for 250 records over ~200 ms`);
+    // Without the linger each arrival after an idle moment was its own request (≥ 20 here); the counter
+    // sample rides in a request of events (one request per window, whatever the topics).
+    assert.ok(requests.length <= 6, `${requests.length} produce requests for 250 records over ~200 ms`);
+    assert.ok(
+      requests.some((topics) => topics.length === 2),
+      `no request carried two topics: ${JSON.stringify(requests)}`,
+    );
     assert.equal(tel.metrics().dropped, 0);
   } finally {
     await sub.stop();
+    await csub.stop();
     await bus.close();
     await tmp.remove();
   }
