@@ -65,11 +65,6 @@ const program = new Command('bench:gateway')
   .option('--log-level <level>', "the gateway's event log level (stdout, to /dev/null)", 'info')
   .option('--profile <dir>', 'write a CPU profile (.cpuprofile) of each gateway worker into <dir>')
   .option('--gateway-node-args <flags>', 'extra node/V8 flags of each gateway worker (e.g. --trace-gc)', '')
-  .option(
-    '--cluster-sched <policy>',
-    'how gateway workers get connections: rr (node:cluster primary hands them out) or none (kernel accept)',
-    'rr',
-  )
   .option('--targets <list>', 'comma-separated subset of direct,gateway,squid', TARGETS.join(','))
   .allowExcessArguments(true)
   .parse();
@@ -103,14 +98,11 @@ const opts = {
   profile: o.profile ? resolvePath(process.env.INIT_CWD ?? process.cwd(), o.profile) : undefined,
   targets: (o.targets ?? '').split(',').map((t) => t.trim()) as Target[],
   gatewayNodeArgs: (o.gatewayNodeArgs ?? '').split(' ').filter(Boolean),
-  clusterSched: o.clusterSched === 'none' ? ('none' as const) : ('rr' as const),
 };
 if (o.runtime !== 'compiled' && o.runtime !== 'source')
   throw new Error(`--runtime must be compiled or source, not "${o.runtime}"`);
 if (o.telemetry !== 'kafka' && o.telemetry !== 'none')
   throw new Error(`--telemetry must be kafka or none, not "${o.telemetry}"`);
-if (o.clusterSched !== 'rr' && o.clusterSched !== 'none')
-  throw new Error(`--cluster-sched must be rr or none, not "${o.clusterSched}"`);
 for (const t of opts.targets)
   if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" in --targets: use ${TARGETS.join(',')}`);
 
@@ -181,7 +173,7 @@ async function main() {
       `          reconnect ${opts.reconnectAgents} agents × ${opts.reconnectBytes} B every ${opts.reconnectIntervalMs / 1000} s, a new tunnel each, for ${opts.reconnectMs / 1000} s`,
     );
   console.log(
-    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway ${opts.runtime}, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}, cluster scheduling ${opts.clusterSched}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
+    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway ${opts.runtime}, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
   );
 
   if (opts.targets.includes('gateway') && opts.runtime === 'compiled') {
@@ -260,7 +252,6 @@ async function startTarget(target: 'gateway' | 'squid', sinkPort: number): Promi
       runtime: opts.runtime,
       profileDir: opts.profile,
       nodeArgs: opts.gatewayNodeArgs,
-      sched: opts.clusterSched,
     },
   );
 }

@@ -68,15 +68,13 @@ export interface GatewayLaunch {
   runtime?: 'compiled' | 'source';
   profileDir?: string;
   nodeArgs?: string[];
-  sched?: 'rr' | 'none';
 }
 
 /**
  * The gateway as operators run it: `gatewatch gateway` (compiled, or the sources through tsx) with `workers` processes sharing the port (its
  * multi-core mode), telemetry to Kafka (event records, counter samples and every tunnel's spans, spooled in
  * a temp data dir) and its event log on stdout (to /dev/null: the JSON lines are still written), the bench's
- * node flags on the command line (workers inherit them), `rr` or `none` scheduling via
- * NODE_CLUSTER_SCHED_POLICY. Ready when it prints its listening line.
+ * node flags on the command line (workers inherit them). Ready when it prints its listening line.
  */
 /** `npm start`'s build step: the launcher and the packages it runs, compiled to dist/ (turbo: cached, fast when current). */
 export function buildGatewatch(): void {
@@ -95,7 +93,7 @@ export async function startGatewayCluster(config: GatewayConfigInput, o: Gateway
   const file = join(dir, 'gateway.json');
   writeFileSync(file, JSON.stringify({ ...config, workers: o.workers }));
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_CLUSTER_SCHED_POLICY: o.sched ?? 'rr' };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   if (o.telemetry === 'kafka') {
     env.KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
     env.KAFKA_TOPIC_PREFIX = process.env.KAFKA_TOPIC_PREFIX ?? 'bench-';

@@ -1,6 +1,6 @@
 /**
  * A multi-core gateway node (`workers` > 1): the primary process forks proxy workers that share the proxy port
- * (`node:cluster`, connections handed out round-robin) and keeps what belongs to the node as a whole: the
+ * (`node:cluster`, each worker accepting on the shared socket) and keeps what belongs to the node as a whole: the
  * admin port with the node's counters, counter samples, start/stop/reload events and config reloads.
  * Workers send their event and usage records (and encoded spans) to the primary, which logs the events and
  * hands everything to the telemetry sink: a node has one log stream, one telemetry queue and one spool,
@@ -47,6 +47,7 @@ export interface SpanMessage {
 
 type ToWorker =
   | { type: 'start' | 'reload'; config: GatewayConfig }
+  | ({ type: 'peers' } & PeerLoad)
   | { type: 'counters'; id: number }
   | { type: 'stop'; drainTimeoutMs: number };
 
@@ -58,7 +59,7 @@ type FromWorker =
   | { type: 'listening'; info: ListenInfo }
   | { type: 'failed'; message: string; code: string; host: string; port: number }
   | { type: 'counters'; id: number; part: CounterPart }
-  | { type: 'tally'; snapshot: CounterSnapshot }
+  | { type: 'tally'; snapshot: CounterSnapshot; perClient: [string, number][] }
   | { type: 'events'; records: EventRecord[] }
   | { type: 'usage'; records: UsageRecord[] }
   | { type: 'spans'; message: SpanMessage }
@@ -68,20 +69,26 @@ export function workerCount(c: GatewayConfig): number {
   return c.workers === 'auto' ? availableParallelism() : c.workers;
 }
 
-/** Each worker enforces its share of the node's connection limits (connections are dealt round-robin). */
+/**
+ * A worker's connection limits: the node's open-connection limits, counted with the other workers' connections
+ * (PeerLoad), and its share of the per-client rate (a token bucket cannot be shared between processes).
+ */
 export function workerShare(c: GatewayConfig, workers: number): GatewayConfig {
   const l = c.limits;
-  const share = (n: number) => Math.max(1, Math.ceil(n / workers));
   return {
     ...c,
     limits: {
       ...l,
-      maxConnections: share(l.maxConnections),
-      maxConnectionsPerClient: share(l.maxConnectionsPerClient),
       perClientConnectionsPerSecond: l.perClientConnectionsPerSecond / workers,
-      perClientBurst: share(l.perClientBurst),
+      perClientBurst: Math.max(1, Math.ceil(l.perClientBurst / workers)),
     },
   };
+}
+
+/** Open connections of the node's other workers, as they reported them (at most TALLY_MS old). */
+export interface PeerLoad {
+  connections: number;
+  perClient: [string, number][];
 }
 
 /** Where the node's telemetry goes (as for one process), plus what only a multi-core node needs. */
@@ -101,7 +108,10 @@ export interface ClusterNode extends GatewayNode {
 const ANSWER_MS = 1000;
 /** Wait before re-forking a worker that died, doubling up to 30 s while they keep dying. */
 const RESTART_DELAY_MS = 1000;
-/** How often workers report their counts unasked. */
+/**
+ * How often workers report their counts unasked, and learn the other workers' open connections: a limit can
+ * be passed by what the other workers accepted within that time.
+ */
 const TALLY_MS = 1000;
 
 /** Start a multi-core node; call in the primary process. */
@@ -115,6 +125,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   const startedAt = Date.now();
   /** Last known counters of each live worker, and the totals of workers that are gone. */
   const parts = new Map<Worker, CounterPart>();
+  /** Each live worker's open connections per client, from its last tally (node-wide limits). */
+  const loads = new Map<Worker, [string, number][]>();
   let retired: CounterPart = { snapshot: mergeCounters([]), clientAddresses: [] };
   const pending = new Map<number, { worker: Worker; done: () => void }>();
   const serving = new Set<Worker>(); // workers whose listeners are open
@@ -123,7 +135,11 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   let restartDelay = RESTART_DELAY_MS;
   let restarts = 0;
   let sampleTimer: NodeJS.Timeout | undefined;
+  let peersTimer: NodeJS.Timeout | undefined;
 
+  // Each worker accepts on the shared socket: handing every connection over from the primary (round-robin)
+  // cost the primary about a third of the node's CPU per new tunnel, and connections waited for it.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({
     // worker.js next to the built cluster.js; worker.ts when the sources run (tests).
     exec: opts.workerModule ?? fileURLToPath(new URL(`./worker${extname(import.meta.url)}`, import.meta.url)),
@@ -169,6 +185,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         if (gone) return;
         gone = true;
         parts.delete(w);
+        loads.delete(w);
         retire(part);
       };
       w.on('message', (m: FromWorker) => {
@@ -194,8 +211,9 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             if (!gone) parts.set(w, m.part);
             return pending.get(m.id)?.done();
           case 'tally': // kept so a worker that dies loses at most a second of counts
-            if (!gone)
-              parts.set(w, { snapshot: m.snapshot, clientAddresses: parts.get(w)?.clientAddresses ?? [] });
+            if (gone) return;
+            parts.set(w, { snapshot: m.snapshot, clientAddresses: parts.get(w)?.clientAddresses ?? [] });
+            loads.set(w, m.perClient);
             return;
           case 'stopped':
             return finish(m.part);
@@ -217,6 +235,24 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
     });
 
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+
+  /** Tells every worker the open connections of the others: the node's limits hold across workers. */
+  const sharePeerLoads = () => {
+    const total = new Map<string, number>();
+    for (const perClient of loads.values())
+      for (const [addr, n] of perClient) total.set(addr, (total.get(addr) ?? 0) + n);
+    for (const w of serving) {
+      const own = new Map(loads.get(w));
+      let connections = 0;
+      const perClient: [string, number][] = [];
+      for (const [addr, n] of total) {
+        const others = n - (own.get(addr) ?? 0);
+        connections += others;
+        if (others > 0) perClient.push([addr, others]);
+      }
+      send(w, { type: 'peers', connections, perClient });
+    }
+  };
 
   const counters = async (): Promise<CounterSnapshot> => {
     await Promise.all(
@@ -294,6 +330,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         counters().then((totals) => emitter.counterSample(sampleOf(totals)));
       }, config.counterIntervalMs);
       sampleTimer.unref();
+      peersTimer = setInterval(sharePeerLoads, TALLY_MS);
+      peersTimer.unref();
       announceStart(emitter, config, info, version, `, ${wanted} worker processes`);
       return info;
     },
@@ -301,6 +339,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
       if (stopping) return;
       stopping = true;
       clearInterval(sampleTimer);
+      clearInterval(peersTimer);
       const exits = workers().map(
         (w) =>
           new Promise<void>((resolve) => {
@@ -407,7 +446,10 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
         gateway = createGateway(m.config, { worker: true, sink, logger: pino({ enabled: false }) });
         const g = gateway;
         reply({ type: 'listening', info: await g.start() });
-        tally = setInterval(() => reply({ type: 'tally', snapshot: g.counters() }), TALLY_MS);
+        tally = setInterval(
+          () => reply({ type: 'tally', snapshot: g.counters(), perClient: g.connectionsByClient() }),
+          TALLY_MS,
+        );
         tally.unref();
       } catch (err) {
         const e = err as ListenError;
@@ -424,6 +466,8 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
       return;
     } else if (m.type === 'reload') {
       gateway.reload(m.config);
+    } else if (m.type === 'peers') {
+      gateway.setPeerLoad(m);
     } else if (m.type === 'counters') {
       reply({ type: 'counters', id: m.id, part: part(gateway) });
     } else if (m.type === 'stop') {

@@ -95,6 +95,10 @@ export interface Gateway extends GatewayNode {
   counters(): CounterSnapshot;
   /** Addresses with an open connection (Connected Client is their number). */
   clientAddresses(): string[];
+  /** Open connections per client address (a multi-core node's workers share them for its limits). */
+  connectionsByClient(): [string, number][];
+  /** The other workers' open connections, counted against the node's connection limits (cluster.ts). */
+  setPeerLoad(load: { connections: number; perClient: [string, number][] }): void;
   /** Emit a CounterSample to the sink now (also done every counterIntervalMs). */
   sampleCounters(): void;
   /** Emit the usage records of open tunnels that moved bytes (also done every counterIntervalMs). */
@@ -207,6 +211,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const tunnels = new Set<() => void>();
   const sockets = new Set<Socket>();
   const perClient = new Map<string, number>();
+  /** Other workers' open connections (a multi-core node): the limits are the node's. */
+  let peers = { connections: 0, perClient: new Map<string, number>() };
   let stopping = false;
   let sampleTimer: NodeJS.Timeout | undefined;
   let usageTimer: NodeJS.Timeout | undefined;
@@ -244,7 +250,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       return;
     }
     const { limits } = state.config;
-    if (sockets.size >= limits.maxConnections) {
+    if (sockets.size + peers.connections >= limits.maxConnections) {
       refuse(
         socket,
         'connection_limit',
@@ -254,11 +260,12 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       return;
     }
     const mine = perClient.get(addr) ?? 0;
-    if (mine >= limits.maxConnectionsPerClient) {
+    const open = mine + (peers.perClient.get(addr) ?? 0);
+    if (open >= limits.maxConnectionsPerClient) {
       refuse(
         socket,
         'connection_limit',
-        `Connection from ${addr} refused: it already has ${mine} open (limits.maxConnectionsPerClient)`,
+        `Connection from ${addr} refused: it already has ${open} open (limits.maxConnectionsPerClient)`,
         plainText ? 503 : null,
       );
       return;
@@ -541,6 +548,10 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     configVersion: () => version,
     counters: snapshot,
     clientAddresses: () => counters.clientAddresses(),
+    connectionsByClient: () => [...perClient],
+    setPeerLoad(load) {
+      peers = { connections: load.connections, perClient: new Map(load.perClient) };
+    },
     sampleCounters: () => emitter.counterSample(sample()),
     sweepUsage: () => usage.sweep(),
   };

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -232,7 +233,7 @@ describe('multi-core node (workers: 2)', () => {
     assert.equal(childPids(m.proc.pid as number).length, 2, 'two worker processes');
 
     // Ground truth: 8 uploads from 4 addresses, 5 hosts and 3 ports refused, 3 tunnels held open from 2 addresses
-    // (connections are dealt round-robin, so one address's tunnels sit on both workers).
+    // (each worker accepts on the shared socket, so one address's tunnels may sit on both workers).
     let up = 0;
     for (let i = 0; i < 8; i++)
       up += (await agentUpload(port, WS_HOST, pki.caCert, 10_000 + i, `127.0.0.${2 + (i % 4)}`)).tunnelUp;
@@ -309,6 +310,66 @@ describe('multi-core node (workers: 2)', () => {
     assert.equal(m.lines.filter((l) => l.eventId === EVENT.SERVICE_STARTED).length, 1, 'one 101 per node');
     assert.equal(m.lines.filter((l) => l.eventId === EVENT.SERVICE_STOPPED).length, 1, 'one 102 per node');
     assert.equal(m.lines.at(-1)?.eventId, EVENT.SERVICE_STOPPED);
+  });
+
+  it("holds the node's connection limits across workers (each counts the others' connections)", async () => {
+    const dir = tempDir(cleanup);
+    const port = await freePort();
+    const file = join(dir, 'gateway.yaml');
+    // 3 per client: a worker's share of it (2 each, as before) would let a fourth one through.
+    writeFileSync(
+      file,
+      `listenHost: 127.0.0.1\nlistenPort: ${port}\nadminPort: 0\nnodeId: limits\nworkers: 2\nworkspaces: [${WS}]\nlimits: { maxConnectionsPerClient: 3, maxConnections: 5, headerTimeoutMs: 60000 }\n`,
+    );
+    const m = startMain(['--config', file]);
+    cleanup.after(() => {
+      if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+    });
+    await waitFor(() => /metrics http:/.test(m.stderr()), 20_000, 'listening line');
+    const open: Socket[] = [];
+    cleanup.after(() => {
+      for (const s of open) s.destroy();
+    });
+    /** A connection that sends nothing yet (it counts from accept); resolves with what the gateway answered. */
+    const connect = (localAddress: string) =>
+      new Promise<{ socket: Socket; answer: Promise<string> }>((resolve, reject) => {
+        const socket = netConnect({ port, host: '127.0.0.1', localAddress }, () => {
+          let text = '';
+          socket.on('data', (c) => {
+            text += c;
+          });
+          resolve({ socket, answer: new Promise((r) => socket.once('close', () => r(text))) });
+        });
+        socket.once('error', reject);
+        open.push(socket);
+      });
+    /** The workers learn each other's connections within a second (TALLY_MS). */
+    const settle = () => new Promise((r) => setTimeout(r, 2500));
+    for (let i = 0; i < 3; i++) await connect('127.0.0.9');
+    await settle();
+    const fourth = await connect('127.0.0.9');
+    assert.match(await fourth.answer, /^HTTP\/1\.1 503/, 'the fourth connection of one client');
+    await waitFor(
+      () =>
+        m.lines.some((l) =>
+          /127\.0\.0\.9 refused: it already has 3 open \(limits\.maxConnectionsPerClient\)/.test(l.msg ?? ''),
+        ),
+      5000,
+      'the refusal, naming the limit',
+    );
+    // Node-wide: 3 + 2 from another client fill maxConnections (5); the next one, from a third, is refused.
+    for (let i = 0; i < 2; i++) await connect('127.0.0.10');
+    await settle();
+    const sixth = await connect('127.0.0.11');
+    assert.match(await sixth.answer, /^HTTP\/1\.1 503/, 'past maxConnections of the node');
+    // Closing frees room on the node, whichever worker held the connection.
+    for (const s of open.splice(0, 3)) s.destroy();
+    await settle();
+    const again = await connect('127.0.0.9');
+    const early = await Promise.race([again.answer, new Promise((r) => setTimeout(() => r('open'), 500))]);
+    assert.equal(early, 'open', 'a connection after others closed is kept');
+    m.proc.kill('SIGTERM');
+    assert.equal(await m.exit, 0);
   });
 
   it('an invalid worker count is event 401 naming workers', async () => {

@@ -249,12 +249,18 @@ describe('multi-core node', () => {
     });
   });
 
-  it('gives each worker its share of the connection limits; auto is one worker per core', () => {
-    const c = parseConfig({ workers: 3, limits: { maxConnections: 10, perClientConnectionsPerSecond: 0 } });
+  it("keeps the node's open-connection limits in each worker, shares the rate; auto is one worker per core", () => {
+    const c = parseConfig({
+      workers: 3,
+      limits: { maxConnections: 10, perClientConnectionsPerSecond: 30, perClientBurst: 10 },
+    });
     const share = workerShare(c, 3).limits;
-    assert.equal(share.maxConnections, 4);
-    assert.equal(share.maxConnectionsPerClient, Math.ceil(c.limits.maxConnectionsPerClient / 3));
-    assert.equal(share.perClientConnectionsPerSecond, 0, 'off stays off');
+    assert.equal(share.maxConnections, 10, 'counted with the other workers connections');
+    assert.equal(share.maxConnectionsPerClient, c.limits.maxConnectionsPerClient);
+    assert.equal(share.perClientConnectionsPerSecond, 10);
+    assert.equal(share.perClientBurst, 4);
+    const off = parseConfig({ workers: 3, limits: { perClientConnectionsPerSecond: 0 } });
+    assert.equal(workerShare(off, 3).limits.perClientConnectionsPerSecond, 0, 'off stays off');
     assert.equal(workerCount(c), 3);
     assert.equal(workerCount(parseConfig({ workers: 'auto' })), availableParallelism());
   });
