@@ -53,6 +53,11 @@ const program = new Command('bench:gateway')
   .option('--agents-per-generator <n>', 'agents per load-generator process (open-file limit)', '4000')
   .option('--rounds <n>', 'interleaved rounds (each phase length is split over them)', '2')
   .option(
+    '--warmup <d>',
+    'unmeasured reconnect load on each proxy before round 1 (JIT compilation is start-up, not per tunnel); 0 skips',
+    '10s',
+  )
+  .option(
     '--telemetry <sink>',
     'gateway telemetry: kafka (records, counters and spans to the broker at KAFKA_BROKERS, default 127.0.0.1:9092) or none',
     'kafka',
@@ -95,6 +100,7 @@ const opts = {
   workers: parseCount(o.workers ?? '', '--workers'),
   perGenerator: parseCount(o.agentsPerGenerator ?? '', '--agents-per-generator'),
   rounds: parseCount(o.rounds ?? '', '--rounds'),
+  warmupMs: o.warmup === '0' ? 0 : parseDuration(o.warmup ?? ''),
   profile: o.profile ? resolvePath(process.env.INIT_CWD ?? process.cwd(), o.profile) : undefined,
   targets: (o.targets ?? '').split(',').map((t) => t.trim()) as Target[],
   gatewayNodeArgs: (o.gatewayNodeArgs ?? '').split(' ').filter(Boolean),
@@ -173,7 +179,7 @@ async function main() {
       `          reconnect ${opts.reconnectAgents} agents × ${opts.reconnectBytes} B every ${opts.reconnectIntervalMs / 1000} s, a new tunnel each, for ${opts.reconnectMs / 1000} s`,
     );
   console.log(
-    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway ${opts.runtime}, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds\n`,
+    `targets : ${opts.targets.join(', ')}; ${opts.workers} workers each for gateway (gatewatch gateway ${opts.runtime}, telemetry ${opts.telemetry}, log level ${opts.logLevel}, node ${opts.gatewayNodeArgs.join(' ') || 'without flags'}) and sink (squid -N: one process); ${opts.rounds} interleaved rounds after a ${opts.warmupMs / 1000} s unmeasured warm-up per proxy\n`,
   );
 
   if (opts.targets.includes('gateway') && opts.runtime === 'compiled') {
@@ -206,6 +212,15 @@ async function main() {
       ca: ca.cert,
     };
   };
+  // A fresh Node process compiles its hot paths during its first thousands of tunnels (V8's optimising
+  // compiler on background threads: about a sixth of the gateway's CPU in a 10 s phase right after start).
+  // Operators run a node for weeks, so each proxy gets the same unmeasured reconnect load first.
+  if (opts.warmupMs > 0) {
+    for (const target of opts.targets) {
+      const proxy = proxies.get(target);
+      if (proxy) await reconnectPhase(`warm-up ${target}`, base(target), proxy, opts.warmupMs);
+    }
+  }
   for (let round = 0; round < opts.rounds; round++) {
     const order = opts.targets.map((_, i) => opts.targets[(i + round) % opts.targets.length] as Target);
     for (const target of order) {
@@ -277,12 +292,17 @@ function agentsPhase(tag: string, base: BaseJob, proxy?: Running): Promise<Phase
   }));
 }
 
-function reconnectPhase(tag: string, base: BaseJob, proxy?: Running): Promise<PhaseRaw> {
-  const generators = Math.max(1, Math.min(opts.workers, Math.ceil(opts.reconnectAgents / opts.perGenerator)));
-  const durationMs = opts.reconnectMs / opts.rounds;
+function reconnectPhase(
+  tag: string,
+  base: BaseJob,
+  proxy?: Running,
+  durationMs = opts.reconnectMs / opts.rounds,
+): Promise<PhaseRaw> {
+  const agents = opts.reconnectAgents || 200; // the warm-up runs even when the phase is skipped
+  const generators = Math.max(1, Math.min(opts.workers, Math.ceil(agents / opts.perGenerator)));
   return runPhase(`${tag} reconnect`, proxy, durationMs, generators, (g) => ({
     ...base,
-    ...slice(opts.reconnectAgents, generators, g),
+    ...slice(agents, generators, g),
     mode: 'reconnect',
     bodyBytes: opts.reconnectBytes,
     intervalMs: opts.reconnectIntervalMs,
