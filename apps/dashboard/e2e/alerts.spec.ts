@@ -79,7 +79,7 @@ test('Firing now: the CSV holds the rows the page shows, plain values', async ({
   expect(down?.Link).toMatch(new RegExp(`^/nodes/${seed.downNode}\\?`));
   expect(Number(down?.Value)).toBeGreaterThan(3600);
   expect(Date.parse(down?.['Since (UTC)'] ?? '')).toBeGreaterThan(seed.end - 5 * 60_000);
-  await screenshot(page, 'alerts');
+  await screenshot(page, 'alerts', true);
 });
 
 test('History: the CSV holds the state changes the page shows, newest first', async ({ page }) => {

@@ -10,7 +10,7 @@ test('events page: trend and tables; level and event filters change URL and data
   await expect(trend.locator('.recharts-area-area').first()).toBeVisible();
   const allLevels = new Set(await columnTexts(page, 'events', 'Level'));
   expect(allLevels.size).toBeGreaterThan(1);
-  await screenshot(page, 'events');
+  await screenshot(page, 'events', true);
 
   await page.getByLabel('Level').selectOption('error');
   await expect(page).toHaveURL(/level=error/);

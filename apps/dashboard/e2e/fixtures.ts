@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 
@@ -46,12 +46,20 @@ export const test = base.extend<{ consoleErrors: string[]; expectedConsoleErrors
 export { expect };
 
 const SHOTS = 'test-results/screenshots';
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The README's pictures: refreshed only with UPDATE_SCREENSHOTS=1 (a test run leaves the tree as it was). */
+const DOCS = '../../docs/screenshots';
+
+/** A full-page picture in test-results/screenshots; `readme` ones also go to docs/ with UPDATE_SCREENSHOTS=1. */
+export async function screenshot(page: Page, name: string, readme = false): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   // No hover tooltip in the picture; let charts measure their container first.
   await page.mouse.move(0, 0);
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  if (readme && process.env.UPDATE_SCREENSHOTS) {
+    mkdirSync(DOCS, { recursive: true });
+    copyFileSync(`${SHOTS}/${name}.png`, `${DOCS}/${name}.png`);
+  }
 }
 
 /** Text of every cell in one column of a dashboard table (by header label). */

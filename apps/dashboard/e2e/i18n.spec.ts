@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { createTranslator } from 'next-intl';
 import { LOCALE_NAMES, LOCALES, type Locale } from '../i18n/locales.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, screenshot, test } from './fixtures.ts';
 
 /**
  * The dashboard in each of the 16 languages, chosen by Accept-Language as a browser sends it; the language
@@ -85,12 +85,7 @@ for (const locale of ORDER) {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(messages.overview.title);
     await expect(page.getByTestId('chart-active')).toBeVisible();
     expect(await overflowing(page), 'text wider than its box').toEqual([]);
-    if (SCREENSHOTS.includes(locale)) {
-      mkdirSync('../../docs/screenshots', { recursive: true });
-      await page.mouse.move(0, 0);
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: `../../docs/screenshots/overview-${locale}.png`, fullPage: true });
-    }
+    if (SCREENSHOTS.includes(locale)) await screenshot(page, `overview-${locale}`, true);
     expect(errors, 'no console errors').toEqual([]);
     await page.context().close();
   });

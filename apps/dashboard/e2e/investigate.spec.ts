@@ -30,7 +30,7 @@ test('105 investigation: unconfigured workspaces are called out with the admin c
   const reasons = await columnTexts(page, 'reasons105', 'Reason');
   expect(reasons).toContain('Workspace not configured');
   expect(reasons).toContain('Host not allowed');
-  await screenshot(page, 'investigate');
+  await screenshot(page, 'investigate', true);
 });
 
 test('drill-down workspace → host → client → raw records, with CSV', async ({ page }) => {

@@ -16,7 +16,7 @@ test('node page: details, four counters, events and recent errors', async ({ pag
   const errors = await columnTexts(page, 'node-errors', 'Event');
   expect(errors.length).toBeGreaterThan(0);
   for (const e of errors) expect(['400', '401', '402', '403']).toContain(e);
-  await screenshot(page, 'node');
+  await screenshot(page, 'node', true);
 });
 
 test.describe('a node that never reported', () => {

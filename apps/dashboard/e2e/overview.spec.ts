@@ -22,7 +22,7 @@ test('overview renders the seeded fleet: stats, four counter charts (top 8 + oth
   const events = await columnTexts(page, 'event-totals', 'Event');
   expect(events).toContain('105');
   expect(events).toContain('103');
-  await screenshot(page, 'overview');
+  await screenshot(page, 'overview', true);
 });
 
 test('time picker changes URL and data; a shared URL restores the view', async ({ page, browser }) => {

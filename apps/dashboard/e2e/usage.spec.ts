@@ -58,7 +58,7 @@ test('workspaces: bytes up per workspace over time, per workspace and per node, 
   expect(rows.reduce((s, r) => s + Number(r['Share of bytes up']), 0)).toBeCloseTo(1, 3);
   const nodes = await csv(page, 'usage-nodes');
   expect(nodes.reduce((s, r) => s + Number(r['Bytes up']), 0)).toBe(usage.totalBytesUp);
-  await screenshot(page, 'workspaces');
+  await screenshot(page, 'workspaces', true);
 
   // A workspace's row filters the page to it (the URL keeps the filter).
   const top = Object.entries(usage.bytesUpByWorkspace).sort((a, b) => b[1] - a[1])[0]?.[0] as string;
@@ -82,7 +82,7 @@ test('agents: one row per agent with its last refusal, server-side sort and filt
   await expect(
     page.getByTestId('table-agents').locator('tbody tr', { hasText: usage.mtlsAgent }),
   ).toContainText('10.9.1.1');
-  await screenshot(page, 'agents');
+  await screenshot(page, 'agents', true);
 
   // Sort by agent (server side: in the URL), then filter by text.
   const table = page.getByTestId('table-agents');
