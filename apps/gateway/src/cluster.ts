@@ -334,6 +334,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
       peersTimer = setInterval(sharePeerLoads, TALLY_MS);
       peersTimer.unref();
       announceStart(emitter, config, info, version, `, ${wanted} worker processes`);
+      emitter.counterSample(sampleOf(known())); // in the fleet from its start, not one interval later
       return info;
     },
     async stop(drainTimeoutMs = config.limits.drainTimeoutMs) {

@@ -498,6 +498,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
         sampleTimer = setInterval(() => emitter.counterSample(sample()), c.counterIntervalMs);
         sampleTimer.unref();
         announceStart(emitter, c, info, version);
+        emitter.counterSample(sample()); // the node is in the fleet (and has a dashboard page) from its start
         return info;
       } catch (err) {
         await Promise.all([

@@ -197,6 +197,17 @@ describe('telemetry never breaks the data plane', () => {
   });
 });
 
+describe('start', () => {
+  it('reports a counter sample at start, not one interval later (the node is in the fleet at once)', async (t) => {
+    const gw = await startGateway(t, { counterIntervalMs: 3_600_000 });
+    assert.equal(gw.samples.length, 1);
+    const s = parseCounterSample(gw.samples[0]);
+    assert.equal(s.nodeId, 'test-node');
+    assert.equal(s.activeClientConnections, 0);
+    assert.equal(s.configVersion, gw.gateway.configVersion());
+  });
+});
+
 describe('embedding options', () => {
   const cleanup = new Cleanup();
   after(() => cleanup.run());
