@@ -343,8 +343,8 @@ describe('multi-core node (workers: 2)', () => {
         socket.once('error', reject);
         open.push(socket);
       });
-    /** The workers learn each other's connections within a second (TALLY_MS). */
-    const settle = () => new Promise((r) => setTimeout(r, 2500));
+    /** A worker's tally and the primary's answer take a second each (TALLY_MS); a margin for a busy machine. */
+    const settle = () => new Promise((r) => setTimeout(r, 3500));
     for (let i = 0; i < 3; i++) await connect('127.0.0.9');
     await settle();
     const fourth = await connect('127.0.0.9');
