@@ -213,7 +213,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             return pending.get(m.id)?.done();
           case 'tally': // kept so a worker that dies loses at most a second of counts
             if (gone) return;
-            parts.set(w, { snapshot: m.snapshot, clientAddresses: parts.get(w)?.clientAddresses ?? [] });
+            parts.set(w, { snapshot: m.snapshot, clientAddresses: m.perClient.map(([address]) => address) });
             loads.set(w, m.perClient);
             return;
           case 'stopped':

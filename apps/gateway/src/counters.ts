@@ -80,6 +80,16 @@ export class Counters {
     return [...this.clients.keys()];
   }
 
+  /** Open connections of one client address (its limit, limits.maxConnectionsPerClient). */
+  connectionsOf(clientAddress: string): number {
+    return this.clients.get(clientAddress) ?? 0;
+  }
+
+  /** Open connections per client address (a multi-core node's workers share them for its limits). */
+  connectionsByClient(): [string, number][] {
+    return [...this.clients];
+  }
+
   reject(reason: RejectionReason): void {
     this.rejectionCount++;
     this.rejectionsByReason[reason] = (this.rejectionsByReason[reason] ?? 0) + 1;

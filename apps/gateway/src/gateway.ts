@@ -210,7 +210,6 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const startedAt = Date.now();
   const tunnels = new Set<() => void>();
   const sockets = new Set<Socket>();
-  const perClient = new Map<string, number>();
   /** Other workers' open connections (a multi-core node): the limits are the node's. */
   let peers = { connections: 0, perClient: new Map<string, number>() };
   let stopping = false;
@@ -259,8 +258,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       );
       return;
     }
-    const mine = perClient.get(addr) ?? 0;
-    const open = mine + (peers.perClient.get(addr) ?? 0);
+    const open = counters.connectionsOf(addr) + (peers.perClient.get(addr) ?? 0);
     if (open >= limits.maxConnectionsPerClient) {
       refuse(
         socket,
@@ -280,7 +278,6 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       return;
     }
     sockets.add(socket);
-    perClient.set(addr, mine + 1);
     const release = counters.open(addr);
     const headerTimer = setTimeout(() => {
       if (!socket.destroyed) {
@@ -296,9 +293,6 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     socket.once('close', () => {
       headerDone(socket);
       sockets.delete(socket);
-      const n = (perClient.get(addr) ?? 1) - 1;
-      if (n <= 0) perClient.delete(addr);
-      else perClient.set(addr, n);
       release();
     });
   };
@@ -549,7 +543,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     configVersion: () => version,
     counters: snapshot,
     clientAddresses: () => counters.clientAddresses(),
-    connectionsByClient: () => [...perClient],
+    connectionsByClient: () => counters.connectionsByClient(),
     setPeerLoad(load) {
       peers = { connections: load.connections, perClient: new Map(load.perClient) };
     },
