@@ -18,25 +18,26 @@ import {
 } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { EVENT, REJECTION_REASONS, type RejectionReason } from '@gatewatch/events';
-import { spliceStats, spliceUnavailable } from '@gatewatch/splice';
+import {
+  type FrontConn,
+  type FrontHead,
+  type FrontListener,
+  listenFront,
+  spliceStats,
+  spliceUnavailable,
+} from '@gatewatch/splice';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { createAdminServer, joinMetrics } from './admin-server.ts';
 import { type ConfigError, configVersion, type GatewayConfig } from './config.ts';
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
+import { answer, FrontLink, peerAddress, respond, SocketLink, setPeerAddress } from './links.ts';
 import { createPolicy } from './policy.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { createAddressGuard } from './ssrf.ts';
+import { createAddressGuard, unmapIPv4 } from './ssrf.ts';
 import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
-import {
-  handleConnect,
-  normalizeSubject,
-  peerAddress,
-  type RuntimeState,
-  respond,
-  setPeerAddress,
-} from './tunnel.ts';
+import { handleConnect, normalizeSubject, type RuntimeState } from './tunnel.ts';
 import { UsageMeter } from './usage.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -209,7 +210,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   );
   const startedAt = Date.now();
   const tunnels = new Set<() => void>();
-  const sockets = new Set<Socket>();
+  /** Client connections past the limits (Node sockets, or native front connections JS holds). */
+  const sockets = new Set<{ destroy(): void }>();
   /** Other workers' open connections (a multi-core node): the limits are the node's. */
   let peers = { connections: 0, perClient: new Map<string, number>() };
   let stopping = false;
@@ -240,6 +242,36 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     else socket.destroy();
   };
 
+  /** The node's connection limits for one more connection from `addr`: a refusal, or undefined. */
+  const overLimit = (
+    addr: string,
+  ): { reason: RejectionReason; message: string; status: 503 | 429 } | undefined => {
+    const { limits } = state.config;
+    if (sockets.size + peers.connections >= limits.maxConnections) {
+      return {
+        reason: 'connection_limit',
+        message: `Connection from ${addr} refused: ${limits.maxConnections} connections open (limits.maxConnections)`,
+        status: 503,
+      };
+    }
+    const open = counters.connectionsOf(addr) + (peers.perClient.get(addr) ?? 0);
+    if (open >= limits.maxConnectionsPerClient) {
+      return {
+        reason: 'connection_limit',
+        message: `Connection from ${addr} refused: it already has ${open} open (limits.maxConnectionsPerClient)`,
+        status: 503,
+      };
+    }
+    if (!limiter.take(addr)) {
+      return {
+        reason: 'rate_limited',
+        message: `Connection from ${addr} refused: more than ${limits.perClientConnectionsPerSecond}/s (limits.perClientConnectionsPerSecond)`,
+        status: 429,
+      };
+    }
+    return undefined;
+  };
+
   /** Every accepted client socket passes here first: limits, counting, header deadline. */
   const onConnection = (socket: Socket, plainText: boolean) => {
     const addr = peerAddress(socket);
@@ -249,44 +281,13 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       return;
     }
     const { limits } = state.config;
-    if (sockets.size + peers.connections >= limits.maxConnections) {
-      refuse(
-        socket,
-        'connection_limit',
-        `Connection from ${addr} refused: ${limits.maxConnections} connections open (limits.maxConnections)`,
-        plainText ? 503 : null,
-      );
-      return;
-    }
-    const open = counters.connectionsOf(addr) + (peers.perClient.get(addr) ?? 0);
-    if (open >= limits.maxConnectionsPerClient) {
-      refuse(
-        socket,
-        'connection_limit',
-        `Connection from ${addr} refused: it already has ${open} open (limits.maxConnectionsPerClient)`,
-        plainText ? 503 : null,
-      );
-      return;
-    }
-    if (!limiter.take(addr)) {
-      refuse(
-        socket,
-        'rate_limited',
-        `Connection from ${addr} refused: more than ${limits.perClientConnectionsPerSecond}/s (limits.perClientConnectionsPerSecond)`,
-        plainText ? 429 : null,
-      );
-      return;
-    }
+    const refusal = overLimit(addr);
+    if (refusal) return refuse(socket, refusal.reason, refusal.message, plainText ? refusal.status : null);
     sockets.add(socket);
     const release = counters.open(addr);
     const headerTimer = setTimeout(() => {
       if (!socket.destroyed) {
-        refuse(
-          socket,
-          'header_timeout',
-          `No complete request header from ${addr} within ${limits.headerTimeoutMs} ms (limits.headerTimeoutMs)`,
-          null,
-        );
+        refuse(socket, 'header_timeout', headerTimeoutMessage(addr, limits.headerTimeoutMs), null);
       }
     }, limits.headerTimeoutMs);
     headerTimers.set(socket, headerTimer);
@@ -305,25 +306,92 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const onConnect = (req: IncomingMessage, socket: Socket, head: Buffer) => {
     headerDone(socket);
     socket.on('error', () => socket.destroy());
-    handleConnect(ctx, req, socket, head).catch((err: unknown) => {
+    tunnel(new SocketLink(socket), req.url, head);
+  };
+  const tunnel = (link: SocketLink | FrontLink, url: string | undefined, head: Buffer) => {
+    handleConnect(ctx, link, url, head).catch((err: unknown) => {
       emitter.emit(EVENT.APPLICATION_ERROR, {
         message: `Unexpected error: ${(err as Error)?.message ?? String(err)}`,
       });
-      socket.destroy();
+      link.destroy();
     });
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    headerDone(req.socket);
+  /** A native front connection: counted and limited at accept, as a Node socket is in onConnection. */
+  const onFrontAccept = (conn: FrontConn) => {
+    const addr = unmapIPv4(conn.clientAddress);
+    if (stopping) return conn.close();
+    const refusal = overLimit(addr);
+    if (refusal) {
+      counters.reject(refusal.reason);
+      emitter.emit(REJECTION_REASONS[refusal.reason].eventId, { clientAddress: addr, ...refusal });
+      return conn.respond(answer(refusal.status));
+    }
+    const release = counters.open(addr);
+    const link = new FrontLink(conn, () => {
+      sockets.delete(link);
+      release();
+    });
+    sockets.add(link);
+    link.onHead((head) => onFrontHead(link, head));
+  };
+  /** Its head, or why none came: the same checks, in the same order, as Node's parser path. */
+  const onFrontHead = (link: FrontLink, head: FrontHead) => {
+    const addr = link.clientAddress;
+    if ('error' in head) {
+      const limits = state.config.limits;
+      if (head.error === 'TIMEOUT') {
+        counters.reject('header_timeout');
+        emitter.emit(REJECTION_REASONS.header_timeout.eventId, {
+          clientAddress: addr,
+          reason: 'header_timeout',
+          message: headerTimeoutMessage(addr, limits.headerTimeoutMs),
+        });
+        return link.destroy();
+      }
+      const reason = head.error === 'HPE_HEADER_OVERFLOW' ? 'header_too_large' : 'bad_request';
+      counters.reject(reason);
+      emitter.emit(REJECTION_REASONS[reason].eventId, {
+        clientAddress: addr,
+        reason,
+        message:
+          reason === 'header_too_large'
+            ? headerTooLargeMessage(addr, limits.maxHeaderBytes)
+            : `Malformed request from ${addr}: ${head.error}`,
+      });
+      return link.respond(reason === 'header_too_large' ? 431 : 400);
+    }
+    if (head.method !== 'CONNECT') {
+      notConnect(addr, head.method, head.url);
+      return link.answer(NOT_CONNECT_ANSWER);
+    }
+    tunnel(link, head.url, head.rest);
+  };
+  const onFrontFull = (addr: string) => {
+    const max = state.config.limits.maxConnections;
+    counters.reject('connection_limit');
+    emitter.emit(REJECTION_REASONS.connection_limit.eventId, {
+      clientAddress: unmapIPv4(addr),
+      reason: 'connection_limit',
+      message: `Connection from ${unmapIPv4(addr)} refused: ${max} connections are still sending their request header (limits.maxConnections)`,
+    });
+  };
+  let frontListener: FrontListener | undefined;
+
+  const notConnect = (clientAddress: string, method: string, url: string) => {
     counters.reject('method_not_allowed');
     emitter.emit(EVENT.NOT_CONNECT, {
-      clientAddress: peerAddress(req.socket),
+      clientAddress,
       reason: 'method_not_allowed',
-      message: `${req.method} ${String(req.url).slice(0, 200)} refused: only CONNECT host:443 is supported`,
+      message: `${method} ${url.slice(0, 200)} refused: only CONNECT host:443 is supported`,
     });
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    headerDone(req.socket);
+    notConnect(peerAddress(req.socket), String(req.method), String(req.url));
     res.shouldKeepAlive = false;
     res.writeHead(405, { allow: 'CONNECT', connection: 'close', 'content-type': 'text/plain' });
-    res.end('This is a CONNECT-only HTTPS proxy.\n');
+    res.end(NOT_CONNECT_BODY);
   };
 
   const onClientError = (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -337,7 +405,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       refuse(
         socket,
         'header_too_large',
-        `Request header from ${peerAddress(socket)} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
+        headerTooLargeMessage(peerAddress(socket), state.config.limits.maxHeaderBytes),
         431,
       );
     } else {
@@ -479,6 +547,9 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       const c = state.config;
       try {
         const port = await listenOn(front, c.listenPort, c.listenHost);
+        if (nativeFront(c)) {
+          frontListener = listenFront(proxy, frontOptions(c), { accept: onFrontAccept, full: onFrontFull });
+        }
         const info: ListenInfo = { host: c.listenHost, port };
         if (tlsProxy && c.tlsListener)
           info.tlsPort = await listenOn(tlsProxy, c.tlsListener.port, c.tlsListener.host);
@@ -506,9 +577,11 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     async stop(drainTimeoutMs = state.config.limits.drainTimeoutMs) {
       if (stopping) return;
       stopping = true;
+      frontListener?.close();
       const closed = Promise.all([closeServer(front), tlsProxy ? closeServer(tlsProxy) : undefined]);
       // Connections still waiting for a header are not tunnels yet: close them now.
       for (const s of headerTimers.keys()) s.destroy();
+      for (const s of sockets) if (s instanceof FrontLink && !s.headed) s.destroy();
       const deadline = Date.now() + drainTimeoutMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const close of tunnels) close();
@@ -532,6 +605,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       version = newVersion;
       emitter.setNodeId(config.nodeId);
       limiter.configure(config.limits.perClientConnectionsPerSecond, config.limits.perClientBurst);
+      frontListener?.configure(frontOptions(config));
       if (!opts.worker) emitter.emit(EVENT.GENERAL_INFO, { message: reloadNotice(before, config, version) });
     },
     configError(err) {
@@ -552,6 +626,28 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   };
   return gateway;
 }
+
+const NOT_CONNECT_BODY = 'This is a CONNECT-only HTTPS proxy.\n';
+const NOT_CONNECT_ANSWER = `HTTP/1.1 405 Method Not Allowed\r\nAllow: CONNECT\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${NOT_CONNECT_BODY.length}\r\n\r\n${NOT_CONNECT_BODY}`;
+
+const headerTimeoutMessage = (addr: string, ms: number) =>
+  `No complete request header from ${addr} within ${ms} ms (limits.headerTimeoutMs)`;
+const headerTooLargeMessage = (addr: string, max: number) =>
+  `Request header from ${addr} larger than ${max} bytes (limits.maxHeaderBytes)`;
+
+/**
+ * The plain listener is served by the addon's native front (no Node socket per connection) when tunnels are
+ * spliced; PROXY protocol headers are read by Node's path.
+ */
+export function nativeFront(c: GatewayConfig): boolean {
+  return c.zeroCopy && !c.proxyProtocol && !spliceUnavailable();
+}
+
+const frontOptions = (c: GatewayConfig) => ({
+  maxHeaderBytes: c.limits.maxHeaderBytes,
+  headerTimeoutMs: c.limits.headerTimeoutMs,
+  maxPending: c.limits.maxConnections,
+});
 
 /** Event 102 text. */
 export function stoppedMessage(s: CounterSnapshot): string {

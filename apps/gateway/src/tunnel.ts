@@ -4,10 +4,8 @@
  * span status; every socket is destroyed on every exit path.
  */
 import { lookup } from 'node:dns/promises';
-import type { IncomingMessage } from 'node:http';
-import { isIP, type Socket } from 'node:net';
-import { pipeline } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
   EVENT,
   type EventId,
@@ -16,7 +14,6 @@ import {
   REJECTION_REASONS,
   type RejectionReason,
 } from '@gatewatch/events';
-import { spliceTunnel, spliceUnavailable } from '@gatewatch/splice';
 import {
   context,
   isSpanContextValid,
@@ -25,13 +22,14 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { ClientHelloReader, type ClientHelloResult, compareVersions } from './clienthello.ts';
+import { compareVersions } from './clienthello.ts';
 import type { GatewayConfig } from './config.ts';
-import type { Counters, TunnelBytes } from './counters.ts';
+import type { Counters } from './counters.ts';
+import type { ClientLink } from './links.ts';
 import type { Policy } from './policy.ts';
-import { type AddressGuard, unmapIPv4 } from './ssrf.ts';
+import type { AddressGuard } from './ssrf.ts';
 import type { Emitter, EventFields } from './telemetry.ts';
-import { dialDirect, dialViaRelay, UpstreamError } from './upstream.ts';
+import { UpstreamError } from './upstream.ts';
 import type { UsageMeter } from './usage.ts';
 
 export interface RuntimeState {
@@ -50,13 +48,6 @@ export interface TunnelContext {
   /** Registers an open tunnel for draining; returns its unregister function. */
   track(close: () => void): () => void;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  502: 'Bad Gateway',
-  504: 'Gateway Timeout',
-};
 
 /** `host:port` / `[v6]:port` → parts; null when malformed. */
 export function parseAuthority(url: string | undefined): { host: string; port: number } | null {
@@ -105,50 +96,29 @@ const VERSION_ATTR: Record<string, string> = {
 
 class Rejected extends Error {}
 
-const peerAddresses = new WeakMap<Socket, string>();
-
-/** The real client behind a load balancer, from its PROXY protocol header. */
-export function setPeerAddress(socket: Socket, address: string): void {
-  peerAddresses.set(socket, unmapIPv4(address));
-}
-
-/** Client address as counted and limited (kept past close); IPv4-mapped IPv6 shown as IPv4. */
-export function peerAddress(socket: Socket): string {
-  let addr = peerAddresses.get(socket);
-  if (addr === undefined) {
-    addr = unmapIPv4(socket.remoteAddress ?? '');
-    if (socket.remoteAddress) peerAddresses.set(socket, addr);
-  }
-  return addr;
-}
-
 export async function handleConnect(
   ctx: TunnelContext,
-  req: IncomingMessage,
-  client: Socket,
+  link: ClientLink,
+  url: string | undefined,
   head: Buffer,
 ): Promise<void> {
   const state = ctx.state();
   const { config } = state;
-  const clientAddress = peerAddress(client);
-  const clientPort = client.remotePort ?? 0;
-  let upstream: Socket | undefined;
+  const { clientAddress, clientPort } = link;
   let clientClosed = false;
-  client.setMaxListeners(32); // the two pipelines, inspection and the tunnel's own close handling watch 'close'
-  client.once('close', () => {
+  link.onClose(() => {
     clientClosed = true;
-    upstream?.destroy();
   });
 
-  const target = parseAuthority(req.url);
+  const target = parseAuthority(url);
   if (!target) {
     ctx.counters.reject('bad_request');
     ctx.emitter.emit(EVENT.NOT_CONNECT, {
       clientAddress,
       reason: 'bad_request',
-      message: `Malformed CONNECT target "${String(req.url).slice(0, 200)}"; expected host:port`,
+      message: `Malformed CONNECT target "${String(url).slice(0, 200)}"; expected host:port`,
     });
-    respond(client, 400);
+    link.respond(400);
     return;
   }
   const { host, port } = target;
@@ -195,8 +165,8 @@ export async function handleConnect(
     emit(REJECTION_REASONS[reason].eventId, { ...f, reason, message });
     root.setAttribute('gatewatch.reason', reason);
     root.setStatus({ code: SpanStatusCode.ERROR, message });
-    if (status) respond(client, status, `X-Gatewatch-Reason: ${reason}\r\n`);
-    else client.destroy();
+    if (status) link.respond(status, `X-Gatewatch-Reason: ${reason}\r\n`);
+    else link.destroy();
     throw new Rejected(message);
   };
 
@@ -204,14 +174,15 @@ export async function handleConnect(
     emit(EVENT.CONNECT_RECEIVED, { message: `CONNECT ${host}:${port} from ${clientAddress}` });
 
     // Client certificate (mTLS listener only).
-    if (client instanceof TLSSocket) {
-      const subjects = certificateSubjects(client);
+    const tls = link.tls;
+    if (tls) {
+      const subjects = certificateSubjects(tls);
       clientSubject = subjects[0] ?? '';
       const shown = subjects[subjects.length - 1] ?? '(none)';
-      if (!client.authorized) {
+      if (!tls.authorized) {
         reject(
           'client_certificate_invalid',
-          `Invalid client certificate: ${shown} (${client.authorizationError ?? 'no certificate'})`,
+          `Invalid client certificate: ${shown} (${tls.authorizationError ?? 'no certificate'})`,
           403,
         );
       }
@@ -262,39 +233,34 @@ export async function handleConnect(
     if (clientClosed) return finishQuiet();
 
     const upSpan = child('upstream.connect');
+    let upstream: { address: string; port: number };
     try {
       // Through a relay the relay resolves; a resolve mapping still chooses what the relay is asked for.
-      upstream = relay
-        ? await dialViaRelay(relay, mapped ? dialHost : host, dialPort, config.limits.connectTimeoutMs)
-        : await dialDirect(dialHost, dialPort, config.limits.connectTimeoutMs);
+      upstream = await link.dial(
+        relay
+          ? { relay, host: mapped ? dialHost : host, port: dialPort }
+          : { host: dialHost, port: dialPort },
+        config.limits.connectTimeoutMs,
+      );
     } catch (err) {
       upSpan.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      upSpan.end();
+      upSpan.end(link.dialedAt());
       return fail((err as Error).message, err instanceof UpstreamError ? err.status : 502);
     }
-    upSpan.setAttribute('network.peer.address', upstream.remoteAddress ?? '');
-    upSpan.end();
+    upSpan.setAttribute('network.peer.address', upstream.address);
+    upSpan.end(link.dialedAt());
     root.setAttributes({
-      'network.peer.address': upstream.remoteAddress ?? '',
-      'network.peer.port': upstream.remotePort ?? 0,
+      'network.peer.address': upstream.address,
+      'network.peer.port': upstream.port,
       'gatewatch.relay': Boolean(relay),
     });
-    const up = upstream;
-    up.setMaxListeners(32);
-    up.on('error', () => up.destroy());
     if (clientClosed) {
-      up.destroy();
+      link.destroy();
       return finishQuiet();
     }
 
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-
-    const tlsSpan = child('tls.inspect');
-    const { result, buffered, closed } = await readClientHello(
-      client,
-      head,
-      config.limits.clientHelloTimeoutMs,
-    );
+    const tlsSpan = ctx.tracer.startSpan('tls.inspect', { startTime: link.dialedAt() }, rootCtx);
+    const { result, buffered, closed } = await link.readHello(head, config.limits.clientHelloTimeoutMs);
     if (result.kind === 'hello') {
       tlsSpan.setAttributes({
         'tls.protocol.version': VERSION_ATTR[result.version] ?? '',
@@ -309,8 +275,7 @@ export async function handleConnect(
     tlsSpan.end();
     // The client hung up before finishing its ClientHello: it went away, it was not refused.
     if (closed && result.kind === 'incomplete') {
-      client.destroy();
-      up.destroy();
+      link.destroy();
       return finishQuiet();
     }
     if (result.kind === 'ssl2' || (result.kind === 'hello' && result.version === 'SSL3.0')) {
@@ -354,15 +319,16 @@ export async function handleConnect(
         ...base,
         message: `Idle tunnel to ${host}:${port} closed after ${config.limits.idleTimeoutMs} ms without traffic`,
       });
-    const spliced =
-      config.zeroCopy && !(client instanceof TLSSocket) && !spliceUnavailable()
-        ? spliceBytes(client, up, buffered, config.limits.idleTimeoutMs, idle, (code, fix) =>
-            emit(EVENT.APPLICATION_ERROR, { message: `Tunnel to ${host}:${port} cut (${code}): ${fix}` }),
-          )
-        : undefined;
-    root.setAttribute('gatewatch.zero_copy', spliced !== undefined);
-    if (spliced) ctx.counters.tunnelsZeroCopy++;
-    const pump = spliced ?? streamBytes(client, up, buffered, config.limits.idleTimeoutMs, idle);
+    const pump = link.pump({
+      zeroCopy: config.zeroCopy,
+      buffered,
+      idleTimeoutMs: config.limits.idleTimeoutMs,
+      onIdle: idle,
+      onShortage: (code, fix) =>
+        emit(EVENT.APPLICATION_ERROR, { message: `Tunnel to ${host}:${port} cut (${code}): ${fix}` }),
+    });
+    root.setAttribute('gatewatch.zero_copy', pump.zeroCopy);
+    if (pump.zeroCopy) ctx.counters.tunnelsZeroCopy++;
     const closeBytes = ctx.counters.carry(pump.measure);
     const sc = root.spanContext();
     const traced = isSpanContextValid(sc);
@@ -389,8 +355,7 @@ export async function handleConnect(
       const message = `Unexpected error in tunnel to ${host}:${port}: ${(err as Error)?.message ?? String(err)}`;
       emit(EVENT.APPLICATION_ERROR, { message });
       root.setStatus({ code: SpanStatusCode.ERROR, message });
-      client.destroy();
-      upstream?.destroy();
+      link.destroy();
     }
     finishSpan();
   }
@@ -399,96 +364,12 @@ export async function handleConnect(
   function fail(message: string, status: number): void {
     emit(EVENT.NETWORKING_ERROR, { message });
     root.setStatus({ code: SpanStatusCode.ERROR, message });
-    respond(client, status);
+    link.respond(status);
     finishSpan();
   }
   function finishQuiet(): void {
     if (!rejected) finishSpan();
   }
-}
-
-interface Pump {
-  measure(): TunnelBytes;
-  close(): void;
-  /** Resolves once both sockets are closed. */
-  closed: Promise<void>;
-}
-
-/** Splice errors that are the gateway's own shortage, not a peer going away (ECONNRESET, EPIPE, …): their fix. */
-const SHORTAGES: Record<string, string> = {
-  EMFILE:
-    'the gateway process is out of file descriptors; raise its open-file limit (ulimit -n, LimitNOFILE)',
-  ENFILE: 'the system is out of file descriptors; raise fs.file-max',
-  ENOMEM: 'the kernel is out of memory for socket buffers and pipes',
-  ENOBUFS: 'the kernel is out of memory for socket buffers and pipes',
-};
-
-/**
- * The kernel moves the bytes (splice(2) on the addon's epoll thread): none pass through JS. Undefined when a
- * socket cannot be handed over (Node still has bytes to write to it), so the caller falls back to streams.
- */
-function spliceBytes(
-  client: Socket,
-  up: Socket,
-  buffered: Buffer,
-  idleTimeoutMs: number,
-  onIdle: () => void,
-  onShortage: (code: string, fix: string) => void,
-): Pump | undefined {
-  let ended!: () => void;
-  const closed = new Promise<void>((resolve) => {
-    ended = resolve;
-  });
-  const tunnel = spliceTunnel(client, up, {
-    pendingUp: buffered,
-    idleTimeoutMs,
-    onEnd(end) {
-      if (end.reason === 'idle') onIdle();
-      const fix = end.reason === 'error' && SHORTAGES[end.code];
-      if (fix) onShortage(end.code, fix);
-      ended();
-    },
-  });
-  return tunnel && { measure: tunnel.bytes, close: tunnel.close, closed };
-}
-
-/**
- * Node streams move the bytes, with backpressure; half-close passes through; an error destroys both sides.
- * Bytes are read from the upstream socket's own counters (from here on: the relay's answer and the CONNECT
- * to it are not tunnel bytes), so the data path does no per-chunk accounting.
- */
-function streamBytes(
-  client: Socket,
-  up: Socket,
-  buffered: Buffer,
-  idleTimeoutMs: number,
-  onIdle: () => void,
-): Pump {
-  const sentBefore = up.bytesWritten;
-  const receivedBefore = up.bytesRead;
-  up.write(buffered);
-  pipeline(client, up, (err) => {
-    if (err) up.destroy();
-  });
-  pipeline(up, client, (err) => {
-    if (err) client.destroy();
-  });
-  const close = () => {
-    client.destroy();
-    up.destroy();
-  };
-  client.setTimeout(idleTimeoutMs, () => {
-    onIdle();
-    close();
-  });
-  const closed = Promise.all(
-    [client, up].map((s) => (s.closed ? undefined : new Promise((r) => s.once('close', r)))),
-  ).then(() => {});
-  return {
-    measure: () => ({ up: up.bytesWritten - sentBefore, down: up.bytesRead - receivedBefore }),
-    close,
-    closed,
-  };
 }
 
 async function resolveOne(host: string, timeoutMs: number): Promise<string> {
@@ -505,46 +386,4 @@ async function resolveOne(host: string, timeoutMs: number): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Read tunnel bytes (starting with whatever came with the CONNECT head) until the parser decides. */
-function readClientHello(
-  client: Socket,
-  head: Buffer,
-  timeoutMs: number,
-): Promise<{ result: ClientHelloResult; buffered: Buffer; closed: boolean }> {
-  const reader = new ClientHelloReader();
-  const first = reader.push(head);
-  if (first.kind !== 'incomplete')
-    return Promise.resolve({ result: first, buffered: reader.buffered(), closed: false });
-  return new Promise((resolve) => {
-    const finish = (result: ClientHelloResult, closed: boolean) => {
-      clearTimeout(timer);
-      client.off('data', onData);
-      client.off('end', onEnd);
-      client.off('close', onEnd);
-      client.pause();
-      resolve({ result, buffered: reader.buffered(), closed });
-    };
-    const onData = (chunk: Buffer) => {
-      const r = reader.push(chunk);
-      if (r.kind !== 'incomplete') finish(r, false);
-    };
-    const onEnd = () => finish(reader.result(), true);
-    const timer = setTimeout(() => finish(reader.result(), false), timeoutMs);
-    client.on('data', onData);
-    client.once('end', onEnd);
-    client.once('close', onEnd);
-    client.resume();
-    // net emits 'end' at EOF even while paused: the client may have hung up while we were dialling.
-    if (client.readableEnded || client.destroyed) onEnd();
-  });
-}
-
-export function respond(socket: Socket, status: number, extra = ''): void {
-  if (socket.destroyed) return;
-  const text = STATUS_TEXT[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
-  socket.destroySoon?.();
-  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -5,14 +5,14 @@
  * addon has let go (its end callback, or a synchronous abort from `close()`/`destroy()`).
  */
 import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
+import { type Server, Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
+/** What the addon's thread tells JS (engine.h NOTE_*). */
+const NOTE = { END: 0, HEAD: 1, GONE: 2, DIALED: 3, DATA: 4, FULL: 5, ACCEPT: 6 } as const;
+
 interface Native {
-  start(
-    onEnd: (id: number, reason: 'closed' | 'error' | 'idle', errno: number) => void,
-    maxPipes: number,
-  ): void;
+  start(onNote: (kind: number, id: number, ...args: unknown[]) => void, maxPipes: number): void;
   add(
     id: number,
     clientFd: number,
@@ -24,6 +24,14 @@ interface Native {
   ): void;
   abort(id: number): boolean;
   stats(): [inUse: number, pooled: number, waits: number];
+  frontListen(fd: number, maxHeaderBytes: number, headerTimeoutMs: number, maxPending: number): number;
+  frontConfigure(listener: number, headerTimeoutMs: number, maxPending: number): void;
+  frontUnlisten(listener: number): void;
+  frontDial(id: number, ip: string, port: number, timeoutMs: number): number;
+  frontRespond(id: number, bytes: Buffer): void;
+  frontClose(id: number): void;
+  frontSplice(id: number, tunnelId: number, counts: Float64Array, idleMs: number): boolean;
+  frontAdopt(id: number): [client: number, upstream: number, buffered: Buffer];
 }
 
 /** How a spliced tunnel ended: both sides closed, one failed (`code`: ECONNRESET, …), idle, or closed by us. */
@@ -107,12 +115,21 @@ function spliceableFd(socket: Socket): number | undefined {
 const live = new Map<number, (end: SpliceEnd) => void>();
 let nextId = 0;
 
+let started = false;
 function start(n: Native): void {
-  n.start(
-    (id, reason, errno) =>
-      live.get(id)?.(reason === 'error' ? { reason, code: getSystemErrorName(-errno) } : { reason }),
-    maxPipes,
-  );
+  if (started) return;
+  started = true;
+  n.start((kind, id, ...a) => {
+    if (kind === NOTE.END) {
+      const [reason, errno] = a as ['closed' | 'error' | 'idle', number];
+      live.get(id)?.(reason === 'error' ? { reason, code: getSystemErrorName(-errno) } : { reason });
+    } else frontNote(kind, id, a);
+  }, maxPipes);
+}
+
+function newTunnelId(): number {
+  nextId = nextId >= 0xffffffff ? 1 : nextId + 1;
+  return nextId;
 }
 
 /** Everything Node has read from `socket` and not delivered yet; then Node stops reading it for good. */
@@ -142,9 +159,8 @@ export function spliceTunnel(
   const clientFd = spliceableFd(client);
   const upstreamFd = spliceableFd(upstream);
   if (clientFd === undefined || upstreamFd === undefined) return undefined;
-  if (nextId === 0) start(n);
-  nextId = nextId >= 0xffffffff ? 1 : nextId + 1;
-  const id = nextId;
+  start(n);
+  const id = newTunnelId();
   const counts = new Float64Array(2);
   const bytes = () => ({ up: counts[0] ?? 0, down: counts[1] ?? 0 });
   const pendingUp = Buffer.concat([opts.pendingUp ?? Buffer.alloc(0), takeOver(client)]);
@@ -181,6 +197,215 @@ export function spliceTunnel(
     bytes,
     close() {
       if (!ended && n.abort(id)) finish({ reason: 'aborted' });
+    },
+  };
+}
+
+// ---- The native front (front.c): accept, request head, dial, 200 and first bytes without Node sockets ----
+
+/** A request head as the front read it (checked by llhttp), or why none came. */
+export type FrontHead =
+  | { method: string; url: string; rest: Buffer }
+  /** `HPE_*` (llhttp's error name; `HPE_HEADER_OVERFLOW` past maxHeaderBytes) or `TIMEOUT` (headerTimeoutMs). */
+  | { error: string };
+
+export interface FrontOptions {
+  maxHeaderBytes: number;
+  headerTimeoutMs: number;
+  /** Connections still sending their head at once; past it a new one gets 503 before its head is read. */
+  maxPending: number;
+}
+
+export interface FrontHandlers {
+  /** A connection was accepted: its head is being read (`onHead` says when it is there, `onGone` if it left). */
+  accept(conn: FrontConn): void;
+  /** A connection was refused with 503 at accept: `maxPending` connections were still sending their heads. */
+  full(clientAddress: string): void;
+}
+
+/** The upstream the front connected to, and when (wall-clock ms). */
+export interface FrontDialed {
+  address: string;
+  port: number;
+  at: number;
+}
+
+/** A failed dial: the errno name (ECONNREFUSED, ETIMEDOUT, …). */
+export class FrontDialError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+    this.name = 'FrontDialError';
+  }
+}
+
+/**
+ * One client connection held by the front. Exactly one of respond/close/splice/adopt ends JS's hold on it;
+ * until then `onHead` gives its request head, `onGone` says when the client hangs up and `onData` (after a
+ * dial) gives the tunnel's first bytes.
+ */
+export class FrontConn {
+  /** The client hung up (or failed) while JS held the connection. */
+  gone = false;
+  onHead?: (head: FrontHead) => void;
+  onGone?: () => void;
+  /** Bytes after the 200 (each batch the thread read), then `eof` once the client finished or failed. */
+  onData?: (chunk: Buffer, eof: boolean) => void;
+  private dialing?: { resolve(d: FrontDialed): void; reject(err: FrontDialError): void };
+  private released = false;
+
+  constructor(
+    private readonly n: Native,
+    readonly id: number,
+    readonly clientAddress: string,
+    readonly clientPort: number,
+    /** Wall-clock ms of the accept. */
+    readonly acceptedAt: number,
+  ) {}
+
+  /** Connects to `ip:port`; on success the front answers the client 200 and starts reading its bytes. */
+  dial(ip: string, port: number, timeoutMs: number): Promise<FrontDialed> {
+    return new Promise((resolve, reject) => {
+      const errno = this.n.frontDial(this.id, ip, port, timeoutMs);
+      if (errno) return reject(new FrontDialError(getSystemErrorName(-errno)));
+      this.dialing = { resolve, reject };
+    });
+  }
+
+  /** Sends `bytes` (an HTTP answer), closes once the client has read it. */
+  respond(bytes: string): void {
+    if (this.release()) this.n.frontRespond(this.id, Buffer.from(bytes, 'latin1'));
+  }
+
+  /** Closes both sockets now. */
+  close(): void {
+    if (this.release()) this.n.frontClose(this.id);
+  }
+
+  /**
+   * The rest of the tunnel moves in the kernel (as spliceTunnel): the bytes read so far go to the upstream
+   * first. Undefined when the connection is no longer there to splice (it was closed).
+   */
+  splice(opts: Omit<SpliceOptions, 'pendingUp'>): SplicedTunnel | undefined {
+    if (!this.release()) return undefined;
+    const id = newTunnelId();
+    const counts = new Float64Array(2);
+    const bytes = () => ({ up: counts[0] ?? 0, down: counts[1] ?? 0 });
+    let ended = false;
+    const finish = (end: SpliceEnd) => {
+      if (ended) return;
+      ended = true;
+      live.delete(id);
+      opts.onEnd(end, bytes());
+    };
+    live.set(id, finish);
+    if (!this.n.frontSplice(this.id, id, counts, opts.idleTimeoutMs)) {
+      live.delete(id);
+      return undefined;
+    }
+    return {
+      bytes,
+      close: () => {
+        if (!ended && this.n.abort(id)) finish({ reason: 'aborted' });
+      },
+    };
+  }
+
+  /**
+   * Hands the sockets to Node (e.g. to dial through a relay proxy): the front forgets them. `buffered` is every
+   * byte it read after the head, which the upstream is owed.
+   */
+  adopt(): { client?: Socket; upstream?: Socket; buffered: Buffer } {
+    if (!this.release()) return { buffered: Buffer.alloc(0) };
+    const [client, upstream, buffered] = this.n.frontAdopt(this.id);
+    const wrap = (fd: number) =>
+      fd >= 0 ? new Socket({ fd, readable: true, writable: true, allowHalfOpen: true }) : undefined;
+    return { client: wrap(client), upstream: wrap(upstream), buffered };
+  }
+
+  /** @internal */
+  note(kind: number, a: unknown[]): void {
+    if (kind === NOTE.HEAD) {
+      const [what, url, rest] = a as [string, string | undefined, Buffer];
+      this.onHead?.(url === undefined ? { error: what } : { method: what, url, rest });
+    } else if (kind === NOTE.GONE) {
+      if (a[0]) this.release(); // it left mid-head: the thread has closed it already
+      this.gone = true;
+      this.onGone?.();
+    } else if (kind === NOTE.DIALED) {
+      const [errno, address, port, at] = a as [number, string, number, number];
+      const d = this.dialing;
+      this.dialing = undefined;
+      if (errno) d?.reject(new FrontDialError(getSystemErrorName(-errno)));
+      else d?.resolve({ address, port, at });
+    } else if (kind === NOTE.DATA) {
+      const [chunk, eof] = a as [Buffer, boolean];
+      if (eof) this.gone = true;
+      this.onData?.(chunk, eof);
+    }
+  }
+
+  private release(): boolean {
+    if (this.released) return false;
+    this.released = true;
+    conns.delete(this.id);
+    return true;
+  }
+}
+
+const conns = new Map<number, FrontConn>();
+const listeners = new Map<number, FrontHandlers>();
+
+function frontNote(kind: number, id: number, a: unknown[]): void {
+  if (kind === NOTE.ACCEPT) {
+    const [address, port, at] = a as [string, number, number];
+    const conn = new FrontConn(native as Native, id, address, port, at);
+    conns.set(id, conn);
+    const handlers = listeners.get(a[4] as number);
+    if (handlers) handlers.accept(conn);
+    else conn.close();
+  } else if (kind === NOTE.FULL) {
+    listeners.get(a[4] as number)?.full(a[0] as string);
+  } else {
+    conns.get(id)?.note(kind, a);
+  }
+}
+
+export interface FrontListener {
+  /** Live settings (a config reload). */
+  configure(opts: Omit<FrontOptions, 'maxHeaderBytes'>): void;
+  /** Stops accepting; connections already accepted carry on. */
+  close(): void;
+}
+
+/**
+ * Serves connections of a listening socket on the addon's thread: `server` must be listening (its address
+ * is kept: the front takes a duplicate of the socket, and the server is closed).
+ */
+export function listenFront(server: Server, opts: FrontOptions, handlers: FrontHandlers): FrontListener {
+  const n = native;
+  if (!n) throw new Error(`cannot serve natively: ${unavailable}`);
+  const handle = (server as unknown as { _handle?: { fd?: number; close(): void } })._handle;
+  const fd = handle?.fd;
+  if (!handle || typeof fd !== 'number' || fd < 0)
+    throw new Error('cannot serve natively: the server has no listening socket');
+  start(n);
+  const id = n.frontListen(fd, opts.maxHeaderBytes, opts.headerTimeoutMs, opts.maxPending);
+  listeners.set(id, handlers);
+  // Node stops polling its copy. In a cluster worker, the handle's own close() would also tell the primary to
+  // drop the shared socket, and the next worker could not bind the port again: the primary keeps it (and drops
+  // it once its workers have exited).
+  handle.close = Object.getPrototypeOf(handle).close;
+  server.close();
+  let open = true;
+  return {
+    configure(o) {
+      if (open) n.frontConfigure(id, o.headerTimeoutMs, o.maxPending);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      n.frontUnlisten(id);
+      listeners.delete(id);
     },
   };
 }

@@ -9,83 +9,11 @@
  * pipes at all. EOF on one side is passed on as shutdown(SHUT_WR) on the other (half-close); an error on
  * either side, an idle timeout or an abort ends both.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <node_api.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+#include "engine.h"
 
-#define CHUNK (1 << 18)   /* bytes asked of one splice from a socket: a pipe's capacity (PIPE_BYTES) */
-#define PIPE_BYTES (1 << 18) /* pipe capacity asked for: 4x the default 64 KiB, a quarter of the syscalls per GB */
-#define POOL_MAX 256      /* idle pipes kept for reuse; the rest are closed */
-#define PIPES_MAX 1024    /* pipes in use at once per process, unless GATEWATCH_SPLICE_MAX_PIPES says otherwise */
-#define EVENTS 256
-
-enum { END_CLOSED = 0, END_ERROR, END_IDLE };
 static const char *END_NAMES[] = {"closed", "error", "idle"};
 
-typedef struct tunnel tunnel;
-typedef struct direction direction;
-
-struct direction {
-  tunnel *t;
-  int from, to;          /* sockets */
-  int pipe[2];           /* [-1, -1] while idle */
-  size_t in_pipe;        /* bytes spliced in and not yet out */
-  uint8_t *pending;      /* bytes Node had already read, written before any splicing */
-  size_t pending_len, pending_off;
-  int readable, writable, eof, done;
-  double *bytes;         /* this direction's slot in the tunnel's Float64Array (read by JS at any time) */
-  int starved;           /* waiting for a pipe (the process is at its pipe limit) */
-  direction *starved_prev, *starved_next;
-};
-
-typedef struct {
-  tunnel *t;
-  int side; /* 0 client, 1 upstream */
-} endpoint;
-
-struct tunnel {
-  uint32_t id;
-  int fd[2];
-  direction dir[2]; /* 0: client → upstream (up), 1: upstream → client (down) */
-  endpoint ep[2];
-  int64_t last_ms, idle_ms;
-  int ended, end, err;
-  double *counts;
-  napi_ref counts_ref;
-  tunnel *prev, *next;   /* live list (thread) */
-  tunnel *next_done;     /* graveyard / completion list */
-};
-
-typedef struct {
-  pthread_mutex_t lock; /* held by the thread while it works a batch, and by JS in abort/stats */
-  pthread_mutex_t inbox_lock; /* guards only `inbox`, so add() never waits for a batch to finish */
-  tunnel *inbox;        /* added by JS, moved to `live` by whoever next holds `lock` */
-  pthread_t thread;
-  int epfd, wakefd, stopping;
-  tunnel *live;
-  tunnel *graveyard; /* aborted by JS: freed by the thread once no event batch can name them */
-  tunnel *completed; /* ended on their own: handed to JS (which frees them) once the batch is over */
-  int pool[POOL_MAX][2];
-  int pooled;
-  int pipes_out, pipes_max; /* pipes held by directions, and the cap */
-  double pipe_waits;        /* times a direction had to wait for a pipe */
-  direction *starved_head, *starved_tail; /* FIFO: served as pipes come back */
-  int starved_count;
-  napi_threadsafe_function tsfn;
-  uint32_t active; /* tunnels JS has not seen end yet (main thread only) */
-} engine;
-
-static int64_t now_ms(void) {
+int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -234,6 +162,7 @@ static void retire(engine *e, tunnel *t, int end, int err) {
   t->err = err;
   epoll_ctl(e->epfd, EPOLL_CTL_DEL, t->fd[0], NULL);
   epoll_ctl(e->epfd, EPOLL_CTL_DEL, t->fd[1], NULL);
+  if (t->owns_fds) { close(t->fd[0]); close(t->fd[1]); }
   for (int i = 0; i < 2; i++) {
     unstarve(e, &t->dir[i]);
     pipe_put(e, &t->dir[i]);
@@ -257,19 +186,21 @@ static void work(engine *e, tunnel *t, int64_t now) {
 static void *run(void *arg) {
   engine *e = arg;
   struct epoll_event events[EVENTS];
-  int64_t next_scan = now_ms() + 1000;
+  int64_t next_scan = now_ms() + 1000, wait_ms = 1000;
   for (;;) {
-    int n = epoll_wait(e->epfd, events, EVENTS, 1000);
+    int n = epoll_wait(e->epfd, events, EVENTS, (int)wait_ms);
     pthread_mutex_lock(&e->lock);
     if (e->stopping) { pthread_mutex_unlock(&e->lock); return NULL; }
     take_inbox(e); /* a tunnel is in the inbox before its sockets are watched: this batch may name it */
     int64_t now = now_ms();
     for (int i = 0; i < n; i++) {
-      if (events[i].data.ptr == NULL) { uint64_t v; (void)!read(e->wakefd, &v, sizeof v); continue; }
-      endpoint *ep = events[i].data.ptr;
+      watch *w = events[i].data.ptr;
+      if (w == NULL) { uint64_t v; (void)!read(e->wakefd, &v, sizeof v); continue; }
+      uint32_t ev = events[i].events;
+      if (w->kind != W_TUNNEL) { front_event(e, w, ev, now); continue; }
+      endpoint *ep = (endpoint *)w;
       tunnel *t = ep->t;
       if (t->ended) continue; /* aborted by JS earlier in this batch */
-      uint32_t ev = events[i].events;
       if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) t->dir[ep->side].readable = 1;
       if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) t->dir[1 - ep->side].writable = 1;
       work(e, t, now);
@@ -285,6 +216,9 @@ static void *run(void *arg) {
         }
       }
     }
+    wait_ms = front_tick(e, now);
+    if (wait_ms > next_scan - now) wait_ms = next_scan - now;
+    if (wait_ms < 1) wait_ms = 1;
     /* Directions waiting for a pipe get one as they come back. A pass tries at most as many as were waiting
      * when it began (one that fails again goes to the back), so running out of descriptors retries about once a
      * second instead of spinning. */
@@ -297,20 +231,78 @@ static void *run(void *arg) {
     while (e->completed) {
       tunnel *t = e->completed;
       e->completed = t->next_done;
-      napi_call_threadsafe_function(e->tsfn, t, napi_tsfn_nonblocking);
+      note *m = calloc(1, sizeof *m);
+      m->kind = NOTE_END;
+      m->t = t;
+      post(e, m);
     }
     while (e->graveyard) {
       tunnel *t = e->graveyard;
       e->graveyard = t->next_done;
       free(t);
     }
+    front_flush(e);
     pthread_mutex_unlock(&e->lock);
   }
 }
 
+void post(engine *e, note *m) {
+  if (napi_call_threadsafe_function(e->tsfn, m, napi_tsfn_nonblocking) != napi_ok) {
+    free(m->s1);
+    free(m->s2);
+    free(m->data);
+    if (m->kind == NOTE_END) free(m->t);
+    free(m);
+  }
+}
+
+void tunnel_init(tunnel *t, uint32_t id, int client, int upstream, double *counts, int64_t idle_ms) {
+  t->id = id;
+  t->fd[0] = client;
+  t->fd[1] = upstream;
+  t->idle_ms = idle_ms;
+  t->last_ms = now_ms();
+  t->counts = counts;
+  for (int i = 0; i < 2; i++) {
+    direction *d = &t->dir[i];
+    d->from = t->fd[i];
+    d->to = t->fd[1 - i];
+    d->t = t;
+    d->pipe[0] = d->pipe[1] = -1;
+    d->bytes = &t->counts[i];
+    d->readable = d->writable = 1;
+    t->ep[i].w.kind = W_TUNNEL;
+    t->ep[i].t = t;
+    t->ep[i].side = i;
+  }
+}
+
+/* Readiness is edge-triggered: the thread runs the first pump itself (ADD reports the current state). */
+int tunnel_watch(engine *e, tunnel *t) {
+  for (int i = 0; i < 2; i++) {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &t->ep[i]};
+    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, t->fd[i], &ev) != 0) return errno;
+  }
+  return 0;
+}
+
+int tunnel_go(engine *e, tunnel *t) {
+  t->prev = NULL;
+  t->next = e->live;
+  if (e->live) e->live->prev = t;
+  e->live = t;
+  int err = tunnel_watch(e, t);
+  if (err) {
+    retire(e, t, END_CLOSED, 0);
+    t->next_done = e->graveyard;
+    e->graveyard = t;
+  }
+  return err;
+}
+
 /* ---- JS side (main thread) ---- */
 
-static engine *the_engine;
+engine *the_engine;
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "splice: " #call " failed"); return NULL; } } while (0)
 
@@ -319,25 +311,44 @@ static void release_counts(napi_env env, tunnel *t) {
   t->counts_ref = NULL;
 }
 
-static void done_active(napi_env env, engine *e) {
+void active_done(napi_env env, engine *e) {
   if (--e->active == 0) napi_unref_threadsafe_function(env, e->tsfn);
 }
 
-/* Completion on the main thread: onEnd(id, reason, errno). */
+/* Something JS waits for (a tunnel's end, a listener's connections) keeps the process alive. */
+void active_add(napi_env env, engine *e) {
+  if (e->active++ == 0) napi_ref_threadsafe_function(env, e->tsfn);
+}
+
+/* On the main thread: onNote(kind, id, ...): a tunnel's end (id, reason, errno) or a front note (front.c,
+ * its listener last). */
 static void call_js(napi_env env, napi_value cb, void *ctx, void *data) {
   (void)ctx;
-  tunnel *t = data;
+  note *m = data;
   if (env && cb) {
-    napi_value argv[3], undef;
-    napi_create_uint32(env, t->id, &argv[0]);
-    napi_create_string_utf8(env, END_NAMES[t->end], NAPI_AUTO_LENGTH, &argv[1]);
-    napi_create_int32(env, t->err, &argv[2]);
+    napi_value argv[7], undef;
+    size_t argc = 4;
+    napi_create_int32(env, m->kind, &argv[0]);
+    napi_create_uint32(env, m->id, &argv[1]);
+    if (m->kind == NOTE_END) {
+      tunnel *t = m->t;
+      napi_create_uint32(env, t->id, &argv[1]);
+      napi_create_string_utf8(env, END_NAMES[t->end], NAPI_AUTO_LENGTH, &argv[2]);
+      napi_create_int32(env, t->err, &argv[3]);
+      release_counts(env, t);
+      active_done(env, the_engine);
+    } else {
+      argc = 7;
+      front_notify(env, m, argv);
+    }
     napi_get_undefined(env, &undef);
-    release_counts(env, t);
-    done_active(env, the_engine);
-    napi_call_function(env, undef, cb, 3, argv, NULL);
+    napi_call_function(env, undef, cb, argc, argv, NULL);
   }
-  free(t);
+  if (m->kind == NOTE_END) free(m->t);
+  free(m->s1);
+  free(m->s2);
+  free(m->data);
+  free(m);
 }
 
 static void stop_engine(void *arg) {
@@ -370,6 +381,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   CHECK(napi_create_string_utf8(env, "gatewatch-splice", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &e->tsfn));
   CHECK(napi_unref_threadsafe_function(env, e->tsfn));
+  front_init(e);
   if (pthread_create(&e->thread, NULL, run, e) != 0) { napi_throw_error(env, NULL, "splice: no thread"); return NULL; }
   napi_add_env_cleanup_hook(env, stop_engine, e);
   the_engine = e;
@@ -409,35 +421,14 @@ static napi_value add(napi_env env, napi_callback_info info) {
   CHECK(napi_get_typedarray_info(env, argv[3], &type, &length, &counts, NULL, NULL));
   if (type != napi_float64_array || length < 2) { free(t); napi_throw_type_error(env, NULL, "splice: counts must be a Float64Array(2)"); return NULL; }
   CHECK(napi_create_reference(env, argv[3], 1, &t->counts_ref));
-  t->id = id;
-  t->fd[0] = get_fd(env, argv[1]);
-  t->fd[1] = get_fd(env, argv[2]);
-  t->idle_ms = (int64_t)idle;
-  t->last_ms = now_ms();
-  t->counts = counts;
-  for (int i = 0; i < 2; i++) {
-    direction *d = &t->dir[i];
-    d->from = t->fd[i];
-    d->to = t->fd[1 - i];
-    d->t = t;
-    d->pipe[0] = d->pipe[1] = -1;
-    d->bytes = &t->counts[i];
-    d->readable = d->writable = 1;
-    d->pending = copy_buffer(env, argv[5 + i], &d->pending_len);
-    t->ep[i].t = t;
-    t->ep[i].side = i;
-  }
+  tunnel_init(t, id, get_fd(env, argv[1]), get_fd(env, argv[2]), counts, (int64_t)idle);
+  for (int i = 0; i < 2; i++) t->dir[i].pending = copy_buffer(env, argv[5 + i], &t->dir[i].pending_len);
   pthread_mutex_lock(&e->inbox_lock);
   t->next = e->inbox;
   e->inbox = t;
   pthread_mutex_unlock(&e->inbox_lock);
-  if (e->active++ == 0) napi_ref_threadsafe_function(env, e->tsfn);
-  /* Readiness is edge-triggered: the thread runs the first pump itself (ADD reports the current state). */
-  int err = 0;
-  for (int i = 0; i < 2 && !err; i++) {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &t->ep[i]};
-    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, t->fd[i], &ev) != 0) err = errno;
-  }
+  active_add(env, e);
+  int err = tunnel_watch(e, t);
   if (err) {
     /* Undo as an abort does: an event of the socket that was added may already be in the thread's hands. */
     pthread_mutex_lock(&e->lock);
@@ -447,7 +438,7 @@ static napi_value add(napi_env env, napi_callback_info info) {
     t->next_done = e->graveyard;
     e->graveyard = t;
     pthread_mutex_unlock(&e->lock);
-    done_active(env, e);
+    active_done(env, e);
     napi_throw_error(env, NULL, strerror(err));
   }
   return NULL;
@@ -478,7 +469,7 @@ static napi_value abort_tunnel(napi_env env, napi_callback_info info) {
       break;
     }
     pthread_mutex_unlock(&e->lock);
-    if (found) done_active(env, e);
+    if (found) active_done(env, e);
   }
   CHECK(napi_get_boolean(env, found, &result));
   return result;
@@ -512,6 +503,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
+  front_define(env, exports);
   return exports;
 }
 
