@@ -91,6 +91,7 @@ typedef struct {
   tunnel *inbox;        /* added by JS, moved to `live` by whoever next holds `lock` */
   pthread_t thread;
   int epfd, wakefd, stopping;
+  int64_t wake_at; /* when the thread's epoll_wait times out (monotonic ms) */
   tunnel *live;
   tunnel *graveyard; /* aborted by JS: freed by the thread once no event batch can name them */
   tunnel *completed; /* ended on their own: handed to JS (which frees them) once the batch is over */
@@ -109,6 +110,8 @@ extern engine *the_engine;
 
 int64_t now_ms(void);
 void post(engine *e, note *n);
+/* Wakes the thread if `deadline` comes before its planned wake-up (a JS call armed it). Caller holds the lock. */
+void nudge(engine *e, int64_t deadline);
 /* Makes a tunnel of two connected sockets and starts watching them; 0 or an errno. Caller holds the lock. */
 int tunnel_watch(engine *e, tunnel *t);
 /* Adds a tunnel to the live list and watches it; 0 or an errno (then it is retired). Caller holds the lock. */

@@ -134,6 +134,8 @@ static const char FULL_503[] =
     "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n"
     "X-Gatewatch-Reason: connection_limit\r\n\r\n";
 
+static void read_head(engine *e, conn *c);
+
 /* Workers of one node share the socket: one of them is woken per connection, not all. */
 static int watch_listener(engine *e, listener *l) {
   struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &l->w};
@@ -199,6 +201,7 @@ static void accept_all(engine *e, listener *l, int64_t now) {
     m->port = port;
     m->at = wall_ms();
     post(e, m);
+    read_head(e, c); /* the head is often there already: JS then hears of both at one wake-up */
   }
 }
 
@@ -596,11 +599,11 @@ static napi_value js_dial(napi_env env, napi_callback_info info) {
         c->up = fd;
         c->state = C_DIALING;
         arm(e->fr, c, now_ms() + timeout);
+        nudge(e, c->deadline);
       }
     }
   }
   pthread_mutex_unlock(&e->lock);
-  if (!err) { uint64_t one = 1; (void)!write(e->wakefd, &one, sizeof one); } /* its deadline may be the nearest */
   return number(env, err);
 }
 
@@ -621,11 +624,10 @@ static napi_value js_respond(napi_env env, napi_callback_info info) {
     if (c->state == C_HEAD) e->fr->pending--;
     c->state = C_LINGER;
     arm(e->fr, c, now_ms() + 1000);
+    nudge(e, c->deadline);
     linger_read(e, c);
   }
   pthread_mutex_unlock(&e->lock);
-  uint64_t one = 1;
-  (void)!write(e->wakefd, &one, sizeof one);
   return NULL;
 }
 
@@ -675,11 +677,10 @@ static napi_value js_splice(napi_env env, napi_callback_info info) {
     ok = 1;
   }
   pthread_mutex_unlock(&e->lock);
+  /* No wake-up needed: its sockets are watched now, and the upstream's first EPOLLOUT starts the pumping. */
   if (ok) {
     if (err) napi_delete_reference(env, t->counts_ref), t->counts_ref = NULL; /* retired: its end is never told */
     else active_add(env, e);
-    uint64_t one = 1;
-    (void)!write(e->wakefd, &one, sizeof one);
   }
   napi_get_boolean(env, ok && !err, &result);
   return result;

@@ -219,6 +219,7 @@ static void *run(void *arg) {
     wait_ms = front_tick(e, now);
     if (wait_ms > next_scan - now) wait_ms = next_scan - now;
     if (wait_ms < 1) wait_ms = 1;
+    e->wake_at = now + wait_ms;
     /* Directions waiting for a pipe get one as they come back. A pass tries at most as many as were waiting
      * when it began (one that fails again goes to the back), so running out of descriptors retries about once a
      * second instead of spinning. */
@@ -244,6 +245,12 @@ static void *run(void *arg) {
     front_flush(e);
     pthread_mutex_unlock(&e->lock);
   }
+}
+
+void nudge(engine *e, int64_t deadline) {
+  if (deadline >= e->wake_at) return;
+  uint64_t one = 1;
+  (void)!write(e->wakefd, &one, sizeof one);
 }
 
 void post(engine *e, note *m) {
@@ -382,6 +389,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   CHECK(napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &e->tsfn));
   CHECK(napi_unref_threadsafe_function(env, e->tsfn));
   front_init(e);
+  e->wake_at = now_ms() + 1000; /* run() waits at most a second at first */
   if (pthread_create(&e->thread, NULL, run, e) != 0) { napi_throw_error(env, NULL, "splice: no thread"); return NULL; }
   napi_add_env_cleanup_hook(env, stop_engine, e);
   the_engine = e;
