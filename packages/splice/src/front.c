@@ -45,7 +45,8 @@ struct conn {
   uint8_t *buf;     /* the head, then the tunnel's first bytes */
   size_t len, cap, cap_max, head_len, told;
   opaque parser;
-  listener *l;
+  uint32_t listener; /* its id: a connection outlives a listener JS closed */
+  int max_header;
   conn *prev, *next, *hnext, *next_dead;
 };
 
@@ -94,7 +95,7 @@ static note *new_note(int kind, conn *c) {
   note *m = calloc(1, sizeof *m);
   m->kind = kind;
   m->id = c->id;
-  m->listener = c->l->id;
+  m->listener = c->listener;
   return m;
 }
 
@@ -182,7 +183,8 @@ static void accept_all(engine *e, listener *l, int64_t now) {
     do { c->id = ++f->next_id; } while (c->id == 0 || find(f, c->id));
     c->fd = fd;
     c->up = -1;
-    c->l = l;
+    c->listener = l->id;
+    c->max_header = l->max_header;
     c->cap_max = (size_t)l->max_header + HELLO_MAX;
     c->cap = 2048; /* most heads and ClientHellos fit; grown on demand up to cap_max */
     c->buf = malloc(c->cap);
@@ -225,7 +227,7 @@ static void head_done(engine *e, conn *c, const char *what, const char *url, siz
 /* The request target of a request line llhttp has accepted: between its first two spaces. */
 static void complete(engine *e, conn *c, size_t head_len) {
   c->head_len = head_len;
-  if ((int)head_len > c->l->max_header) { head_done(e, c, "HPE_HEADER_OVERFLOW", NULL, 0); return; }
+  if ((int)head_len > c->max_header) { head_done(e, c, "HPE_HEADER_OVERFLOW", NULL, 0); return; }
   const char *line = (const char *)c->buf;
   const char *sp1 = memchr(line, ' ', head_len);
   const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', head_len - (size_t)(sp1 + 1 - line)) : NULL;
@@ -279,7 +281,7 @@ static void read_head(engine *e, conn *c) {
     } else {
       size_t end = head_end(c, from);
       if (end) complete(e, c, end);
-      else if (c->len > (size_t)c->l->max_header) head_done(e, c, "HPE_HEADER_OVERFLOW", NULL, 0);
+      else if (c->len > (size_t)c->max_header) head_done(e, c, "HPE_HEADER_OVERFLOW", NULL, 0);
     }
   }
 }

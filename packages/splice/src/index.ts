@@ -3,6 +3,8 @@
  * sockets to the addon (`splice.c`), which moves every further byte in the kernel with splice(2) on one
  * epoll thread. Node keeps owning the sockets: it stops reading them here, and closes them only once the
  * addon has let go (its end callback, or a synchronous abort from `close()`/`destroy()`).
+ * `listenFront` goes further: the same thread accepts, reads the request head and dials (front.c), so a
+ * tunnel served that way never has a Node socket at all.
  */
 import { createRequire } from 'node:module';
 import { type Server, Socket } from 'node:net';
