@@ -130,6 +130,8 @@ export const configSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** Move inspected tunnels' bytes in the kernel (Linux splice(2)); false = through Node streams. */
     zeroCopy: z.boolean().default(true),
+    /** Serve the plain listener on the addon's thread (no Node socket per tunnel) when tunnels are spliced. */
+    nativeFront: z.boolean().default(true),
   })
   .strict();
 
@@ -247,6 +249,7 @@ export const ENV_VARS: Record<string, { path: string; kind: EnvKind }> = {
   GATEWATCH_LOG_LEVEL: { path: 'logLevel', kind: 'string' },
   GATEWATCH_WORKERS: { path: 'workers', kind: 'int' },
   GATEWATCH_ZERO_COPY: { path: 'zeroCopy', kind: 'bool' },
+  GATEWATCH_NATIVE_FRONT: { path: 'nativeFront', kind: 'bool' },
 };
 
 function convert(kind: EnvKind, raw: string): unknown {

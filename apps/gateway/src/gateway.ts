@@ -137,6 +137,7 @@ const RESTART_KEYS = [
   'tlsListener',
   'counterIntervalMs',
   'workers',
+  'nativeFront',
 ] as const;
 
 /** Event 100 text of a live reload, naming what waits for a restart. */
@@ -168,7 +169,7 @@ export function announceStart(
     });
   }
   emitter.emit(EVENT.SERVICE_STARTED, {
-    message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${info.port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}${processes}, ${c.zeroCopy && !noSplice ? 'zero-copy tunnels' : 'stream tunnels'}`,
+    message: `Gatewatch gateway ${GATEWAY_VERSION} started on ${c.listenHost}:${info.port}${info.tlsPort ? ` (mTLS ${info.tlsPort})` : ''}, admin ${c.adminHost}:${info.adminPort}, config ${version}${processes}, ${nativeFront(c) ? 'native front, ' : ''}${c.zeroCopy && !noSplice ? 'zero-copy tunnels' : 'stream tunnels'}`,
   });
 }
 
@@ -640,7 +641,7 @@ const headerTooLargeMessage = (addr: string, max: number) =>
  * spliced; PROXY protocol headers are read by Node's path.
  */
 export function nativeFront(c: GatewayConfig): boolean {
-  return c.zeroCopy && !c.proxyProtocol && !spliceUnavailable();
+  return c.nativeFront && c.zeroCopy && !c.proxyProtocol && !spliceUnavailable();
 }
 
 const frontOptions = (c: GatewayConfig) => ({

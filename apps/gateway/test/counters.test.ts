@@ -20,10 +20,16 @@ import {
   workspaceSuite,
 } from './helpers.ts';
 
-// Both data paths: tunnels moved by the kernel (splice, the default on Linux) and by Node streams.
-for (const zeroCopy of [true, false])
-  describe(`counters equal the ground truth (${zeroCopy ? 'zero-copy' : 'streams'})`, () => {
-    const ctx = workspaceSuite({ counterIntervalMs: 200, zeroCopy });
+// Every data path: the native front with spliced tunnels (the default on Linux), Node sockets with spliced
+// tunnels (as behind PROXY protocol), and Node streams.
+const PATHS = [
+  { name: 'native front, zero-copy', zeroCopy: true, nativeFront: true },
+  { name: 'Node sockets, zero-copy', zeroCopy: true, nativeFront: false },
+  { name: 'streams', zeroCopy: false, nativeFront: false },
+];
+for (const { name, zeroCopy, nativeFront } of PATHS)
+  describe(`counters equal the ground truth (${name})`, () => {
+    const ctx = workspaceSuite({ counterIntervalMs: 200, zeroCopy, nativeFront });
 
     it('a scripted mix gives exact counters, reasons, bytes and the same figures on /metrics', async () => {
       const truth = { up: 0, down: 0 };
@@ -120,6 +126,7 @@ for (const zeroCopy of [true, false])
         workspaces: [WS],
         resolve: ctx.gw.gateway.config().resolve,
         zeroCopy,
+        nativeFront,
       });
       const upload = agentUpload(g.info.port, WS_HOST, ctx.pki.caCert, 500_000);
       await g.waitEvent((e) => e.eventId === EVENT.TLS_SESSION_VERIFIED);
@@ -141,6 +148,7 @@ for (const zeroCopy of [true, false])
         workspaces: [WS],
         resolve: ctx.gw.gateway.config().resolve,
         zeroCopy,
+        nativeFront,
       });
       const hello = await nodeHello('TLSv1.2', WS_HOST);
       const { socket } = await rawConnect(g.info.port, `${WS_HOST}:443`, { extra: hello });
