@@ -270,23 +270,15 @@ export class FrontLink implements ClientLink {
   readHello(head: Buffer, timeoutMs: number): Promise<HelloRead> {
     if (this.node) return this.node.readHello(head, timeoutMs);
     // The front answered 200 when the dial succeeded and reads on its own.
-    const reader = new ClientHelloReader();
-    const first = reader.push(head);
-    if (first.kind !== 'incomplete')
-      return Promise.resolve({ result: first, buffered: reader.buffered(), closed: false });
-    return new Promise((resolve) => {
-      const finish = (result: ClientHelloResult, closed: boolean) => {
-        clearTimeout(timer);
-        this.conn.onData = undefined;
-        resolve({ result, buffered: reader.buffered(), closed });
-      };
-      const timer = setTimeout(() => finish(reader.result(), false), timeoutMs);
+    return readHello(head, timeoutMs, (data, end) => {
       this.conn.onData = (chunk, eof) => {
-        const r = chunk.length ? reader.push(chunk) : reader.result();
-        if (r.kind !== 'incomplete') finish(r, false);
-        else if (eof) finish(reader.result(), true);
+        if (chunk.length) data(chunk);
+        if (eof) end();
       };
-      if (this.conn.gone) finish(reader.result(), true);
+      if (this.conn.gone) end();
+      return () => {
+        this.conn.onData = undefined;
+      };
     });
   }
 
@@ -393,32 +385,55 @@ function streamBytes(client: Socket, up: Socket, opts: PumpOptions): Pump {
   };
 }
 
-/** Read tunnel bytes (starting with whatever came with the CONNECT head) until the parser decides. */
-function readClientHello(client: Socket, head: Buffer, timeoutMs: number): Promise<HelloRead> {
+/**
+ * Reads tunnel bytes (those that came with the CONNECT head first) until the ClientHello parser decides, the
+ * client ends or the timeout passes. `listen` feeds the chunks and the end, and returns how to stop listening.
+ */
+function readHello(
+  head: Buffer,
+  timeoutMs: number,
+  listen: (data: (chunk: Buffer) => void, end: () => void) => () => void,
+): Promise<HelloRead> {
   const reader = new ClientHelloReader();
   const first = reader.push(head);
   if (first.kind !== 'incomplete')
     return Promise.resolve({ result: first, buffered: reader.buffered(), closed: false });
   return new Promise((resolve) => {
+    let stop: (() => void) | undefined;
+    let done = false;
     const finish = (result: ClientHelloResult, closed: boolean) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      client.off('data', onData);
-      client.off('end', onEnd);
-      client.off('close', onEnd);
-      client.pause();
+      stop?.();
       resolve({ result, buffered: reader.buffered(), closed });
     };
-    const onData = (chunk: Buffer) => {
-      const r = reader.push(chunk);
-      if (r.kind !== 'incomplete') finish(r, false);
-    };
-    const onEnd = () => finish(reader.result(), true);
     const timer = setTimeout(() => finish(reader.result(), false), timeoutMs);
-    client.on('data', onData);
-    client.once('end', onEnd);
-    client.once('close', onEnd);
+    stop = listen(
+      (chunk) => {
+        const r = reader.push(chunk);
+        if (r.kind !== 'incomplete') finish(r, false);
+      },
+      () => finish(reader.result(), true),
+    );
+    if (done) stop(); // it ended while listen() was still setting up
+  });
+}
+
+/** The ClientHello from a Node socket (paused again once decided: the pump takes over). */
+function readClientHello(client: Socket, head: Buffer, timeoutMs: number): Promise<HelloRead> {
+  return readHello(head, timeoutMs, (data, end) => {
+    client.on('data', data);
+    client.once('end', end);
+    client.once('close', end);
     client.resume();
     // net emits 'end' at EOF even while paused: the client may have hung up while we were dialling.
-    if (client.readableEnded || client.destroyed) onEnd();
+    if (client.readableEnded || client.destroyed) end();
+    return () => {
+      client.off('data', data);
+      client.off('end', end);
+      client.off('close', end);
+      client.pause();
+    };
   });
 }
