@@ -232,21 +232,29 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     },
   };
 
-  const refuse = (socket: Socket, reason: RejectionReason, message: string, status: number | null) => {
+  /** One refusal: one counted reason and one event. */
+  const reject = (clientAddress: string, { reason, message }: Refusal) => {
     counters.reject(reason);
-    emitter.emit(REJECTION_REASONS[reason].eventId, {
-      clientAddress: peerAddress(socket),
-      reason,
-      message,
-    });
+    emitter.emit(REJECTION_REASONS[reason].eventId, { clientAddress, reason, message });
+  };
+  const refuse = (socket: Socket, reason: RejectionReason, message: string, status: number | null) => {
+    reject(peerAddress(socket), { reason, message });
     if (status) respond(socket, status);
     else socket.destroy();
   };
 
+  /** A request head the parser refused (llhttp's error code): 431 past maxHeaderBytes, else 400. */
+  const headerError = (addr: string, code: string): Refusal & { status: number } =>
+    code === 'HPE_HEADER_OVERFLOW'
+      ? {
+          reason: 'header_too_large',
+          message: `Request header from ${addr} larger than ${state.config.limits.maxHeaderBytes} bytes (limits.maxHeaderBytes)`,
+          status: 431,
+        }
+      : { reason: 'bad_request', message: `Malformed request from ${addr}: ${code}`, status: 400 };
+
   /** The node's connection limits for one more connection from `addr`: a refusal, or undefined. */
-  const overLimit = (
-    addr: string,
-  ): { reason: RejectionReason; message: string; status: 503 | 429 } | undefined => {
+  const overLimit = (addr: string): (Refusal & { status: 503 | 429 }) | undefined => {
     const { limits } = state.config;
     if (sockets.size + peers.connections >= limits.maxConnections) {
       return {
@@ -324,8 +332,7 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     if (stopping) return conn.close();
     const refusal = overLimit(addr);
     if (refusal) {
-      counters.reject(refusal.reason);
-      emitter.emit(REJECTION_REASONS[refusal.reason].eventId, { clientAddress: addr, ...refusal });
+      reject(addr, refusal);
       return conn.respond(answer(refusal.status));
     }
     const release = counters.open(addr);
@@ -340,27 +347,14 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
   const onFrontHead = (link: FrontLink, head: FrontHead) => {
     const addr = link.clientAddress;
     if ('error' in head) {
-      const limits = state.config.limits;
       if (head.error === 'TIMEOUT') {
-        counters.reject('header_timeout');
-        emitter.emit(REJECTION_REASONS.header_timeout.eventId, {
-          clientAddress: addr,
-          reason: 'header_timeout',
-          message: headerTimeoutMessage(addr, limits.headerTimeoutMs),
-        });
+        const message = headerTimeoutMessage(addr, state.config.limits.headerTimeoutMs);
+        reject(addr, { reason: 'header_timeout', message });
         return link.destroy();
       }
-      const reason = head.error === 'HPE_HEADER_OVERFLOW' ? 'header_too_large' : 'bad_request';
-      counters.reject(reason);
-      emitter.emit(REJECTION_REASONS[reason].eventId, {
-        clientAddress: addr,
-        reason,
-        message:
-          reason === 'header_too_large'
-            ? headerTooLargeMessage(addr, limits.maxHeaderBytes)
-            : `Malformed request from ${addr}: ${head.error}`,
-      });
-      return link.respond(reason === 'header_too_large' ? 431 : 400);
+      const refusal = headerError(addr, head.error);
+      reject(addr, refusal);
+      return link.respond(refusal.status);
     }
     if (head.method !== 'CONNECT') {
       notConnect(addr, head.method, head.url);
@@ -368,13 +362,12 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     }
     tunnel(link, head.url, head.rest);
   };
-  const onFrontFull = (addr: string) => {
+  const onFrontFull = (address: string) => {
+    const addr = unmapIPv4(address);
     const max = state.config.limits.maxConnections;
-    counters.reject('connection_limit');
-    emitter.emit(REJECTION_REASONS.connection_limit.eventId, {
-      clientAddress: unmapIPv4(addr),
+    reject(addr, {
       reason: 'connection_limit',
-      message: `Connection from ${unmapIPv4(addr)} refused: ${max} connections are still sending their request header (limits.maxConnections)`,
+      message: `Connection from ${addr} refused: ${max} connections are still sending their request header (limits.maxConnections)`,
     });
   };
   let frontListener: FrontListener | undefined;
@@ -402,21 +395,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       socket.destroy();
       return;
     }
-    if (err.code === 'HPE_HEADER_OVERFLOW') {
-      refuse(
-        socket,
-        'header_too_large',
-        headerTooLargeMessage(peerAddress(socket), state.config.limits.maxHeaderBytes),
-        431,
-      );
-    } else {
-      refuse(
-        socket,
-        'bad_request',
-        `Malformed request from ${peerAddress(socket)}: ${err.code ?? err.message}`,
-        400,
-      );
-    }
+    const refusal = headerError(peerAddress(socket), err.code ?? err.message);
+    refuse(socket, refusal.reason, refusal.message, refusal.status);
   };
 
   const wire = (server: Server, plainText: boolean) => {
@@ -633,8 +613,9 @@ const NOT_CONNECT_ANSWER = `HTTP/1.1 405 Method Not Allowed\r\nAllow: CONNECT\r\
 
 const headerTimeoutMessage = (addr: string, ms: number) =>
   `No complete request header from ${addr} within ${ms} ms (limits.headerTimeoutMs)`;
-const headerTooLargeMessage = (addr: string, max: number) =>
-  `Request header from ${addr} larger than ${max} bytes (limits.maxHeaderBytes)`;
+
+/** Why a connection is refused (its event and counted reason). */
+type Refusal = { reason: RejectionReason; message: string };
 
 /**
  * The plain listener is served by the addon's native front (no Node socket per connection) when tunnels are

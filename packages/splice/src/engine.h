@@ -76,7 +76,7 @@ typedef struct {
   tunnel *t;          /* NOTE_END */
   int err;            /* errno (NOTE_DIALED), 1 = EOF (NOTE_DATA), 1 = closed by the thread (NOTE_GONE) */
   int port;
-  double at;          /* wall-clock ms (NOTE_ACCEPT: accepted, NOTE_DIALED: connected) */
+  double at;          /* wall-clock ms the dial finished (NOTE_DIALED) */
   char *s1, *s2;      /* NOTE_HEAD: method or error name, url (NULL on an error) */
   uint8_t *data;      /* NOTE_HEAD: bytes after the head; NOTE_DATA: bytes read */
   size_t len;

@@ -201,7 +201,6 @@ static void accept_all(engine *e, listener *l, int64_t now) {
     note *m = new_note(NOTE_ACCEPT, c);
     memcpy(m->addr, addr, sizeof addr);
     m->port = port;
-    m->at = wall_ms();
     post(e, m);
     read_head(e, c); /* the head is often there already: JS then hears of both at one wake-up */
   }
@@ -435,7 +434,6 @@ napi_value front_notify(napi_env env, note *m, napi_value *argv) {
     case NOTE_ACCEPT:
       napi_create_string_utf8(env, m->addr, NAPI_AUTO_LENGTH, &argv[2]);
       napi_create_int32(env, m->port, &argv[3]);
-      napi_create_double(env, m->at, &argv[4]);
       break;
     case NOTE_HEAD:
       napi_create_string_utf8(env, m->s1, NAPI_AUTO_LENGTH, &argv[2]);

@@ -260,8 +260,6 @@ export class FrontConn {
     readonly id: number,
     readonly clientAddress: string,
     readonly clientPort: number,
-    /** Wall-clock ms of the accept. */
-    readonly acceptedAt: number,
   ) {}
 
   /** Connects to `ip:port`; on success the front answers the client 200 and starts reading its bytes. */
@@ -359,8 +357,8 @@ const listeners = new Map<number, FrontHandlers>();
 
 function frontNote(kind: number, id: number, a: unknown[]): void {
   if (kind === NOTE.ACCEPT) {
-    const [address, port, at] = a as [string, number, number];
-    const conn = new FrontConn(native as Native, id, address, port, at);
+    const [address, port] = a as [string, number];
+    const conn = new FrontConn(native as Native, id, address, port);
     conns.set(id, conn);
     const handlers = listeners.get(a[4] as number);
     if (handlers) handlers.accept(conn);

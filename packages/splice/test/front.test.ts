@@ -119,7 +119,6 @@ describe('native front', { skip: process.platform !== 'linux' && 'Linux-only' },
     const a = await f.next();
     assert.equal(a.conn.clientAddress, '127.0.0.1');
     assert.equal(a.conn.clientPort, c.localPort);
-    assert.ok(Math.abs(a.conn.acceptedAt - Date.now()) < 5000, 'accept time is wall-clock ms');
     const head = await a.head;
     assert.ok('method' in head);
     assert.equal(head.method, 'CONNECT');
