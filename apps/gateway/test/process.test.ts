@@ -231,6 +231,13 @@ describe('multi-core node (workers: 2)', () => {
     );
     const metrics = async () => metricValues((await httpGet(adminPort, '/metrics')).body);
     assert.equal(childPids(m.proc.pid as number).length, 2, 'two worker processes');
+    for (const pid of childPids(m.proc.pid as number)) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(
+        argv.includes('--max-semi-space-size=64'),
+        `worker ${pid} runs with the larger young generation`,
+      );
+    }
 
     // Ground truth: 8 uploads from 4 addresses, 5 hosts and 3 ports refused, 3 tunnels held open from 2 addresses
     // (each worker accepts on the shared socket, so one address's tunnels may sit on both workers).

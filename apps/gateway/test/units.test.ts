@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { workerCount, workerShare } from '../src/cluster.ts';
+import { workerCount, workerExecArgv, workerShare } from '../src/cluster.ts';
 import {
   ConfigError,
   type CounterSnapshot,
@@ -263,5 +263,16 @@ describe('multi-core node', () => {
     assert.equal(workerShare(off, 3).limits.perClientConnectionsPerSecond, 0, 'off stays off');
     assert.equal(workerCount(c), 3);
     assert.equal(workerCount(parseConfig({ workers: 'auto' })), availableParallelism());
+  });
+});
+
+describe('worker node flags', () => {
+  it('give workers a 64 MB semi-space unless the operator chose one (command line or NODE_OPTIONS)', () => {
+    assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), [
+      '--max-semi-space-size=64',
+      '--enable-source-maps',
+    ]);
+    assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], ''), ['--max-semi-space-size=8']);
+    assert.deepEqual(workerExecArgv([], '--max-semi-space-size=128 --trace-gc'), []);
   });
 });
