@@ -399,7 +399,7 @@ function workerMetrics(nodeId: string, running: number, configured: number, rest
 
 /**
  * A worker's young generation may grow to 2 × 64 MB (V8's default: 2 × 16): a tunnel's span, event and usage
- * objects live through the batching windows (100 ms IPC, 1 s span and Kafka batches), and with the default they
+ * objects live through the batching windows (100 ms IPC and Kafka, 1 s span batches), and with the default they
  * outlived the young generation, were promoted and died in mark-compacts. With it the gateway's CPU per new tunnel
  * fell about 15 % in the bench. The operator's own flag (command line or NODE_OPTIONS) wins.
  */
