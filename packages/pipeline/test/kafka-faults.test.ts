@@ -58,10 +58,18 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
   });
 
   test(`broker down ${OUTAGE_MS / 1000} s: emitters never block, the spool drains, 0 lost, 0 duplicated`, async () => {
+    const t0 = Date.now();
     const store: Store = await openStore({ dataDir: `${tmp.dir}/data` });
     const bus = new KafkaBus({ brokers, prefix: uniquePrefix('outage'), partitions: 2, clientId: 'outage' });
     await bus.start();
-    const ingester = await runIngester({ bus, store, groupId: 'outage', retryBackoffMs: 200, log: () => {} });
+    const ingesterLog: string[] = []; // shown if rows go missing
+    const ingester = await runIngester({
+      bus,
+      store,
+      groupId: 'outage',
+      retryBackoffMs: 200,
+      log: (level, m) => ingesterLog.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${level} ${m}`),
+    });
     const warnings: string[] = [];
     const tel = await createTelemetry({
       nodeId: 'outage-node',
@@ -93,7 +101,6 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       }
     })();
     let spooledDuringOutage = 0;
-    const t0 = Date.now();
     const phases: string[] = [];
     const mark = (what: string) => phases.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     try {
@@ -115,7 +122,12 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
         'all rows in ClickHouse',
         async () => complete(await stored(store, out.nodeId), out),
         150_000,
-      );
+      ).catch(async (err) => {
+        const report = exactlyOnceReport(await stored(store, out.nodeId), out);
+        throw new Error(
+          `${err.message}: ${report.join('; ')}; telemetry ${JSON.stringify(tel.metrics())}; ${phases.join(', ')}; ingester: ${ingesterLog.slice(-8).join(' | ') || 'nothing logged'}`,
+        );
+      });
       mark('all stored');
       await new Promise((r) => setTimeout(r, 1000));
       const s = await stored(store, out.nodeId);

@@ -264,8 +264,12 @@ export function exactlyOnceReport(s: Stored, e: Emitted): string[] {
     distinct: Set<string | number>,
     expected: (string | number)[],
   ) => {
-    const missing = expected.filter((id) => !distinct.has(id)).length;
-    if (missing) problems.push(`${what}: ${missing} of ${expected.length} lost`);
+    const lost = expected.flatMap((id, i) => (distinct.has(id) ? [] : [i]));
+    // Where in the emitted sequence: tells which phase of a test (before, during, after an outage) lost them.
+    if (lost.length)
+      problems.push(
+        `${what}: ${lost.length} of ${expected.length} lost (emitted #${lost[0]}–#${lost.at(-1)})`,
+      );
     if (rows !== distinct.size) problems.push(`${what}: ${rows - distinct.size} duplicated rows`);
     if (distinct.size !== expected.length)
       problems.push(`${what}: ${distinct.size} distinct vs ${expected.length} emitted`);
