@@ -59,6 +59,7 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
 
   test(`broker down ${OUTAGE_MS / 1000} s: emitters never block, the spool drains, 0 lost, 0 duplicated`, async () => {
     const t0 = Date.now();
+    const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
     const store: Store = await openStore({ dataDir: `${tmp.dir}/data` });
     const bus = new KafkaBus({ brokers, prefix: uniquePrefix('outage'), partitions: 2, clientId: 'outage' });
     await bus.start();
@@ -68,7 +69,7 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       store,
       groupId: 'outage',
       retryBackoffMs: 200,
-      log: (level, m) => ingesterLog.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${level} ${m}`),
+      log: (level, m) => ingesterLog.push(`${elapsed()} ${level} ${m}`),
     });
     const warnings: string[] = [];
     const tel = await createTelemetry({
@@ -102,7 +103,7 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
     })();
     let spooledDuringOutage = 0;
     const phases: string[] = [];
-    const mark = (what: string) => phases.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const mark = (what: string) => phases.push(`${what} ${elapsed()}`);
     try {
       await new Promise((r) => setTimeout(r, 3000));
       await kafka('stop');
