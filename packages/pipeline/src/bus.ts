@@ -71,6 +71,11 @@ export interface SubscribeOptions<P = unknown> {
   retryBackoffMs?: number;
   /** Called when a handler throws (the batch will be redelivered). */
   onError?(err: unknown, batch: { topic: string; partition: number }): void;
+  /**
+   * Called when the consumer as a whole failed (KafkaBus: the broker went away); it is run again after
+   * `restartInMs`, and so on until stop(). Uncommitted batches are then read again from the last commit.
+   */
+  onCrash?(err: unknown, restartInMs: number): void;
 }
 
 export interface Subscription {

@@ -310,6 +310,11 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
     retryBackoffMs: opts.retryBackoffMs ?? 500,
     onError: (err, { topic, partition }) =>
       log('warn', `ingester: ${topic}/${partition} not committed, will retry: ${errorMessage(err)}`),
+    onCrash: (err, restartInMs) =>
+      log(
+        'warn',
+        `ingester: Kafka consumer stopped (${errorMessage(err)}); restarting in ${restartInMs} ms, uncommitted batches are read again (is the broker up? KAFKA_BROKERS)`,
+      ),
   });
 
   const lagSamples = () =>

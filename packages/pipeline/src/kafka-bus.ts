@@ -90,6 +90,10 @@ export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
+/** Backoff between consumer restarts after a crash (doubling; reset by a successful join). */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 5000;
+
 /** A batch's partition may have another owner now (rebalance) or this consumer stopped: commit nothing. */
 class NotOwnedError extends Error {}
 
@@ -217,8 +221,10 @@ export class KafkaBus implements Bus {
       rebalanceTimeout: 15_000,
       heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
-      // A dead broker makes the consumer crash; restart it forever (the ingester is a daemon).
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => true },
+      // A dead broker makes the consumer crash. kafkajs restarts it only after a retriable error, and a
+      // group-coordinator lookup that fails as the broker goes down is not one (tulios/kafkajs#1445, #1630):
+      // it would stay stopped for good. So every crash is restarted below, one path for both kinds.
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => false },
     });
     const admin = this.admin as Admin;
     const lags = new Map<string, number>();
@@ -232,15 +238,34 @@ export class KafkaBus implements Bus {
      */
     type Lane = { tail: Promise<void>; queued: Promise<void>[]; epoch: number };
     const lanes = new Map<string, Lane>();
-    // REBALANCING comes before this consumer rejoins (and so gives its partitions up), GROUP_JOIN after.
+    // REBALANCING comes before this consumer rejoins (and so gives its partitions up), GROUP_JOIN after; a
+    // crashed consumer owns nothing either.
     const revoke = () => {
       committed.clear();
       for (const lane of lanes.values()) lane.epoch++;
     };
-    consumer.on(consumer.events.REBALANCING, revoke);
-    consumer.on(consumer.events.GROUP_JOIN, revoke);
     /** Set by stop(): no unit begins any more; one already inserted still commits. */
     let stopping = false;
+    // The ingester is a daemon: after a crash (kafkajs has disconnected the consumer by then) run it again,
+    // forever, with a backoff that a successful join resets. `run` reconnects; failing there is another crash.
+    let restartTimer: NodeJS.Timeout | undefined;
+    let restartDelay = RESTART_MIN_MS;
+    const restartAfter = (err: unknown) => {
+      revoke();
+      if (stopping) return;
+      opts.onCrash?.(err, restartDelay);
+      clearTimeout(restartTimer);
+      restartTimer = setTimeout(() => {
+        if (!stopping) consumer.run(runConfig).catch(restartAfter);
+      }, restartDelay);
+      restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS);
+    };
+    consumer.on(consumer.events.REBALANCING, revoke);
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      restartDelay = RESTART_MIN_MS;
+      revoke();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => restartAfter(payload.error));
     const baseBackoff = opts.retryBackoffMs ?? 500;
     const backoff = new Map<string, number>();
 
@@ -382,7 +407,8 @@ export class KafkaBus implements Bus {
 
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    const runConfig = { autoCommit: false, eachBatchAutoResolve: false, eachBatch };
+    await consumer.run(runConfig);
     this.consumers.add(consumer);
     return {
       stop: async () => {
@@ -390,6 +416,7 @@ export class KafkaBus implements Bus {
         // Each handler finishes the unit it is in (queued batches are skipped) while this consumer still owns
         // its partitions, so that unit commits; then stop fetching and leave.
         stopping = true;
+        clearTimeout(restartTimer);
         await Promise.all([...lanes.values()].map((l) => l.tail));
         await consumer.stop();
         await Promise.all([...lanes.values()].map((l) => l.tail));

@@ -45,8 +45,8 @@ export interface TelemetryOptions {
   /** Event/counter records per Kafka message are packed up to this many bytes (default 64 KiB). */
   maxMessageBytes?: number;
   /**
-   * How long a record may wait in memory for others to join its produce request (default 100 ms, like Kafka's
-   * linger.ms): one request, and one compression, per window instead of per arrival.
+   * How long a record may wait in memory for others to join its produce request (default 1000 ms, like Kafka's
+   * linger.ms): one request, and one compression, per window instead of per arrival. A full batch goes at once.
    */
   lingerMs?: number;
   /** Produce requests in flight at once on the live path (default 4; the spool replays one at a time). */
@@ -168,7 +168,7 @@ export async function createTelemetry(opts: TelemetryOptions): Promise<Telemetry
   const maxBatchBytes = opts.maxBatchBytes ?? 900_000;
   const maxMessageBytes = opts.maxMessageBytes ?? 64 * 1024;
   const inFlight = opts.inFlight ?? 4;
-  const lingerMs = opts.lingerMs ?? 100;
+  const lingerMs = opts.lingerMs ?? 1000;
   const retryMs = opts.retryMs ?? 1000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const spool = new Spool(join(opts.spoolDir, nodeId), { maxBytes: opts.maxSpoolBytes });
