@@ -73,6 +73,8 @@ export interface IngesterMetrics {
   deadLetters: number;
   insertFailures: number;
   inserts: number;
+  /** Times the Kafka consumer crashed (broker gone) and was restarted. */
+  consumerRestarts: number;
   /** Sum of the consumer lag over all partitions, as last observed. */
   lag: number;
 }
@@ -200,6 +202,10 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
     'gatewatch_ingester_insert_failures_total',
     'Failed inserts (retried, not committed).',
   );
+  const restartsTotal = new Counter(
+    'gatewatch_ingester_consumer_restarts_total',
+    'Kafka consumer crashes (broker gone), each followed by a restart; uncommitted batches are read again.',
+  );
   const batchRows = new Histogram(
     'gatewatch_ingester_batch_rows',
     'Rows per insert.',
@@ -310,11 +316,13 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
     retryBackoffMs: opts.retryBackoffMs ?? 500,
     onError: (err, { topic, partition }) =>
       log('warn', `ingester: ${topic}/${partition} not committed, will retry: ${errorMessage(err)}`),
-    onCrash: (err, restartInMs) =>
+    onCrash: (err, restartInMs) => {
+      restartsTotal.inc();
       log(
         'warn',
         `ingester: Kafka consumer stopped (${errorMessage(err)}); restarting in ${restartInMs} ms, uncommitted batches are read again (is the broker up? KAFKA_BROKERS)`,
-      ),
+      );
+    },
   });
 
   const lagSamples = () =>
@@ -336,6 +344,7 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
       deadLetters: deadTotal.total(),
       insertFailures: failTotal.total(),
       inserts: batchRows.count,
+      consumerRestarts: restartsTotal.total(),
       lag: lagSamples().reduce((a, s) => a + s.value, 0),
     }),
     metricsText: () =>
@@ -350,6 +359,7 @@ export async function runIngester(opts: IngesterOptions): Promise<Ingester> {
         dupTotal.text(),
         deadTotal.text(),
         failTotal.text(),
+        restartsTotal.text(),
         batchRows.text(),
         insertSeconds.text(),
       ].join(''),

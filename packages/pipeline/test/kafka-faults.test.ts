@@ -145,9 +145,15 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
         ingesterLog.some((l) => /Kafka consumer stopped .*restarting in \d+ ms/.test(l)),
         `ingester reported its consumer's crash: ${ingesterLog.slice(-8).join(' | ')}`,
       );
+      const restarts = ingesterLog.filter((l) => /Kafka consumer stopped/.test(l)).length;
+      assert.equal(ingester.metrics().consumerRestarts, restarts);
+      assert.match(
+        ingester.metricsText(),
+        new RegExp(`gatewatch_ingester_consumer_restarts_total ${restarts}\n`),
+      );
       console.log(
         `outage: ${out.recordIds.length} events, ${out.spanIds.length} spans, ${out.counterTs.length} samples; ` +
-          `${m.spooledTotal} spooled, slowest emit ${maxEmitMs.toFixed(2)} ms; ${phases.join(', ')}`,
+          `${m.spooledTotal} spooled, slowest emit ${maxEmitMs.toFixed(2)} ms, ${restarts} consumer restarts; ${phases.join(', ')}`,
       );
     } finally {
       emitting = false;
