@@ -63,7 +63,8 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
     const store: Store = await openStore({ dataDir: `${tmp.dir}/data` });
     const bus = new KafkaBus({ brokers, prefix: uniquePrefix('outage'), partitions: 2, clientId: 'outage' });
     await bus.start();
-    const ingesterLog: string[] = []; // shown if rows go missing
+    const ingesterLog: string[] = []; // its last lines are shown when an assertion about it fails
+    const lastWords = () => ingesterLog.slice(-8).join(' | ') || 'nothing logged';
     const ingester = await runIngester({
       bus,
       store,
@@ -126,7 +127,7 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       ).catch(async (err) => {
         const report = exactlyOnceReport(await stored(store, out.nodeId), out);
         throw new Error(
-          `${err.message}: ${report.join('; ')}; telemetry ${JSON.stringify(tel.metrics())}; ${phases.join(', ')}; ingester: ${ingesterLog.slice(-8).join(' | ') || 'nothing logged'}`,
+          `${err.message}: ${report.join('; ')}; telemetry ${JSON.stringify(tel.metrics())}; ${phases.join(', ')}; ingester: ${lastWords()}`,
         );
       });
       mark('all stored');
@@ -141,11 +142,10 @@ describe('faults: a private broker stopped mid-run', { skip }, () => {
       assert.ok(warnings.some((w) => /spooling to disk/.test(w)));
       // The consumer crashed during the outage and was restarted by KafkaBus (kafkajs itself would not
       // restart every kind of crash); the restarts are what brought the rows above in.
-      assert.ok(
-        ingesterLog.some((l) => /Kafka consumer stopped .*restarting in \d+ ms/.test(l)),
-        `ingester reported its consumer's crash: ${ingesterLog.slice(-8).join(' | ')}`,
-      );
-      const restarts = ingesterLog.filter((l) => /Kafka consumer stopped/.test(l)).length;
+      const restarts = ingesterLog.filter((l) =>
+        /Kafka consumer stopped .*restarting in \d+ ms/.test(l),
+      ).length;
+      assert.ok(restarts > 0, `ingester reported its consumer's crashes: ${lastWords()}`);
       assert.equal(ingester.metrics().consumerRestarts, restarts);
       assert.match(
         ingester.metricsText(),
