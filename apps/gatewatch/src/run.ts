@@ -1,17 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { type Alerter, alerterConfigFromEnv, startAlerterRole } from '@gatewatch/alerting';
-import { authConfigFromEnv, exposureProblem } from '@gatewatch/dashboard';
+import type { Alerter } from '@gatewatch/alerting';
 import { EVENT } from '@gatewatch/events';
 import { createLogger } from '@gatewatch/gateway';
 import { type Bus, busFromEnv, type Ingester, runIngester } from '@gatewatch/pipeline';
-import { openStore, type Store, storeOptionsFromEnv } from '@gatewatch/store';
-import { startDemoAgents } from './demo/agents.ts';
-import { startDemoEnvironment } from './demo/environment.ts';
+import type { Store } from '@gatewatch/store';
 import { describeListenError, UsageError } from './errors.ts';
 import { ingesterMetricsText } from './metrics.ts';
-import { startDashboardRole } from './roles/dashboard.ts';
 import { startGatewayRole } from './roles/gateway.ts';
 
 export type Role = 'gateway' | 'ingester' | 'alerter' | 'dashboard';
@@ -62,7 +58,8 @@ minTlsVersion: TLS1.2
 /**
  * Start the given roles in this process, wired together: one bus (Kafka when KAFKA_BROKERS is set, else
  * in-process), one store (ClickHouse at CLICKHOUSE_URL, else embedded chDB under <data-dir>/clickhouse).
- * Stops them in data-path order on SIGINT/SIGTERM so nothing in flight is lost.
+ * Stops them in data-path order on SIGINT/SIGTERM so nothing in flight is lost. A role's own code (the dashboard's
+ * Next.js, the store's ClickHouse client, the alerter) is imported only when it runs: a gateway node loads none.
  */
 export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
   const has = (r: Role) => roles.includes(r);
@@ -93,6 +90,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     const env = process.env;
     if (has('dashboard')) {
       // Before anything starts: an exposed dashboard without credentials is refused in one line.
+      const { authConfigFromEnv, exposureProblem } = await import('@gatewatch/dashboard');
       const problem = exposureProblem(o.dashboardHost, authConfigFromEnv(env), Boolean(o.insecureNoAuth));
       if (problem) throw new UsageError(problem);
     }
@@ -102,6 +100,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     let store: Store | undefined;
     if (has('ingester') || has('alerter') || has('dashboard')) {
       // The launcher's DATA_DIR is the root of its state; embedded chDB gets its own folder inside it.
+      const { openStore, storeOptionsFromEnv } = await import('@gatewatch/store');
       const storeOpts = { ...storeOptionsFromEnv(env), dataDir: join(o.dataDir, 'clickhouse') };
       say(
         storeOpts.url ? `ClickHouse: ${storeOpts.url}` : `ClickHouse: embedded chDB in ${storeOpts.dataDir}`,
@@ -154,10 +153,11 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
       if (count > 1) say(`Ingesters: ${count} members of consumer group ${groupId}, one store`);
     }
 
-    let demo: Awaited<ReturnType<typeof startDemoEnvironment>> | undefined;
+    let demo: Awaited<ReturnType<typeof import('./demo/environment.ts').startDemoEnvironment>> | undefined;
     if (has('gateway')) {
       let configFile = o.config ?? join(o.dataDir, 'gateway.yaml');
       if (o.demo) {
+        const { startDemoEnvironment } = await import('./demo/environment.ts');
         demo = await startDemoEnvironment(join(o.dataDir, 'demo'), o.listenPort ?? 8080, o.adminPort ?? 8081);
         configFile = demo.configFile;
         const d = demo;
@@ -205,6 +205,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
           const v = Number(env[name] ?? fallback);
           return (Number.isFinite(v) && v >= 0 ? v : fallback) * 1000;
         };
+        const { startDemoAgents } = await import('./demo/agents.ts');
         const agents = startDemoAgents({
           proxy: { host: '127.0.0.1', port: gw.info.port },
           ca: demo.ca,
@@ -221,6 +222,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
 
     let alerter: Alerter | undefined;
     if (has('alerter') && store) {
+      const { alerterConfigFromEnv, startAlerterRole } = await import('@gatewatch/alerting');
       const config = alerterConfigFromEnv(env);
       // The demo's own rules file (shorter agent-stop windows) unless rules were named.
       const rules = o.rules ?? (env.ALERT_RULES_FILE ? undefined : demo?.rulesFile);
@@ -257,6 +259,7 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
     }
 
     if (has('dashboard')) {
+      const { startDashboardRole } = await import('./roles/dashboard.ts');
       const dash = await startDashboardRole({
         host: o.dashboardHost,
         port: o.dashboardPort,

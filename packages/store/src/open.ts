@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { ClickHouseClient, createClient } from '@clickhouse/client';
 import type { ChdbExtension } from 'chdb/connection';
 import { firstLine, StoreError } from './errors.ts';
 import { applyMigrations } from './migrate.ts';
@@ -54,6 +54,9 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   return store;
 }
 
+/** Loaded when a store opens: a process that only imports the package (a gateway node) never needs it. */
+const loadClient = () => import('@clickhouse/client');
+
 async function openServer(url: string, database: string): Promise<Store> {
   let parsed: URL;
   try {
@@ -65,6 +68,7 @@ async function openServer(url: string, database: string): Promise<Store> {
     );
   }
   const shown = `${parsed.protocol}//${parsed.host}`;
+  const { createClient, ClickHouseLogLevel } = await loadClient();
   // The database may not exist yet, and the HTTP interface refuses a default database that is missing.
   // Its own logging off: a failed ping is reported once, as a StoreError line, not as a logged stack.
   const bootstrap = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
@@ -111,6 +115,7 @@ async function openEmbedded(opts: StoreOptions, database: string): Promise<Store
   }
   let client: ClickHouseClient;
   let chdb: ChdbExtension;
+  const { createClient } = await loadClient();
   try {
     // Loaded only here: the engine is ~150 MB of native code a process without an embedded store never needs.
     const { createChdbConnection } = await import('chdb/connection');
