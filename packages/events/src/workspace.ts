@@ -22,9 +22,16 @@ export const GLOBAL_HOSTS = ['global.handler.control.monitor.azure.com'] as cons
 
 export const MAX_WORKSPACES = 10;
 
-/** Lower-case a host name and drop one trailing dot; IPv6 brackets are removed. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * Lower-case a host name and drop one trailing dot; IPv6 brackets are removed. Only A–Z are folded (DNS names
+ * compare case-insensitively in ASCII alone, RFC 4343): Unicode case rules would turn the Kelvin sign into `k`
+ * or `İ` into two characters, making one name into another.
+ */
 export function normalizeHost(host: string): string {
-  let h = host.trim().toLowerCase();
+  const t = host.trim();
+  let h = NON_ASCII.test(t) ? t.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : t.toLowerCase();
   if (h.endsWith('.')) h = h.slice(0, -1); // first, so `[::1].` loses its brackets too
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   return h;
