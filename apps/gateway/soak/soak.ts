@@ -2,7 +2,7 @@
  * `npm run soak -w @gatewatch/gateway [-- --duration 60m]`: the gateway (its multi-core mode, as operators
  * run it) under 1,000 agents with persistent tunnels that now and then drop and reopen, plus hostile clients
  * every `--hostile-every`. Each `--sample` it records the gateway processes' RSS and open descriptors (/proc),
- * heap floor and event-loop delay p99 (soak/probe.ts, preloaded into every gateway process), prints a line,
+ * heap floor and event-loop delay p99 (soak/probe.js, preloaded into every gateway process), prints a line,
  * and at the end fails (exit 1) when a series keeps growing (soak/trend.ts), an agent upload failed, or a
  * hostile client was not refused (seen by the client and in the gateway's rejection counters).
  * Loopback only; every process it started is ended on exit and on Ctrl-C.
@@ -16,6 +16,7 @@ import { createCertificateAuthority, freePort } from '@gatewatch/simulator';
 import { Command } from 'commander';
 import { fmt, parseCount, parseDuration, table } from '../bench/stats.ts';
 import {
+  buildGatewatch,
   children,
   forkChild,
   processTable,
@@ -137,11 +138,13 @@ async function main(): Promise<boolean> {
   console.log(
     `machine : nproc ${availableParallelism()}, node ${process.version}, load average ${load()}; gateway ${opts.workers} workers, telemetry ${opts.telemetry}\n`,
   );
+  log('building the gatewatch launcher (dist/, as npm start does)');
+  buildGatewatch();
   const ca = await createCertificateAuthority('Gatewatch Soak CA');
   const pair = await ca.issue({ subject: `/CN=${HOST}`, names: [HOST] });
   const sink = track(await startSink(pair, opts.workers));
   const adminPort = await freePort();
-  process.env.GATEWATCH_SOAK_PROBE_DIR = probeDir; // the gateway processes inherit it (probe.ts)
+  process.env.GATEWATCH_SOAK_PROBE_DIR = probeDir; // the gateway processes inherit it (probe.js)
   process.env.GATEWATCH_SOAK_PROBE_MS = String(opts.sampleMs);
   process.env.KAFKA_TOPIC_PREFIX ??= 'soak-';
   const gateway = track(
@@ -166,7 +169,8 @@ async function main(): Promise<boolean> {
       {
         workers: opts.workers,
         telemetry: opts.telemetry,
-        nodeArgs: ['--import', fileURLToPath(new URL('./probe.ts', import.meta.url))],
+        runtime: 'compiled', // as operators run it; the probe is plain JS so no loader is needed
+        nodeArgs: ['--import', fileURLToPath(new URL('./probe.js', import.meta.url))],
       },
     ),
   );

@@ -1,5 +1,6 @@
 /**
- * Preloaded into every gateway process of a soak (`node --import ./probe.ts`; cluster workers inherit it):
+ * Preloaded into every gateway process of a soak (`node --import ./probe.js`; cluster workers inherit it; plain JS,
+ * so the compiled gateway runs without a TypeScript loader):
  * every GATEWATCH_SOAK_PROBE_MS it writes the process's heap and event-loop delay over that window to
  * GATEWATCH_SOAK_PROBE_DIR/<pid>.json for the soak driver. RSS and open descriptors come from /proc instead.
  */
