@@ -36,6 +36,7 @@ import {
   reloadNotice,
   stoppedMessage,
 } from './gateway.ts';
+import { type ProcessStats, processMetricsText, processStats } from './process-stats.ts';
 import { createLogger, Emitter, type TelemetrySink } from './telemetry.ts';
 
 /** An encoded span batch (one OTLP request) on its way from a worker to the node's telemetry. */
@@ -48,7 +49,7 @@ export interface SpanMessage {
 type ToWorker =
   | { type: 'start' | 'reload'; config: GatewayConfig }
   | ({ type: 'peers' } & PeerLoad)
-  | { type: 'counters'; id: number }
+  | { type: 'counters'; id: number; resources?: boolean }
   | { type: 'stop'; drainTimeoutMs: number };
 
 /**
@@ -62,7 +63,7 @@ type FromWorker =
   | { type: 'ready' }
   | { type: 'listening'; info: ListenInfo }
   | { type: 'failed'; message: string; code: string; host: string; port: number }
-  | { type: 'counters'; id: number; part: CounterPart }
+  | { type: 'counters'; id: number; part: CounterPart; resources?: ProcessStats }
   | { type: 'tally'; snapshot: CounterSnapshot; perClient: [string, number][] }
   | { type: 'records'; events: EventRecord[]; usage: UsageRecord[] }
   | { type: 'spans'; message: SpanMessage }
@@ -130,6 +131,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   const parts = new Map<Worker, CounterPart>();
   /** Each live worker's open connections per client, from its last tally (node-wide limits). */
   const loads = new Map<Worker, [string, number][]>();
+  /** Each live worker's CPU, memory and descriptors, as it answered the last scrape. */
+  const resources = new Map<Worker, ProcessStats>();
   let retired: CounterPart = { snapshot: mergeCounters([]), clientAddresses: [] };
   const pending = new Map<number, { worker: Worker; done: () => void }>();
   const serving = new Set<Worker>(); // workers whose listeners are open
@@ -190,6 +193,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         gone = true;
         parts.delete(w);
         loads.delete(w);
+        resources.delete(w);
         retire(part);
       };
       w.on('message', (m: FromWorker) => {
@@ -211,6 +215,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
             return opts.forwardSpans?.({ ...m.message, value: Buffer.from(m.message.value) });
           case 'counters':
             if (!gone) parts.set(w, m.part);
+            if (!gone && m.resources) resources.set(w, m.resources);
             return pending.get(m.id)?.done();
           case 'tally': // kept so a worker that dies loses at most a second of counts
             if (gone) return;
@@ -256,7 +261,8 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
     }
   };
 
-  const counters = async (): Promise<CounterSnapshot> => {
+  /** Asks every worker (with `withResources`, also its process figures, for /metrics). */
+  const counters = async (withResources = false): Promise<CounterSnapshot> => {
     await Promise.all(
       workers().map(
         (worker) =>
@@ -269,7 +275,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
               resolve();
             };
             pending.set(id, { worker, done: finish });
-            send(worker, { type: 'counters', id });
+            send(worker, { type: 'counters', id, resources: withResources });
           }),
       ),
     );
@@ -290,8 +296,11 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
   const admin = createAdminServer({
     metrics: async () =>
       joinMetrics(
-        prometheusText(await counters(), { nodeId: config.nodeId, configVersion: version }),
-        () => `${workerMetrics(config.nodeId, serving.size, wanted, restarts)}${opts.extraMetrics?.() ?? ''}`,
+        prometheusText(await counters(true), { nodeId: config.nodeId, configVersion: version }),
+        () =>
+          workerMetrics(config.nodeId, serving.size, wanted, restarts) +
+          processMetricsText(config.nodeId, [processStats('primary'), ...resources.values()]) +
+          (opts.extraMetrics?.() ?? ''),
       ),
     health: () => {
       const running = serving.size;
@@ -489,7 +498,12 @@ export function serveWorker(hooks: WorkerHooks = {}): void {
     } else if (m.type === 'peers') {
       gateway.setPeerLoad(m);
     } else if (m.type === 'counters') {
-      reply({ type: 'counters', id: m.id, part: part(gateway) });
+      reply({
+        type: 'counters',
+        id: m.id,
+        part: part(gateway),
+        resources: m.resources ? processStats('worker') : undefined,
+      });
     } else if (m.type === 'stop') {
       clearInterval(tally);
       await gateway.stop(m.drainTimeoutMs);

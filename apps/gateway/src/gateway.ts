@@ -33,6 +33,7 @@ import { type ConfigError, configVersion, type GatewayConfig } from './config.ts
 import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
 import { answer, FrontLink, peerAddress, respond, SocketLink, setPeerAddress } from './links.ts';
 import { createPolicy } from './policy.ts';
+import { processMetricsText, processStats } from './process-stats.ts';
 import { readProxyHeader } from './proxy-protocol.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { createAddressGuard, unmapIPv4 } from './ssrf.ts';
@@ -500,7 +501,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
     metrics: () =>
       joinMetrics(
         prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version }),
-        opts.extraMetrics,
+        () =>
+          processMetricsText(state.config.nodeId, [processStats('gateway')]) + (opts.extraMetrics?.() ?? ''),
       ),
     health: () => ({
       ok: !stopping,

@@ -1,6 +1,8 @@
 /** Counters against the ground truth of a scripted mix of accepted and refused connections; /metrics, /healthz,
  * counter samples, graceful stop. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { EVENT, parseCounterSample, parseEventRecord } from '@gatewatch/events';
@@ -84,6 +86,21 @@ for (const { name, zeroCopy, nativeFront } of PATHS)
         /gatewatch_rejections_by_reason_total\{node="test-node",reason="host_not_allowed"\} 3/,
       );
       assert.match(metrics, /# TYPE gatewatch_active_client_connections gauge/);
+      // This process's own cost (the gateway runs in the test's process here), read at the scrape.
+      const own = (name: string) =>
+        Number(
+          new RegExp(
+            `^${name}\\{node="test-node",process="gateway",pid="${process.pid}"\\} (\\S+)$`,
+            'm',
+          ).exec(metrics)?.[1],
+        );
+      const cpu = process.cpuUsage();
+      assert.ok(own('process_cpu_seconds_total') > 0);
+      assert.ok(own('process_cpu_seconds_total') <= (cpu.user + cpu.system) / 1e6);
+      assert.ok(Math.abs(own('process_open_fds') - (readdirSync('/proc/self/fd').length - 1)) <= 10);
+      const limit = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(own('process_max_fds'), Number(limit));
+      assert.ok(own('process_resident_memory_bytes') > own('nodejs_heap_size_used_bytes'));
 
       // Every event record validates against the shared schema; the 105s carry the reason.
       for (const e of ctx.gw.events) parseEventRecord(e);

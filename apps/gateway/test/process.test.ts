@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,13 +192,28 @@ function metricValues(text: string): Record<string, number> {
   return out;
 }
 
-/** Pids of a process's children, from /proc (the node's worker processes). */
+/** The `process_*` / `nodejs_*` series of a /metrics page, by pid: the process's role and a value by name. */
+function processSeries(text: string): Map<number, { role: string; get(name: string): number }> {
+  const out = new Map<number, { role: string; values: Map<string, number> }>();
+  const re = /^((?:process|nodejs)_\w+)\{node="[^"]*",process="(\w+)",pid="(\d+)"\} (\S+)$/gm;
+  for (const [, name, role, pid, value] of text.matchAll(re)) {
+    const p = out.get(Number(pid)) ?? { role: role as string, values: new Map() };
+    p.values.set(name as string, Number(value));
+    out.set(Number(pid), p);
+  }
+  return new Map(
+    [...out].map(([pid, p]) => [pid, { role: p.role, get: (n: string) => p.values.get(n) ?? Number.NaN }]),
+  );
+}
+
+/** Pids of a process's node children (the node's worker processes; not tsx's esbuild service). */
 function childPids(pid: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
+  const out = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
   return out
     .split('\n')
-    .map(Number)
-    .filter((n) => n > 0);
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'node')
+    .map(([p]) => Number(p));
 }
 
 describe('multi-core node (workers: 2)', () => {
@@ -298,6 +313,36 @@ describe('multi-core node (workers: 2)', () => {
     assert.equal(metricValues(afterKill.body).gatewatch_rejections_total, 8);
     assert.match(afterKill.body, /^gatewatch_worker_restarts_total\{node="multi"\} 1$/m);
     assert.match(afterKill.body, /^gatewatch_worker_processes\{node="multi",state="running"\} 2$/m);
+
+    // Each live process's cost under the standard names, one series per pid: the killed worker's are gone.
+    const workers = childPids(m.proc.pid as number);
+    const series = processSeries((await httpGet(adminPort, '/metrics')).body);
+    assert.deepEqual(
+      [...series.keys()].sort(),
+      [m.proc.pid as number, ...workers].sort(),
+      'the primary and the two live workers',
+    );
+    assert.ok(!series.has(victim as number), 'no series left for the killed worker');
+    for (const [pid, v] of series) {
+      assert.equal(v.role, pid === m.proc.pid ? 'primary' : 'worker');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const cpu = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks
+      assert.ok(
+        v.get('process_cpu_seconds_total') > 0 && Math.abs(cpu - v.get('process_cpu_seconds_total')) < 0.5,
+        `${pid} cpu`,
+      );
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+      assert.ok(Math.abs(rss - v.get('process_resident_memory_bytes')) < rss * 0.25, `${pid} rss`);
+      const fds = readdirSync(`/proc/${pid}/fd`).length;
+      assert.ok(
+        Math.abs(fds - v.get('process_open_fds')) <= 10,
+        `${pid} fds ${fds} vs ${v.get('process_open_fds')}`,
+      );
+      assert.ok(
+        v.get('nodejs_heap_size_used_bytes') > 1e6 && v.get('nodejs_heap_size_used_bytes') < rss,
+        `${pid} heap`,
+      );
+    }
 
     // A reload reaches every worker: all connections to the newly allowed host pass.
     assert.equal((await rawConnect(port, 'api.contoso.test:443')).status, 403);
