@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Alerter } from '@gatewatch/alerting';
 import { EVENT } from '@gatewatch/events';
-import { createLogger } from '@gatewatch/gateway';
+import { createLogger, processMetricsText, processStats } from '@gatewatch/gateway';
 import { type Bus, busFromEnv, type Ingester, runIngester } from '@gatewatch/pipeline';
 import type { Store } from '@gatewatch/store';
 import { describeListenError, UsageError } from './errors.ts';
@@ -241,7 +241,9 @@ export async function runRoles(roles: Role[], o: RunOptions): Promise<void> {
 
     // Scale-out ingesters (also a backend process with --with dashboard) and a lone alerter serve /metrics.
     if (!has('gateway') && (ingesters.length > 0 || (alerter && !has('dashboard')))) {
-      const text = () => `${ingesterMetricsText(ingesters)}${alerter?.metrics() ?? ''}`;
+      const role = ingesters.length > 0 ? 'ingester' : 'alerter';
+      const text = () =>
+        `${ingesterMetricsText(ingesters)}${alerter?.metrics() ?? ''}${processMetricsText([processStats(role)])}`;
       const srv = createServer((req, res) => {
         if (req.url?.startsWith('/metrics'))
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text());

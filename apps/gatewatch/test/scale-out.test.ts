@@ -379,6 +379,16 @@ test('scale-out: 3 gateways behind HAProxy, one SIGKILLed mid-run; 2 ingesters; 
       .map((m) => Number(m[1]))
       .reduce((a, b) => a + b, 0);
   assert.ok(consumed(1) > 0 && consumed(2) > 0, `one ingester did all the work:\n${metrics}`);
+  // And what the backend process itself costs, under the standard names.
+  const own = (name: string) =>
+    Number(
+      new RegExp(`^${name}\\{process="ingester",pid="${backend.child.pid}"\\} (\\S+)$`, 'm').exec(
+        metrics,
+      )?.[1],
+    );
+  assert.ok(own('process_cpu_seconds_total') > 0, `no process_cpu_seconds_total:\n${metrics}`);
+  assert.ok(own('process_resident_memory_bytes') > own('nodejs_heap_size_used_bytes'));
+  assert.ok(own('process_open_fds') > 0 && own('process_open_fds') < own('process_max_fds'));
   assert.equal(await interrupt(backend, 30_000), 0, `backend did not stop cleanly:\n${backend.output()}`);
 
   // The backend released the store: compare record ids row by row.

@@ -20,6 +20,8 @@ import {
   children,
   forkChild,
   machineJiffies,
+  type NodeCpu,
+  nodeCpuByThread,
   type Running,
   startBenchSquid,
   startGatewayCluster,
@@ -334,6 +336,8 @@ interface PhaseRaw {
   proxySysS: number;
   sinkS: number;
   machineS: number;
+  /** The proxy's CPU seconds by thread (nodeCpuByThread: meaningful for the gateway). */
+  threads: NodeCpu;
 }
 
 function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
@@ -346,6 +350,7 @@ function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
     proxySysS: a.proxySysS + b.proxySysS,
     sinkS: a.sinkS + b.sinkS,
     machineS: a.machineS + b.machineS,
+    threads: combine(a.threads, b.threads, (x, y) => x + y),
   };
 }
 
@@ -362,6 +367,7 @@ async function runPhase(
   const started = performance.now();
   const proxyBefore = proxy ? treeCpuSeconds(proxy.pid) : 0;
   const proxySysBefore = proxy ? treeCpuSeconds(proxy.pid, 'system') : 0;
+  const threadsBefore = proxy ? nodeCpuByThread(proxy.pid) : undefined;
   const sinkBefore = sink ? treeCpuSeconds(sink.pid) : 0;
   const machineBefore = machineJiffies();
   const ticker = setInterval(() => {
@@ -395,6 +401,10 @@ async function runPhase(
       proxyS: proxy ? treeCpuSeconds(proxy.pid) - proxyBefore : Number.NaN,
       proxySysS: proxy ? treeCpuSeconds(proxy.pid, 'system') - proxySysBefore : Number.NaN,
       sinkS: sink ? treeCpuSeconds(sink.pid) - sinkBefore : Number.NaN,
+      threads:
+        proxy && threadsBefore
+          ? combine(nodeCpuByThread(proxy.pid), threadsBefore, (x, y) => x - y)
+          : { primary: Number.NaN, js: Number.NaN, splice: Number.NaN, helpers: Number.NaN },
       machineS:
         ((machine.busy - machineBefore.busy) / (machine.total - machineBefore.total)) *
         availableParallelism() *
@@ -404,6 +414,13 @@ async function runPhase(
     clearInterval(ticker);
   }
 }
+
+const combine = (a: NodeCpu, b: NodeCpu, f: (x: number, y: number) => number): NodeCpu => ({
+  primary: f(a.primary, b.primary),
+  js: f(a.js, b.js),
+  splice: f(a.splice, b.splice),
+  helpers: f(a.helpers, b.helpers),
+});
 
 /** Parallel generators: windows overlap (max); successive rounds: windows add up. */
 function mergeResults(a: LoadResult, b: LoadResult, windows: (x: number, y: number) => number): LoadResult {
@@ -612,6 +629,26 @@ function report() {
     ),
   );
   console.log("machine = every process on the host, other users' included.\n");
+  const threadRows: string[][] = [];
+  for (const phase of ['agents', 'reconnect', 'throughput'] as const) {
+    const p = raw.get('gateway')?.[phase];
+    if (!p || !(p.proxyS > 0)) continue;
+    const t = p.threads;
+    // Per tunnel opened in the reconnect phase (where that is the cost), per GB carried in the others.
+    const per = phase === 'reconnect' ? 1000 / p.result.connections : 1e9 / p.result.bytes;
+    threadRows.push([
+      `gateway ${phase} (${phase === 'reconnect' ? 'ms/tunnel' : 's/GB'})`,
+      ...[t.primary, t.js, t.splice, t.helpers, p.proxyS].map((v) => fmt(v * per, 2)),
+    ]);
+  }
+  if (threadRows.length) {
+    console.log(
+      table(['gateway CPU by thread', 'primary', 'workers JS', 'splice', 'V8/libuv', 'total'], threadRows),
+    );
+    console.log(
+      'primary: the cluster primary, all its threads (records, log, Kafka); workers JS: the JS threads of the processes that\ncarry tunnels; splice: their gw-splice threads (the native front and the spliced bytes, kernel time included);\nV8/libuv: their other threads (GC, compiler, thread pool).\n',
+    );
+  }
   for (const [t, r] of results) {
     const errs = mergeCounts(
       mergeCounts(r.agents?.errors ?? {}, r.reconnect?.errors ?? {}),

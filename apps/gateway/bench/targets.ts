@@ -163,14 +163,59 @@ export function treeCpuSeconds(root: number, only: 'all' | 'system' = 'all'): nu
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-export function processTable(): Map<number, { ppid: number; cpu: number; sys: number }> {
-  const table = new Map<number, { ppid: number; cpu: number; sys: number }>();
+/**
+ * A gateway node's CPU seconds so far by where they ran: its cluster primary (all threads; 0 for a one-process
+ * node), the JS threads of the processes that carry tunnels, their splice threads (named `gw-splice` by the
+ * addon), and their other threads (V8's GC and compiler, libuv's pool). Others = process total − named threads, so
+ * a thread that ended is still counted.
+ */
+export interface NodeCpu {
+  primary: number;
+  js: number;
+  splice: number;
+  helpers: number;
+}
+
+export function nodeCpuByThread(root: number): NodeCpu {
+  const tree = processTable();
+  const out: NodeCpu = { primary: 0, js: 0, splice: 0, helpers: 0 };
+  const children = [...tree].filter(([, p]) => p.ppid === root && comm(p.pid) === 'node');
+  const carriers = children.length ? children.map(([pid]) => pid) : [root];
+  if (children.length) out.primary = tree.get(root)?.cpu ?? 0;
+  for (const pid of carriers) {
+    const total = tree.get(pid)?.cpu ?? 0;
+    let named = 0;
+    for (const tid of safeReaddir(`/proc/${pid}/task`)) {
+      const f = statFields(Number(tid), `/proc/${pid}/task/${tid}`);
+      if (!f) continue;
+      const cpu = (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+      if (Number(tid) === pid) out.js += cpu;
+      else if (comm(Number(tid), `/proc/${pid}/task/${tid}`) === 'gw-splice') out.splice += cpu;
+      else continue;
+      named += cpu;
+    }
+    out.helpers += Math.max(0, total - named);
+  }
+  return out;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export function processTable(): Map<number, { pid: number; ppid: number; cpu: number; sys: number }> {
+  const table = new Map<number, { pid: number; ppid: number; cpu: number; sys: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const fields = statFields(Number(name));
     // After "pid (comm)": state ppid … utime(14) stime(15), counted from the field after comm.
     if (fields)
       table.set(Number(name), {
+        pid: Number(name),
         ppid: Number(fields[1]),
         cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
         sys: Number(fields[12]) / CLOCK_TICKS,
@@ -179,9 +224,9 @@ export function processTable(): Map<number, { ppid: number; cpu: number; sys: nu
   return table;
 }
 
-function statFields(pid: number): string[] | undefined {
+function statFields(pid: number, dir = `/proc/${pid}`): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`${dir}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
@@ -192,9 +237,9 @@ function childPids(parent: number): number[] {
   return [...processTable()].filter(([, p]) => p.ppid === parent).map(([pid]) => pid);
 }
 
-function comm(pid: number): string {
+function comm(pid: number, dir = `/proc/${pid}`): string {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return readFileSync(`${dir}/comm`, 'utf8').trim();
   } catch {
     return '';
   }

@@ -299,7 +299,7 @@ export function startCluster(initial: GatewayConfig, opts: ClusterOptions = {}):
         prometheusText(await counters(true), { nodeId: config.nodeId, configVersion: version }),
         () =>
           workerMetrics(config.nodeId, serving.size, wanted, restarts) +
-          processMetricsText(config.nodeId, [processStats('primary'), ...resources.values()]) +
+          processMetricsText([processStats('primary'), ...resources.values()], nodeLabel(config.nodeId)) +
           (opts.extraMetrics?.() ?? ''),
       ),
     health: () => {

@@ -30,7 +30,7 @@ import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { createAdminServer, joinMetrics } from './admin-server.ts';
 import { type ConfigError, configVersion, type GatewayConfig } from './config.ts';
-import { type CounterSnapshot, Counters, prometheusText, toCounterSample } from './counters.ts';
+import { type CounterSnapshot, Counters, nodeLabel, prometheusText, toCounterSample } from './counters.ts';
 import { answer, FrontLink, peerAddress, respond, SocketLink, setPeerAddress } from './links.ts';
 import { createPolicy } from './policy.ts';
 import { processMetricsText, processStats } from './process-stats.ts';
@@ -502,7 +502,8 @@ export function createGateway(initial: GatewayConfig, opts: GatewayOptions = {})
       joinMetrics(
         prometheusText(snapshot(), { nodeId: state.config.nodeId, configVersion: version }),
         () =>
-          processMetricsText(state.config.nodeId, [processStats('gateway')]) + (opts.extraMetrics?.() ?? ''),
+          processMetricsText([processStats('gateway')], nodeLabel(state.config.nodeId)) +
+          (opts.extraMetrics?.() ?? ''),
       ),
     health: () => ({
       ok: !stopping,

@@ -53,6 +53,7 @@ export {
   type ListenInfo,
 } from './gateway.ts';
 export { createPolicy, type Policy, type PolicyDecision } from './policy.ts';
+export { type ProcessStats, processMetricsText, processStats } from './process-stats.ts';
 export { type ConfigWatcher, watchConfig } from './reload.ts';
 export { type AddressGuard, createAddressGuard } from './ssrf.ts';
 export { createLogger, Emitter, type EventFields, type TelemetrySink } from './telemetry.ts';

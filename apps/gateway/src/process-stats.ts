@@ -1,12 +1,12 @@
 /**
- * What each process of a gateway node costs, read when /metrics is scraped (nothing runs in between): CPU time,
- * memory and descriptors under Prometheus' standard `process_*` names, one series per process (the primary and
- * each worker of a multi-core node). With the tunnel counter they give the node's CPU per tunnel in production.
+ * What a process costs, read when /metrics is scraped (nothing runs in between): CPU time, memory and descriptors
+ * under Prometheus' standard `process_*` names, one series per process (a gateway node's primary and each of its
+ * workers; an ingester or alerter process). With the tunnel counter they give a node's CPU per tunnel in production.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { nodeLabel } from './counters.ts';
 
-export type ProcessRole = 'gateway' | 'primary' | 'worker';
+/** gateway (one-process node), primary / worker (multi-core node), ingester, alerter. */
+export type ProcessRole = string;
 
 export interface ProcessStats {
   role: ProcessRole;
@@ -78,14 +78,14 @@ const METRICS: [string, 'counter' | 'gauge', string, (s: ProcessStats) => number
   ],
 ];
 
-export function processMetricsText(nodeId: string, stats: readonly ProcessStats[]): string {
-  const node = nodeLabel(nodeId);
+/** `labels`: what every series carries first, e.g. a gateway's `node="…"`. */
+export function processMetricsText(stats: readonly ProcessStats[], labels = ''): string {
   const lines: string[] = [];
   for (const [name, type, help, value] of METRICS) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const s of stats) {
       const v = value(s);
-      if (v >= 0) lines.push(`${name}{${node},process="${s.role}",pid="${s.pid}"} ${v}`);
+      if (v >= 0) lines.push(`${name}{${labels ? `${labels},` : ''}process="${s.role}",pid="${s.pid}"} ${v}`);
     }
   }
   return `${lines.join('\n')}\n`;
