@@ -5,11 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** gateway (one-process node), primary / worker (multi-core node), ingester, alerter. */
-export type ProcessRole = string;
-
 export interface ProcessStats {
-  role: ProcessRole;
+  /** gateway (a one-process node), primary / worker (a multi-core node), ingester, alerter. */
+  role: string;
   pid: number;
   /** User + system CPU of all the process's threads (JS, the splice thread, V8's helpers). */
   cpuSeconds: number;
@@ -21,7 +19,7 @@ export interface ProcessStats {
   startTimeSeconds: number;
 }
 
-export function processStats(role: ProcessRole): ProcessStats {
+export function processStats(role: string): ProcessStats {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   return {
