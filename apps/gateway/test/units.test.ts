@@ -19,6 +19,7 @@ import {
   mergeCounters,
   parseConfig,
 } from '../src/index.ts';
+import { processMetricsText, processStats } from '../src/process-stats.ts';
 import { RateLimiter } from '../src/ratelimit.ts';
 import { unmapIPv4 } from '../src/ssrf.ts';
 import { parseAuthority } from '../src/tunnel.ts';
@@ -274,5 +275,44 @@ describe('worker node flags', () => {
     ]);
     assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], ''), ['--max-semi-space-size=8']);
     assert.deepEqual(workerExecArgv([], '--max-semi-space-size=128 --trace-gc'), []);
+  });
+});
+
+describe('process figures on /metrics', () => {
+  it('one series per process and figure, the caller labels first; a figure the platform lacks (-1) is left out', () => {
+    const base = {
+      cpuSeconds: 1.5,
+      residentBytes: 9e7,
+      heapUsedBytes: 2e7,
+      openFds: 12,
+      maxFds: 1024,
+      startTimeSeconds: 1_790_000_000,
+    };
+    const text = processMetricsText(
+      [
+        { ...base, role: 'primary', pid: 10 },
+        { ...base, role: 'worker', pid: 11, openFds: -1 },
+      ],
+      'node="n1"',
+    );
+    assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
+    assert.match(text, /^process_cpu_seconds_total\{node="n1",process="primary",pid="10"\} 1\.5$/m);
+    assert.match(text, /^process_open_fds\{node="n1",process="primary",pid="10"\} 12$/m);
+    assert.doesNotMatch(text, /^process_open_fds\{[^}]*pid="11"\}/m);
+    assert.match(text, /^process_max_fds\{node="n1",process="worker",pid="11"\} 1024$/m);
+    assert.equal(text.match(/^# HELP /gm)?.length, 6, 'each metric described once');
+    assert.match(
+      processMetricsText([{ ...base, role: 'ingester', pid: 7 }]),
+      /^nodejs_heap_size_used_bytes\{process="ingester",pid="7"\} 20000000$/m,
+    );
+  });
+
+  it("reads this process's own figures", () => {
+    const s = processStats('gateway');
+    assert.equal(s.pid, process.pid);
+    assert.ok(
+      s.cpuSeconds > 0 && s.residentBytes > s.heapUsedBytes && s.openFds > 0 && s.maxFds >= s.openFds,
+    );
+    assert.ok(Math.abs(s.startTimeSeconds - (Date.now() / 1000 - process.uptime())) <= 1);
   });
 });
