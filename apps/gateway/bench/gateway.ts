@@ -26,6 +26,7 @@ import {
   startBenchSquid,
   startGatewayCluster,
   startSink,
+  treeContextSwitches,
   treeCpuSeconds,
 } from './targets.ts';
 
@@ -134,6 +135,8 @@ interface ReconnectFigures {
   p99: number;
   /** Proxy CPU milliseconds per tunnel opened. */
   proxyMsPerTunnel: number;
+  /** The proxy's context switches per tunnel opened. */
+  switchesPerTunnel: number;
   cpu: Cpu;
   errors: Record<string, number>;
 }
@@ -338,6 +341,8 @@ interface PhaseRaw {
   machineS: number;
   /** The proxy's CPU seconds by thread (nodeCpuByThread: meaningful for the gateway). */
   threads: NodeCpu;
+  /** The proxy's context switches, all threads of all its processes. */
+  switches: number;
 }
 
 function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
@@ -351,6 +356,7 @@ function add(a: PhaseRaw | undefined, b: PhaseRaw): PhaseRaw {
     sinkS: a.sinkS + b.sinkS,
     machineS: a.machineS + b.machineS,
     threads: combine(a.threads, b.threads, (x, y) => x + y),
+    switches: a.switches + b.switches,
   };
 }
 
@@ -368,6 +374,7 @@ async function runPhase(
   const proxyBefore = proxy ? treeCpuSeconds(proxy.pid) : 0;
   const proxySysBefore = proxy ? treeCpuSeconds(proxy.pid, 'system') : 0;
   const threadsBefore = proxy ? nodeCpuByThread(proxy.pid) : undefined;
+  const switchesBefore = proxy ? treeContextSwitches(proxy.pid) : 0;
   const sinkBefore = sink ? treeCpuSeconds(sink.pid) : 0;
   const machineBefore = machineJiffies();
   const ticker = setInterval(() => {
@@ -405,6 +412,7 @@ async function runPhase(
         proxy && threadsBefore
           ? combine(nodeCpuByThread(proxy.pid), threadsBefore, (x, y) => x - y)
           : { primary: Number.NaN, js: Number.NaN, splice: Number.NaN, helpers: Number.NaN },
+      switches: proxy ? treeContextSwitches(proxy.pid) - switchesBefore : Number.NaN,
       machineS:
         ((machine.busy - machineBefore.busy) / (machine.total - machineBefore.total)) *
         availableParallelism() *
@@ -482,6 +490,7 @@ function reconnectFigures(p: PhaseRaw): ReconnectFigures {
     p50: percentile(setup, 50),
     p99: percentile(setup, 99),
     proxyMsPerTunnel: (p.proxyS * 1000) / r.connections,
+    switchesPerTunnel: p.switches / r.connections,
     cpu: cpuOf(p),
     errors: r.errors,
   };
@@ -584,17 +593,27 @@ function report() {
         fmt(f.p50),
         fmt(f.p99),
         fmt(f.proxyMsPerTunnel, 2),
+        fmt(f.switchesPerTunnel, 1),
       ];
     });
   if (reconnectRows.length) {
     console.log(
       table(
-        ['reconnect', 'tunnels', 'uploads', 'failed', 'setup p50', 'setup p99', 'proxy ms/tunnel'],
+        [
+          'reconnect',
+          'tunnels',
+          'uploads',
+          'failed',
+          'setup p50',
+          'setup p99',
+          'proxy ms/tunnel',
+          'proxy switches/tunnel',
+        ],
         reconnectRows,
       ),
     );
     console.log(
-      '\nreconnect: every upload opens a new tunnel + TLS session (latency = CONNECT + handshake + upload);\nproxy ms/tunnel: proxy CPU per tunnel opened.\n',
+      '\nreconnect: every upload opens a new tunnel + TLS session (latency = CONNECT + handshake + upload);\nproxy ms/tunnel: proxy CPU per tunnel opened; switches/tunnel: context switches of all its threads per tunnel (hand-overs).\n',
     );
   }
   const cpuRows: string[][] = [];

@@ -199,6 +199,30 @@ export function nodeCpuByThread(root: number): NodeCpu {
   return out;
 }
 
+/**
+ * Context switches so far of every thread of a process and its descendants (`/proc/<pid>/task/<tid>/status`,
+ * voluntary + involuntary): each is a thread going to sleep or being put off a core, the cost of handing work
+ * between threads and processes. Threads that ended are not counted.
+ */
+export function treeContextSwitches(root: number): number {
+  const tree = processTable();
+  let total = 0;
+  const walk = (pid: number) => {
+    for (const tid of safeReaddir(`/proc/${pid}/task`)) {
+      try {
+        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+          total += Number(m[1]);
+      } catch {
+        // the thread ended
+      }
+    }
+    for (const [child, info] of tree) if (info.ppid === pid) walk(child);
+  };
+  walk(root);
+  return total;
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
