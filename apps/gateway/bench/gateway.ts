@@ -665,7 +665,7 @@ function report() {
       table(['gateway CPU by thread', 'primary', 'workers JS', 'splice', 'V8/libuv', 'total'], threadRows),
     );
     console.log(
-      'primary: the cluster primary, all its threads (records, log, Kafka); workers JS: the JS threads of the processes that\ncarry tunnels; splice: their gw-splice threads (the native front and the spliced bytes, kernel time included);\nV8/libuv: their other threads (GC, compiler, thread pool).\n',
+      'primary: the cluster primary, all its threads (records, log, Kafka); workers JS: the JS threads of the processes that\ncarry tunnels; splice: their gw-splice threads (the native front and the spliced bytes, kernel time included);\nV8/libuv: their other threads (GC, compiler, thread pool). Read in 10 ms clock ticks: figures of a phase of a few seconds are ±a tick.\n',
     );
   }
   for (const [t, r] of results) {

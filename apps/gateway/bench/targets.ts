@@ -151,14 +151,19 @@ export async function startBenchSquid(sinkPort: number, workers: number): Promis
 export function treeCpuSeconds(root: number, only: 'all' | 'system' = 'all'): number {
   const tree = processTable();
   let total = 0;
-  const walk = (pid: number) => {
+  for (const pid of treePids(root, tree)) {
     const p = tree.get(pid);
-    if (!p) return;
-    total += only === 'system' ? p.sys : p.cpu;
-    for (const [child, info] of tree) if (info.ppid === pid) walk(child);
-  };
-  walk(root);
+    if (p) total += only === 'system' ? p.sys : p.cpu;
+  }
   return total;
+}
+
+/** A process and all its descendants (none when it is gone). */
+export function treePids(root: number, tree = processTable()): number[] {
+  const out = tree.has(root) ? [root] : [];
+  for (let i = 0; i < out.length; i++)
+    for (const [pid, info] of tree) if (info.ppid === out[i]) out.push(pid);
+  return out;
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -179,11 +184,10 @@ export interface NodeCpu {
 export function nodeCpuByThread(root: number): NodeCpu {
   const tree = processTable();
   const out: NodeCpu = { primary: 0, js: 0, splice: 0, helpers: 0 };
-  const children = [...tree].filter(([, p]) => p.ppid === root && comm(p.pid) === 'node');
+  const children = [...tree].filter(([pid, p]) => p.ppid === root && comm(pid) === 'node');
   const carriers = children.length ? children.map(([pid]) => pid) : [root];
   if (children.length) out.primary = tree.get(root)?.cpu ?? 0;
   for (const pid of carriers) {
-    const total = tree.get(pid)?.cpu ?? 0;
     let named = 0;
     for (const tid of safeReaddir(`/proc/${pid}/task`)) {
       const f = statFields(Number(tid), `/proc/${pid}/task/${tid}`);
@@ -194,7 +198,9 @@ export function nodeCpuByThread(root: number): NodeCpu {
       else continue;
       named += cpu;
     }
-    out.helpers += Math.max(0, total - named);
+    // Read after its threads, so the total holds at least what they showed.
+    const f = statFields(pid);
+    out.helpers += f ? (Number(f[11]) + Number(f[12])) / CLOCK_TICKS - named : 0;
   }
   return out;
 }
@@ -205,9 +211,8 @@ export function nodeCpuByThread(root: number): NodeCpu {
  * between threads and processes. Threads that ended are not counted.
  */
 export function treeContextSwitches(root: number): number {
-  const tree = processTable();
   let total = 0;
-  const walk = (pid: number) => {
+  for (const pid of treePids(root))
     for (const tid of safeReaddir(`/proc/${pid}/task`)) {
       try {
         const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
@@ -217,9 +222,6 @@ export function treeContextSwitches(root: number): number {
         // the thread ended
       }
     }
-    for (const [child, info] of tree) if (info.ppid === pid) walk(child);
-  };
-  walk(root);
   return total;
 }
 
@@ -231,15 +233,14 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-export function processTable(): Map<number, { pid: number; ppid: number; cpu: number; sys: number }> {
-  const table = new Map<number, { pid: number; ppid: number; cpu: number; sys: number }>();
+export function processTable(): Map<number, { ppid: number; cpu: number; sys: number }> {
+  const table = new Map<number, { ppid: number; cpu: number; sys: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const fields = statFields(Number(name));
     // After "pid (comm)": state ppid … utime(14) stime(15), counted from the field after comm.
     if (fields)
       table.set(Number(name), {
-        pid: Number(name),
         ppid: Number(fields[1]),
         cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
         sys: Number(fields[12]) / CLOCK_TICKS,

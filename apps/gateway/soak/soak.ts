@@ -19,11 +19,11 @@ import {
   buildGatewatch,
   children,
   forkChild,
-  processTable,
   type Running,
   startGatewayCluster,
   startSink,
   treeCpuSeconds,
+  treePids,
 } from '../bench/targets.ts';
 import type { AgentsJob, AgentsReport } from './agents.ts';
 import {
@@ -412,14 +412,7 @@ function sampleGateway(root: number): {
   values: Omit<Record<SeriesKey, number>, 'cpu'>;
   each: string;
 } {
-  const tree = processTable();
-  const pids: number[] = [];
-  const walk = (pid: number) => {
-    if (!tree.has(pid)) return;
-    pids.push(pid);
-    for (const [child, p] of tree) if (p.ppid === pid) walk(child);
-  };
-  walk(root);
+  const pids = treePids(root);
   const values = { rss: 0, heap: 0, fds: 0, delay: 0 };
   const each: string[] = [];
   for (const pid of pids) {

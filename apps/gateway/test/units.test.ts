@@ -3,7 +3,7 @@
  * multi-core node's counter merge and limit shares.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -313,6 +313,12 @@ describe('process figures on /metrics', () => {
     assert.ok(
       s.cpuSeconds > 0 && s.residentBytes > s.heapUsedBytes && s.openFds > 0 && s.maxFds >= s.openFds,
     );
-    assert.ok(Math.abs(s.startTimeSeconds - (Date.now() / 1000 - process.uptime())) <= 1);
+    // Against the kernel's own record: start time in clock ticks after boot (stat field 22), boot time (btime).
+    const ticks = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    assert.ok(
+      Math.abs(s.startTimeSeconds - (btime + ticks / 100)) <= 2,
+      `${s.startTimeSeconds} vs ${btime + ticks / 100}`,
+    );
   });
 });
