@@ -81,18 +81,16 @@ async function query<T>(sql: string): Promise<T[]> {
 }
 
 /**
- * The gateway has recorded the close of `tunnels` tunnels and every record is in the store. An agent sees its
- * tunnel close a moment before the gateway's close handler runs (the splice thread tells JS afterwards).
+ * Polls the store, after each delivery, until `sql`'s value `v` is `want`: what the gateway records a moment later
+ * (a tunnel's close reaches JS after the agent sees it; an interval sweep runs on its timer). Fails after 20 s.
  */
-async function closesDelivered(tunnels: number, where = 'true'): Promise<void> {
+async function stored(sql: string, want: number, what: string, { sweep = true } = {}): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    await delivered();
-    const [r] = await query<{ n: string }>(
-      `SELECT toString(countIf(closed)) AS n FROM gateway_usage WHERE ${where}`,
-    );
-    if (Number(r?.n) >= tunnels) return;
-    assert.ok(Date.now() < deadline, `${r?.n} of ${tunnels} tunnel closes stored after 20 s`);
+    await delivered({ sweep });
+    const [r] = await query<{ v: string }>(sql);
+    if (Number(r?.v) === want) return;
+    assert.ok(Date.now() < deadline, `${what}: ${r?.v}, not ${want}, after 20 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -167,7 +165,7 @@ test('bytes per workspace in ClickHouse equal exactly what the agents sent, per 
       perAgent.set(p.address, { up: g.up + b.up, tunnels: g.tunnels + 1 });
     }),
   );
-  await closesDelivered(plan.length);
+  await stored('SELECT countIf(closed) AS v FROM gateway_usage', plan.length, 'tunnel closes stored');
 
   const byWorkspace = await query<{ workspaceId: string; up: string; down: string }>(
     `SELECT workspaceId, sum(bytesUp) AS up, sum(bytesDown) AS down FROM gateway_usage_1m
@@ -217,17 +215,12 @@ test('a long-lived tunnel shows its volume in each counter interval, not only at
   for (let i = 0; i < uploads; i++) {
     await a.upload(50_000);
     // The 500 ms interval sweep alone (no manual sweep) stores every byte sent so far while the tunnel is open.
-    const sent = a.sent();
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      await delivered({ sweep: false });
-      const [r] = await query<{ up: string }>(
-        `SELECT toString(sum(bytesUp)) AS up FROM gateway_usage WHERE clientAddress = '127.0.1.9'`,
-      );
-      if (Number(r?.up) === sent) break;
-      assert.ok(Date.now() < deadline, `upload ${i + 1}: ${r?.up} of ${sent} bytes stored after 20 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await stored(
+      "SELECT sum(bytesUp) AS v FROM gateway_usage WHERE clientAddress = '127.0.1.9'",
+      a.sent(),
+      `bytes up stored after upload ${i + 1}`,
+      { sweep: false },
+    );
   }
   const open = await query<{ up: string; opened: boolean; closed: boolean }>(
     `SELECT toString(bytesUp) AS up, opened, closed FROM gateway_usage
@@ -238,7 +231,11 @@ test('a long-lived tunnel shows its volume in each counter interval, not only at
   assert.ok(open.every((r) => !r.closed));
 
   const b = await a.close();
-  await closesDelivered(1, "clientAddress = '127.0.1.9'");
+  await stored(
+    "SELECT countIf(closed) AS v FROM gateway_usage WHERE clientAddress = '127.0.1.9'",
+    1,
+    'its close stored',
+  );
   const [total] = await query<{ up: string; down: string; n: string }>(
     `SELECT toString(sum(bytesUp)) AS up, toString(sum(bytesDown)) AS down, toString(countIf(closed)) AS n
      FROM gateway_usage WHERE clientAddress = '127.0.1.9'`,
