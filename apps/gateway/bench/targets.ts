@@ -192,7 +192,7 @@ export function nodeCpuByThread(root: number): NodeCpu {
     for (const tid of safeReaddir(`/proc/${pid}/task`)) {
       const f = statFields(Number(tid), `/proc/${pid}/task/${tid}`);
       if (!f) continue;
-      const cpu = (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+      const cpu = cpuSeconds(f);
       if (Number(tid) === pid) out.js += cpu;
       else if (comm(Number(tid), `/proc/${pid}/task/${tid}`) === 'gw-splice') out.splice += cpu;
       else continue;
@@ -200,7 +200,7 @@ export function nodeCpuByThread(root: number): NodeCpu {
     }
     // Read after its threads, so the total holds at least what they showed.
     const f = statFields(pid);
-    out.helpers += f ? (Number(f[11]) + Number(f[12])) / CLOCK_TICKS - named : 0;
+    out.helpers += f ? cpuSeconds(f) - named : 0;
   }
   return out;
 }
@@ -242,12 +242,15 @@ export function processTable(): Map<number, { ppid: number; cpu: number; sys: nu
     if (fields)
       table.set(Number(name), {
         ppid: Number(fields[1]),
-        cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+        cpu: cpuSeconds(fields),
         sys: Number(fields[12]) / CLOCK_TICKS,
       });
   }
   return table;
 }
+
+/** utime + stime of a stat line's fields (counted from the field after comm). */
+const cpuSeconds = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 
 function statFields(pid: number, dir = `/proc/${pid}`): string[] | undefined {
   try {

@@ -19,6 +19,9 @@ export interface ProcessStats {
   startTimeSeconds: number;
 }
 
+/** Taken once: recomputed at every scrape from the clock and the uptime it could move by a rounding second. */
+const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+
 export function processStats(role: string): ProcessStats {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
@@ -30,7 +33,7 @@ export function processStats(role: string): ProcessStats {
     heapUsedBytes: mem.heapUsed,
     openFds: openFds(),
     maxFds: maxFds(),
-    startTimeSeconds: Math.round(Date.now() / 1000 - process.uptime()),
+    startTimeSeconds,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   closed,
   httpGet,
   OTHER_WS,
+  processSeries,
   rawConnect,
   startGateway,
   startWorkspaceTarget,
@@ -87,13 +88,12 @@ for (const { name, zeroCopy, nativeFront } of PATHS)
       );
       assert.match(metrics, /# TYPE gatewatch_active_client_connections gauge/);
       // This process's own cost (the gateway runs in the test's process here), read at the scrape.
-      const own = (name: string) =>
-        Number(
-          new RegExp(
-            `^${name}\\{node="test-node",process="gateway",pid="${process.pid}"\\} (\\S+)$`,
-            'm',
-          ).exec(metrics)?.[1],
-        );
+      const series = processSeries(metrics);
+      assert.deepEqual([...series.keys()], [process.pid]);
+      const self = series.get(process.pid);
+      assert.equal(self?.node, 'test-node');
+      assert.equal(self?.role, 'gateway');
+      const own = (name: string) => self?.get(name) ?? Number.NaN;
       const cpu = process.cpuUsage();
       assert.ok(own('process_cpu_seconds_total') > 0);
       assert.ok(own('process_cpu_seconds_total') <= (cpu.user + cpu.system) / 1e6);

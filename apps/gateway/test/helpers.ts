@@ -321,3 +321,22 @@ export async function agentUpload(
   await closed(socket);
   return { ...res, tunnelUp: socket.bytesWritten - headWritten, tunnelDown: socket.bytesRead - headRead };
 }
+
+/** A /metrics page's `process_*` / `nodejs_*` series by pid: the node and process labels, and each figure by name. */
+export function processSeries(
+  text: string,
+): Map<number, { node: string | undefined; role: string; get(name: string): number }> {
+  const out = new Map<number, { node: string | undefined; role: string; values: Map<string, number> }>();
+  const re = /^((?:process|nodejs)_\w+)\{(?:node="([^"]*)",)?process="(\w+)",pid="(\d+)"\} (\S+)$/gm;
+  for (const [, name, node, role, pid, value] of text.matchAll(re)) {
+    const p = out.get(Number(pid)) ?? { node, role: role as string, values: new Map() };
+    p.values.set(name as string, Number(value));
+    out.set(Number(pid), p);
+  }
+  return new Map(
+    [...out].map(([pid, p]) => [
+      pid,
+      { node: p.node, role: p.role, get: (n: string) => p.values.get(n) ?? Number.NaN },
+    ]),
+  );
+}

@@ -19,6 +19,7 @@ import {
   httpGet,
   makePki,
   type Pki,
+  processSeries,
   rawConnect,
   startTarget,
   tempDir,
@@ -192,20 +193,6 @@ function metricValues(text: string): Record<string, number> {
   return out;
 }
 
-/** The `process_*` / `nodejs_*` series of a /metrics page, by pid: the process's role and a value by name. */
-function processSeries(text: string): Map<number, { role: string; get(name: string): number }> {
-  const out = new Map<number, { role: string; values: Map<string, number> }>();
-  const re = /^((?:process|nodejs)_\w+)\{node="[^"]*",process="(\w+)",pid="(\d+)"\} (\S+)$/gm;
-  for (const [, name, role, pid, value] of text.matchAll(re)) {
-    const p = out.get(Number(pid)) ?? { role: role as string, values: new Map() };
-    p.values.set(name as string, Number(value));
-    out.set(Number(pid), p);
-  }
-  return new Map(
-    [...out].map(([pid, p]) => [pid, { role: p.role, get: (n: string) => p.values.get(n) ?? Number.NaN }]),
-  );
-}
-
 /** Pids of a process's node children (the node's worker processes; not tsx's esbuild service). */
 function childPids(pid: number): number[] {
   const out = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
@@ -324,6 +311,7 @@ describe('multi-core node (workers: 2)', () => {
     );
     assert.ok(!series.has(victim as number), 'no series left for the killed worker');
     for (const [pid, v] of series) {
+      assert.equal(v.node, 'multi');
       assert.equal(v.role, pid === m.proc.pid ? 'primary' : 'worker');
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
       const cpu = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks
