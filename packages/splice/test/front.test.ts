@@ -36,6 +36,11 @@ async function front(
   const accepted: Accepted[] = [];
   const waiting: ((a: Accepted) => void)[] = [];
   const full: string[] = [];
+  let fullSeen: (addr: string) => void = () => {};
+  /** The first connection refused as over maxPending (JS hears of it after the thread's batch). */
+  const firstFull = new Promise<string>((r) => {
+    fullSeen = r;
+  });
   const held: FrontConn[] = [];
   const listener: FrontListener = listenFront(
     server,
@@ -58,6 +63,7 @@ async function front(
       },
       full(addr) {
         full.push(addr);
+        fullSeen(addr);
       },
     },
   );
@@ -81,7 +87,7 @@ async function front(
     for (const s of clients) s.destroy();
     for (const a of held) a.close();
   };
-  return { port, listener, next, client, full, done };
+  return { port, listener, next, client, full, firstFull, done };
 }
 
 /** A target that records what it receives and answers with `reply` once it has `expect` bytes. */
@@ -261,6 +267,7 @@ describe('native front', { skip: process.platform !== 'linux' && 'Linux-only' },
     const a = await f.next();
     const second = await f.client();
     assert.match(await answer(second), /^HTTP\/1\.1 503 /);
+    assert.equal(await f.firstFull, '127.0.0.1');
     assert.deepEqual(f.full, ['127.0.0.1']);
     a.conn.close();
     await once(first, 'end');
