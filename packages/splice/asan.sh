@@ -10,6 +10,6 @@ trap 'unset LD_PRELOAD ASAN_OPTIONS; echo "rebuilding without ASan"; gyp' EXIT
 echo "building with ASan"
 CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g" LDFLAGS="-fsanitize=address" gyp
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
-node --conditions=gatewatch-source --import tsx --test --test-reporter=spec test/*.test.ts
+node --conditions=gatewatch-source --import tsx --test --test-timeout=600000 --test-reporter=spec test/*.test.ts
 cd ../../apps/gateway
-node --conditions=gatewatch-source --import tsx --test --test-reporter=spec test/counters.test.ts test/chaos.test.ts test/limits.test.ts test/spans.test.ts
+node --conditions=gatewatch-source --import tsx --test --test-timeout=600000 --test-reporter=spec test/counters.test.ts test/chaos.test.ts test/limits.test.ts test/spans.test.ts

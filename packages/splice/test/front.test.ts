@@ -37,7 +37,7 @@ async function front(
   const waiting: ((a: Accepted) => void)[] = [];
   const full: string[] = [];
   let fullSeen: (addr: string) => void = () => {};
-  /** The first connection refused as over maxPending (JS hears of it after the thread's batch). */
+  /** The first connection refused as over maxPending: its note and the client's 503 travel separately. */
   const firstFull = new Promise<string>((r) => {
     fullSeen = r;
   });
